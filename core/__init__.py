@@ -1,0 +1,66 @@
+"""The shared core: app factory, configuration, database, accounts, audit,
+notifications and scheduler. Feature packages (consult, supervision,
+formulations) are blueprints registered here."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from .config import PROJECT_ROOT, check_production_safety, load_config
+from .database import db
+
+csrf = CSRFProtect()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    check_production_safety(app.config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _configure_templates(app)
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from .accounts.sessions import login_manager
+    login_manager.init_app(app)
+
+    from .security import init_security
+    init_security(app)
+
+    from . import audit_views, cli, views
+    from .accounts import admin_views, views as account_views
+    app.register_blueprint(views.bp)
+    app.register_blueprint(account_views.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(audit_views.bp)
+    cli.register(app)
+
+    from consult import bp as consult_bp
+    from formulations import bp as formulations_bp
+    from supervision import bp as supervision_bp
+    app.register_blueprint(consult_bp)
+    app.register_blueprint(supervision_bp)
+    app.register_blueprint(formulations_bp)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    # The NHS.UK macros expect ChainableUndefined (params.a.b on missing keys).
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.loader = ChoiceLoader([
+        FileSystemLoader(str(PROJECT_ROOT / "templates")),
+        PackageLoader("nhsuk_frontend_jinja", "templates"),
+    ])
+    from .templating import init_templating
+    init_templating(app)

@@ -1,0 +1,1 @@
+"""Accounts: organisations, teams, people, roles, sign-in and invitations."""

@@ -1,0 +1,74 @@
+"""Forms for managing organisations, teams, people and invitations."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from .models import ROLE_LABELS, SERVICE_TYPE_LABELS
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Organisation name", validators=[
+        DataRequired(message="Enter the organisation's name"),
+        Length(max=200, message="Name must be 200 characters or fewer"),
+    ])
+    service_type = RadioField(
+        "Type of service",
+        choices=[(t.value, label) for t, label in SERVICE_TYPE_LABELS.items()],
+        validators=[DataRequired(message="Select the type of service")],
+    )
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Team name", validators=[
+        DataRequired(message="Enter the team's name"),
+        Length(max=200, message="Name must be 200 characters or fewer"),
+    ])
+
+
+def _roles_field():
+    return SelectMultipleField(
+        "Roles",
+        choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+        validators=[DataRequired(message="Select at least one role")],
+    )
+
+
+def _registration_field():
+    return StringField("Professional registration (psychologists)", validators=[
+        Optional(), Length(max=100, message="Registration must be 100 characters or fewer"),
+    ])
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField("Email address", validators=[
+        DataRequired(message="Enter the email address to invite"),
+        Email(message="Enter an email address in the correct format, like name@example.org",
+              check_deliverability=False),
+        Length(max=254, message="Email address must be 254 characters or fewer"),
+    ])
+    organisation_id = SelectField("Organisation", coerce=int,
+                                  validators=[DataRequired(message="Select an organisation")])
+    team_id = SelectField("Team", coerce=int, validators=[Optional()])
+    roles = _roles_field()
+    professional_registration = _registration_field()
+
+    def validate_team_id(self, field):
+        # Team choices carry their organisation so the pair can be checked.
+        if field.data and field.data not in self.team_organisation:
+            raise ValidationError("Select a team from the list")
+        if field.data and self.team_organisation[field.data] != self.organisation_id.data:
+            raise ValidationError("Select a team that belongs to the chosen organisation")
+
+    team_organisation: dict[int, int] = {}
+
+
+class PersonForm(FlaskForm):
+    name = StringField("Full name", validators=[
+        DataRequired(message="Enter the person's full name"),
+        Length(max=200, message="Name must be 200 characters or fewer"),
+    ])
+    roles = _roles_field()
+    team_ids = SelectMultipleField("Teams", coerce=int, validators=[Optional()])
+    professional_registration = _registration_field()

@@ -1,0 +1,291 @@
+"""Admin pages for organisations, teams, people and invitations; team leads' own teams."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .. import audit
+from ..database import db
+from ..pagination import paginate
+from ..security import role_required
+from . import services
+from .admin_forms import InvitationForm, OrganisationForm, PersonForm, TeamForm
+from .models import Invitation, Organisation, Person, PersonRole, Role, Team, TeamMembership
+from ..timeutil import utcnow
+
+bp = Blueprint("accounts_admin", __name__)
+
+
+@bp.route("/admin/")
+@role_required(Role.ADMIN)
+def index():
+    return render_template("admin/index.html")
+
+
+# --- Organisations and teams ---------------------------------------------------
+
+@bp.route("/admin/organisations")
+@role_required(Role.ADMIN)
+def organisations():
+    session = db.session
+    rows = session.execute(
+        select(Organisation,
+               select(func.count(Team.id)).where(Team.organisation_id == Organisation.id).scalar_subquery(),
+               select(func.count(Person.id)).where(Person.organisation_id == Organisation.id).scalar_subquery())
+        .order_by(Organisation.name)
+    ).all()
+    return render_template("admin/organisations.html", rows=rows)
+
+
+def _save_organisation(session, form, organisation=None):
+    organisation = organisation or Organisation()
+    organisation.name = form.name.data.strip()
+    organisation.service_type = form.service_type.data
+    session.add(organisation)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        form.name.errors.append("An organisation with this name already exists")
+        return None
+    audit.record(session, "organisation.saved", "organisation", organisation.id, name=organisation.name)
+    session.commit()
+    return organisation
+
+
+@bp.route("/admin/organisations/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_organisation():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        organisation = _save_organisation(db.session, form)
+        if organisation:
+            flash(f"{organisation.name} has been added.", "success")
+            return redirect(url_for("accounts_admin.organisation", organisation_id=organisation.id))
+    return render_template("admin/organisation_form.html", form=form, organisation=None)
+
+
+@bp.route("/admin/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation(organisation_id: int):
+    session = db.session
+    organisation = session.scalar(
+        select(Organisation).options(selectinload(Organisation.teams)).where(Organisation.id == organisation_id))
+    if organisation is None:
+        abort(404)
+    form = OrganisationForm(obj=organisation)
+    team_form = TeamForm(prefix="team")
+    if form.validate_on_submit() and _save_organisation(session, form, organisation):
+        flash("Organisation details saved.", "success")
+        return redirect(url_for("accounts_admin.organisation", organisation_id=organisation.id))
+    return render_template("admin/organisation.html", organisation=organisation, form=form, team_form=team_form)
+
+
+@bp.route("/admin/organisations/<int:organisation_id>/teams", methods=["POST"])
+@role_required(Role.ADMIN)
+def add_team(organisation_id: int):
+    session = db.session
+    organisation = session.scalar(
+        select(Organisation).options(selectinload(Organisation.teams)).where(Organisation.id == organisation_id))
+    if organisation is None:
+        abort(404)
+    team_form = TeamForm(prefix="team")
+    if team_form.validate_on_submit():
+        team = Team(organisation_id=organisation.id, name=team_form.name.data.strip())
+        session.add(team)
+        try:
+            session.flush()
+            audit.record(session, "team.created", "team", team.id, name=team.name)
+            session.commit()
+            flash(f"Team {team.name} added.", "success")
+            return redirect(url_for("accounts_admin.organisation", organisation_id=organisation.id))
+        except IntegrityError:
+            session.rollback()
+            team_form.name.errors.append("This organisation already has a team with this name")
+            organisation = session.scalar(
+                select(Organisation).options(selectinload(Organisation.teams)).where(Organisation.id == organisation_id))
+    form = OrganisationForm(obj=organisation, formdata=None)
+    return render_template("admin/organisation.html", organisation=organisation, form=form, team_form=team_form)
+
+
+# --- People ---------------------------------------------------------------------
+
+@bp.route("/admin/people")
+@role_required(Role.ADMIN)
+def people():
+    session = db.session
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    query = select(Person).order_by(Person.name, Person.id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Person.name).like(like), Person.email.like(like)))
+    if role in {r.value for r in Role}:
+        query = query.where(Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == role)))
+    page = paginate(session, query)
+    return render_template("admin/people.html", page=page, q=q, role=role, roles=list(Role))
+
+
+def _team_choices(session, organisation_id: int) -> list[tuple[int, str]]:
+    teams = session.scalars(select(Team).where(Team.organisation_id == organisation_id).order_by(Team.name))
+    return [(t.id, t.name) for t in teams]
+
+
+@bp.route("/admin/people/<int:person_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def person(person_id: int):
+    session = db.session
+    person = session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    form = PersonForm(obj=person, data=None if request.method == "POST" else {
+        "roles": sorted(person.roles), "team_ids": [t.id for t in person.teams]})
+    form.team_ids.choices = _team_choices(session, person.organisation_id)
+    if form.validate_on_submit():
+        if person.id == current_user.id and Role.ADMIN.value not in form.roles.data:
+            form.roles.errors.append("You cannot remove your own admin role")
+        else:
+            person.name = form.name.data.strip()
+            person.professional_registration = (form.professional_registration.data or "").strip() or None
+            services.set_roles(person, form.roles.data)
+            services.set_teams(session, person, form.team_ids.data or [])
+            audit.record(session, "person.updated", "person", person.id, roles=sorted(form.roles.data),
+                         teams=sorted(form.team_ids.data or []))
+            session.commit()
+            flash("Changes saved.", "success")
+            return redirect(url_for("accounts_admin.person", person_id=person.id))
+    return render_template("admin/person.html", person=person, form=form)
+
+
+@bp.route("/admin/people/<int:person_id>/active", methods=["POST"])
+@role_required(Role.ADMIN)
+def set_active(person_id: int):
+    session = db.session
+    person = session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    if request.form.get("active") == "no":
+        if person.id == current_user.id:
+            flash("You cannot deactivate your own account.", "error")
+        else:
+            services.deactivate(session, person)
+            flash(f"{person.name} has been deactivated and signed out everywhere.", "success")
+    else:
+        services.reactivate(session, person)
+        flash(f"{person.name} can sign in again.", "success")
+    session.commit()
+    return redirect(url_for("accounts_admin.person", person_id=person.id))
+
+
+@bp.route("/admin/people/<int:person_id>/two-factor", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_two_factor(person_id: int):
+    session = db.session
+    person = session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    person.totp_secret = None
+    person.totp_last_step = None
+    audit.record(session, "two_factor.reset", "person", person.id)
+    session.commit()
+    flash(f"Two-factor sign-in has been reset for {person.name}. They will set it up again next time.", "success")
+    return redirect(url_for("accounts_admin.person", person_id=person.id))
+
+
+# --- Invitations (admins: anyone; team leads: staff for the teams they lead) ---
+
+def _invitation_scope(session):
+    """Organisations and teams the current person may invite into."""
+    if current_user.has_role(Role.ADMIN):
+        organisations = list(session.scalars(select(Organisation).order_by(Organisation.name)))
+        teams = list(session.scalars(select(Team).order_by(Team.name)))
+        roles = list(Role)
+    elif current_user.has_role(Role.TEAM_LEAD):
+        teams = list(current_user.teams)
+        organisations = [current_user.organisation]
+        roles = [Role.FRONTLINE, Role.TEAM_LEAD]
+    else:
+        abort(403)
+    return organisations, teams, roles
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN, Role.TEAM_LEAD)
+def new_invitation():
+    session = db.session
+    organisations, teams, roles = _invitation_scope(session)
+    form = InvitationForm()
+    form.organisation_id.choices = [(o.id, o.name) for o in organisations]
+    names = {o.id: o.name for o in organisations}
+    form.team_id.choices = [(0, "No team")] + [(t.id, f"{t.name} ({names.get(t.organisation_id, '')})") for t in teams]
+    form.team_organisation = {t.id: t.organisation_id for t in teams}
+    form.roles.choices = [(r.value, r.label) for r in roles]
+    is_admin = current_user.has_role(Role.ADMIN)
+    if request.method == "GET" and not is_admin:
+        form.organisation_id.data = current_user.organisation_id
+    if form.validate_on_submit():
+        if not is_admin and not form.team_id.data:
+            form.team_id.errors.append("Select the team this person will join")
+        elif services.find_person_by_email(session, form.email.data):
+            form.email.errors.append("Someone with this email address already has an account")
+        else:
+            services.create_invitation(
+                session, invited_by=current_user._get_current_object(), email=form.email.data,
+                organisation_id=form.organisation_id.data, team_id=form.team_id.data or None,
+                roles=form.roles.data, professional_registration=(form.professional_registration.data or "").strip())
+            session.commit()
+            flash(f"Invitation sent to {form.email.data.strip().lower()}.", "success")
+            return redirect(url_for("accounts_admin.invitations"))
+    return render_template("admin/invitation_form.html", form=form, is_admin=is_admin)
+
+
+@bp.route("/invitations")
+@role_required(Role.ADMIN, Role.TEAM_LEAD)
+def invitations():
+    session = db.session
+    query = (select(Invitation)
+             .options(selectinload(Invitation.organisation), selectinload(Invitation.team))
+             .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+             .order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+    if not current_user.has_role(Role.ADMIN):
+        query = query.where(Invitation.team_id.in_(services.led_team_ids(session, current_user)))
+    return render_template("admin/invitations.html", page=paginate(session, query), now=utcnow())
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@role_required(Role.ADMIN, Role.TEAM_LEAD)
+def revoke_invitation(invitation_id: int):
+    session = db.session
+    invitation = session.get(Invitation, invitation_id)
+    allowed = invitation is not None and (
+        current_user.has_role(Role.ADMIN)
+        or invitation.team_id in services.led_team_ids(session, current_user))
+    if not allowed:
+        abort(404)
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        audit.record(session, "invitation.revoked", "invitation", invitation.id)
+        session.commit()
+        flash(f"The invitation to {invitation.email} has been withdrawn.", "success")
+    return redirect(url_for("accounts_admin.invitations"))
+
+
+@bp.route("/teams")
+@role_required(Role.TEAM_LEAD)
+def my_teams():
+    session = db.session
+    team_ids = services.led_team_ids(session, current_user)
+    members = session.execute(
+        select(TeamMembership.team_id, Person)
+        .join(Person, Person.id == TeamMembership.person_id)
+        .where(TeamMembership.team_id.in_(team_ids))
+        .order_by(Person.name)
+    ).all()
+    by_team: dict[int, list[Person]] = {}
+    for team_id, member in members:
+        by_team.setdefault(team_id, []).append(member)
+    audit.record(session, "team.members_viewed", "team", ",".join(map(str, team_ids)))
+    return render_template("admin/my_teams.html", teams=current_user.teams, by_team=by_team)

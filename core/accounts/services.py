@@ -1,0 +1,195 @@
+"""Account operations as plain functions of a session, used by views, CLI and tests."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..notifications import queue_email
+from ..timeutil import utcnow
+from .models import Invitation, PasswordReset, Person, PersonRole, Role, Team, TeamMembership
+from .passwords import hash_password
+from .sessions import end_all_sign_ins
+from .tokens import hash_token, new_token
+
+
+def find_person_by_email(session: Session, email: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def create_person(session: Session, *, email: str, name: str, organisation_id: int, roles: list[str],
+                  password: str | None = None, team_ids: list[int] = (), professional_registration: str | None = None) -> Person:
+    person = Person(
+        email=email.strip().lower(),
+        name=name.strip(),
+        organisation_id=organisation_id,
+        password_hash=hash_password(password) if password else None,
+        professional_registration=professional_registration or None,
+    )
+    person.role_rows = [PersonRole(role=Role(r).value) for r in sorted(set(roles))]
+    session.add(person)
+    session.flush()
+    for team_id in team_ids:
+        session.add(TeamMembership(person_id=person.id, team_id=team_id))
+    return person
+
+
+def set_roles(person: Person, roles: list[str]) -> None:
+    wanted = {Role(r).value for r in roles}
+    person.role_rows = [row for row in person.role_rows if row.role in wanted] + [
+        PersonRole(role=r) for r in sorted(wanted - person.roles)
+    ]
+
+
+def set_teams(session: Session, person: Person, team_ids: list[int]) -> None:
+    session.query(TeamMembership).filter(TeamMembership.person_id == person.id).delete()
+    for team_id in sorted(set(team_ids)):
+        session.add(TeamMembership(person_id=person.id, team_id=team_id))
+    session.flush()
+    session.expire(person, ["teams"])
+
+
+def deactivate(session: Session, person: Person) -> None:
+    person.is_active = False
+    person.deactivated_at = utcnow()
+    end_all_sign_ins(session, person.id, "deactivated")
+    audit.record(session, "person.deactivated", "person", person.id)
+
+
+def reactivate(session: Session, person: Person) -> None:
+    person.is_active = True
+    person.deactivated_at = None
+    audit.record(session, "person.reactivated", "person", person.id)
+
+
+def led_team_ids(session: Session, person: Person) -> list[int]:
+    """The teams a team lead leads: those they belong to."""
+    if not person.has_role(Role.TEAM_LEAD):
+        return []
+    return [team.id for team in person.teams]
+
+
+# --- Invitations ---------------------------------------------------------------
+
+def create_invitation(session: Session, *, invited_by: Person, email: str, organisation_id: int,
+                      team_id: int | None, roles: list[str], professional_registration: str | None,
+                      now: datetime | None = None) -> tuple[Invitation, str]:
+    now = now or utcnow()
+    token, token_hash = new_token()
+    # A new invitation replaces any earlier one still open for the same address.
+    session.execute(
+        update(Invitation)
+        .where(func.lower(Invitation.email) == email.lower(), Invitation.accepted_at.is_(None),
+               Invitation.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    invitation = Invitation(
+        email=email.strip().lower(),
+        organisation_id=organisation_id,
+        team_id=team_id,
+        roles=",".join(sorted(set(roles))),
+        professional_registration=professional_registration or None,
+        token_hash=token_hash,
+        invited_by_id=invited_by.id,
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["INVITATION_TTL_DAYS"]),
+    )
+    session.add(invitation)
+    session.flush()
+    link = f"{current_app.config['BASE_URL']}/invitations/{token}"
+    queue_email(
+        session, invitation.email,
+        f"You have been invited to {current_app.config['SERVICE_NAME']}",
+        render_template("email/invitation.txt", invitation=invitation, inviter=invited_by, link=link,
+                        days=current_app.config["INVITATION_TTL_DAYS"]),
+    )
+    audit.record(session, "invitation.created", "invitation", invitation.id, email=invitation.email,
+                 roles=invitation.roles)
+    return invitation, token
+
+
+def open_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation | None:
+    """The invitation this link belongs to, if it can still be used."""
+    now = now or utcnow()
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= now:
+        return None
+    return invitation
+
+
+def accept_invitation(session: Session, invitation: Invitation, name: str, password: str) -> Person:
+    person = create_person(
+        session,
+        email=invitation.email,
+        name=name,
+        organisation_id=invitation.organisation_id,
+        roles=invitation.role_list,
+        password=password,
+        team_ids=[invitation.team_id] if invitation.team_id else [],
+        professional_registration=invitation.professional_registration,
+    )
+    invitation.accepted_at = utcnow()
+    invitation.person_id = person.id
+    audit.record(session, "invitation.accepted", "invitation", invitation.id, actor_id=person.id)
+    return person
+
+
+# --- Password reset -----------------------------------------------------------
+
+RESETS_PER_HOUR = 3
+
+
+def request_password_reset(session: Session, email: str, now: datetime | None = None) -> None:
+    """Email a reset link if an active account has this address. Says nothing either way."""
+    now = now or utcnow()
+    person = find_person_by_email(session, email)
+    if person is None or not person.is_active:
+        return
+    recent = session.scalar(
+        select(func.count()).select_from(PasswordReset).where(
+            PasswordReset.person_id == person.id, PasswordReset.created_at > now - timedelta(hours=1)
+        )
+    )
+    if recent >= RESETS_PER_HOUR:
+        audit.record(session, "password_reset.limited", "person", person.id, actor_id=person.id)
+        return
+    token, token_hash = new_token()
+    minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+    session.add(PasswordReset(person_id=person.id, token_hash=token_hash, created_at=now,
+                              expires_at=now + timedelta(minutes=minutes)))
+    link = f"{current_app.config['BASE_URL']}/reset-password/{token}"
+    queue_email(session, person.email, "Reset your password",
+                render_template("email/password_reset.txt", person=person, link=link, minutes=minutes),
+                recipient_id=person.id)
+    audit.record(session, "password_reset.requested", "person", person.id, actor_id=person.id)
+
+
+def open_password_reset(session: Session, token: str, now: datetime | None = None) -> PasswordReset | None:
+    now = now or utcnow()
+    reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token)))
+    if reset is None or reset.used_at or reset.expires_at <= now:
+        return None
+    return reset
+
+
+def complete_password_reset(session: Session, reset: PasswordReset, password: str) -> Person:
+    person = session.get(Person, reset.person_id)
+    person.password_hash = hash_password(password)
+    now = utcnow()
+    # Every link for this person is now spent, and every sign-in ends.
+    session.execute(
+        update(PasswordReset).where(PasswordReset.person_id == person.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    end_all_sign_ins(session, person.id, "password_reset")
+    audit.record(session, "password_reset.completed", "person", person.id, actor_id=person.id)
+    return person
+
+
+def teams_by_id(session: Session, team_ids: list[int]) -> dict[int, Team]:
+    if not team_ids:
+        return {}
+    return {t.id: t for t in session.scalars(select(Team).where(Team.id.in_(team_ids)))}

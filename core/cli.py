@@ -1,0 +1,107 @@
+"""Command-line tasks: migrations, demo data, the first admin, the scheduler and the dev server."""
+from __future__ import annotations
+
+import os
+import signal
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask
+from werkzeug.serving import run_simple
+from sqlalchemy import func, select
+
+from .config import PROJECT_ROOT
+from .database import db
+
+
+def alembic_config(database_url: str) -> AlembicConfig:
+    config = AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_database(app: Flask) -> None:
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(url.removeprefix("sqlite:///")) or ".", exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply every database migration not yet applied."""
+        upgrade_database(app)
+        click.echo("Database is up to date.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only seed when there are no people yet.")
+    def seed_demo(if_empty: bool):
+        """Create the demo partnership (refused in production)."""
+        from .accounts.models import Person
+        from .demo import DEMO_PASSWORD, seed
+
+        if app.config["PRODUCTION"]:
+            raise click.ClickException("Demo data is never created in production.")
+        with db.new_session() as session:
+            if if_empty and session.scalar(select(func.count()).select_from(Person)):
+                click.echo("Database already has people; demo data not added.")
+                return
+            people = seed(session)
+            session.commit()
+        click.echo(f"Demo partnership created. Every demo account's password is: {DEMO_PASSWORD}")
+        for person in people:
+            click.echo(f"  {person.email:<32} {', '.join(person.role_labels)}")
+
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--organisation", required=True, help="Created if it does not exist.")
+    @click.option("--service-type", default="mental_health", show_default=True)
+    @click.password_option()
+    def create_admin(email: str, name: str, organisation: str, service_type: str, password: str):
+        """Create the first admin of a new installation (there is no self-registration)."""
+        from .accounts.models import Organisation, Role, ServiceType
+        from .accounts.passwords import password_problem
+        from .accounts.services import create_person, find_person_by_email
+
+        problem = password_problem(password, email)
+        if problem:
+            raise click.ClickException(problem)
+        with db.new_session() as session:
+            if find_person_by_email(session, email):
+                raise click.ClickException("Someone with this email address already exists.")
+            org = session.scalar(select(Organisation).where(Organisation.name == organisation))
+            if org is None:
+                org = Organisation(name=organisation, service_type=ServiceType(service_type).value)
+                session.add(org)
+                session.flush()
+            create_person(session, email=email, name=name, organisation_id=org.id,
+                          roles=[Role.ADMIN.value], password=password)
+            session.commit()
+        click.echo(f"Admin {email} created.")
+
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Run the periodic sweeps (outbox, heartbeat, …) until stopped. Run exactly one."""
+        from .scheduler import build_scheduler
+
+        click.echo("Scheduler running; press Ctrl+C to stop.")
+        build_scheduler(app, blocking=True).start()
+
+    @app.cli.command("serve-dev")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    def serve_dev(host: str, port: int):
+        """Development server with the sweeps running in-process (what `make run` uses)."""
+        from .scheduler import build_scheduler
+
+        scheduler = build_scheduler(app)
+        scheduler.start()
+        signal.signal(signal.SIGTERM, lambda *_: (scheduler.shutdown(wait=False), os._exit(0)))
+        try:
+            run_simple(host, port, app, use_reloader=False, threaded=True)
+        finally:
+            scheduler.shutdown(wait=False)

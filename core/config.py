@@ -1,0 +1,90 @@
+"""Configuration read from the environment, with safe development defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Development secrets are public; production refuses them.
+DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+MIN_SECRET_KEY_LENGTH = 32
+ROLES_NEEDING_2FA_DEFAULT = ""
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start safely with this configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def load_config(env: dict | None = None) -> dict:
+    """Build the Flask config mapping from environment variables.
+
+    Every variable is documented in the README under "Running it for real".
+    """
+    env = dict(os.environ if env is None else env)
+    app_env = env.get("APP_ENV", "development").lower()
+    production = app_env == "production"
+    secret_key = env.get("SECRET_KEY") or ("" if production else DEV_SECRET_KEY)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'reach.db'}"
+    config = {
+        "APP_ENV": app_env,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": database_url,
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SERVICE_NAME": env.get("SERVICE_NAME", "Psychology Reach"),
+        # Mail: "log" writes messages to the log (development); "smtp" sends them.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "log"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Psychology Reach <no-reply@reach.invalid>"),
+        "SMTP_HOST": env.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": _int(env, "SMTP_PORT", 25),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
+        "SMTP_TIMEOUT_SECONDS": _int(env, "SMTP_TIMEOUT_SECONDS", 10),
+        # Sessions: ended on the server after this much idle time or age.
+        "IDLE_TIMEOUT_MINUTES": _int(env, "IDLE_TIMEOUT_MINUTES", 60),
+        "ABSOLUTE_TIMEOUT_HOURS": _int(env, "ABSOLUTE_TIMEOUT_HOURS", 12),
+        "INVITATION_TTL_DAYS": _int(env, "INVITATION_TTL_DAYS", 7),
+        "PASSWORD_RESET_TTL_MINUTES": _int(env, "PASSWORD_RESET_TTL_MINUTES", 60),
+        "REQUIRE_2FA_ROLES": {
+            r.strip() for r in env.get("REQUIRE_2FA_ROLES", ROLES_NEEDING_2FA_DEFAULT).split(",") if r.strip()
+        },
+        "SCHEDULER_HEARTBEAT_SECONDS": _int(env, "SCHEDULER_HEARTBEAT_SECONDS", 30),
+        "OUTBOX_SWEEP_SECONDS": _int(env, "OUTBOX_SWEEP_SECONDS", 15),
+        # Flask and cookie settings.
+        "SESSION_COOKIE_NAME": "reach_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=production),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed-in session
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "TESTING": False,
+    }
+    return config
+
+
+def check_production_safety(config: dict) -> None:
+    """Refuse to start in production with secrets or settings that are not safe."""
+    if not config.get("PRODUCTION"):
+        return
+    key = config.get("SECRET_KEY") or ""
+    if len(key) < MIN_SECRET_KEY_LENGTH or key == DEV_SECRET_KEY or len(set(key)) < 10:
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters in production "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )

@@ -1,0 +1,175 @@
+"""Engine, typed declarative base and the one-session-per-request helper."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Callable, Iterator
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from .timeutil import as_utc
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# How SQLite transactions begin in this context. Writes begin IMMEDIATE (take
+# the write lock first, so writers queue instead of failing); a page that only
+# reads begins DEFERRED so it never blocks anyone. See Database.defer_write.
+IMMEDIATE, DEFERRED = "IMMEDIATE", "DEFERRED"
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+_begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default=IMMEDIATE)
+
+# Stable constraint names so Alembic migrations work on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC; always hands back an aware UTC datetime, whatever the backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        value = as_utc(value)
+        # SQLite has no time zone type: store naive UTC so comparisons sort correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    if is_sqlite(url):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A write transaction takes the write lock up front: one that reads then
+        # writes can never be overtaken by another writer, so no update is lost,
+        # and the busy timeout queues writers instead of failing them midway.
+        mode = conn.get_execution_options().get("sqlite_begin") or _begin_mode.get()
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """Hands each request (or job) its own session on the current app's engine.
+
+    The engine lives in ``app.extensions`` so several apps (tests) never share one.
+
+    GET and HEAD requests read in a deferred transaction. The few writes such a
+    page makes (an audit row for the view, a sign-in's last-seen time) are
+    appends that do not depend on what was read, so they are collected with
+    `defer_write` and made at the end of the request in a write transaction of
+    their own.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["database"] = {
+            "engine": engine,
+            "session_factory": sessionmaker(engine, expire_on_commit=False),
+        }
+
+        @app.before_request
+        def _choose_begin_mode():
+            if request.method in READ_METHODS:
+                g.begin_mode_token = _begin_mode.set(DEFERRED)
+                g.deferred_writes = []
+
+        @app.after_request
+        def _make_deferred_writes(response):
+            self.flush_deferred_writes()
+            return response
+
+        @app.teardown_request
+        def _reset_begin_mode(_exc):
+            token = g.pop("begin_mode_token", None)
+            if token is not None:
+                _begin_mode.reset(token)
+
+        @app.teardown_appcontext
+        def _close_session(_exc):
+            session = g.pop("db_session", None)
+            if session is not None:
+                session.close()
+
+    def defer_write(self, session: Session, write: Callable[[Session], None]) -> None:
+        """Run `write(session)` now in a write request or job; at the end of a read request."""
+        if has_request_context() and "deferred_writes" in g and session is g.get("db_session"):
+            g.deferred_writes.append(write)
+        else:
+            write(session)
+
+    def flush_deferred_writes(self) -> None:
+        writes = g.pop("deferred_writes", None)
+        if not writes:
+            return
+        session = self.session
+        session.rollback()  # end the read transaction
+        token = _begin_mode.set(IMMEDIATE)
+        try:
+            for write in writes:
+                write(session)
+            session.commit()
+        finally:
+            _begin_mode.reset(token)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["database"]["engine"]
+
+    @property
+    def session(self) -> Session:
+        """The current request's session, opened on first use, closed at teardown."""
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["database"]["session_factory"]()
+        return g.db_session
+
+    @contextmanager
+    def new_session(self) -> Iterator[Session]:
+        """A session of its own, for scheduler jobs, CLI commands and threads."""
+        session = current_app.extensions["database"]["session_factory"]()
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+db = Database()

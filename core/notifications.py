@@ -1,0 +1,135 @@
+"""In-app notifications and the email outbox.
+
+Features never send email themselves: they add rows here in their own
+transaction, and the scheduler's sweep delivers each queued email exactly once.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .database import Base
+from .timeutil import utcnow
+
+QUEUED, SENDING, SENT = "queued", "sending", "sent"
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+FIRST_BACKOFF = timedelta(seconds=30)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_person_created", "person_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    read_at: Mapped[datetime | None]
+
+
+def queue_email(session: Session, to_address: str, subject: str, body: str, recipient_id: int | None = None) -> OutboxMessage:
+    message = OutboxMessage(to_address=to_address, subject=subject, body=body, recipient_id=recipient_id)
+    session.add(message)
+    return message
+
+
+def notify(session: Session, person, title: str, body: str, link: str | None = None, email: bool = True) -> Notification:
+    """Tell a person something: an in-app notification, and an email unless told not to."""
+    note = Notification(person_id=person.id, title=title, body=body, link=link)
+    session.add(note)
+    if email and person.is_active:
+        queue_email(session, person.email, title, body, recipient_id=person.id)
+    return note
+
+
+def unread_count(session: Session, person_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Notification).where(
+            Notification.person_id == person_id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def claim_due(session: Session, worker: str, now: datetime | None = None, limit: int = 50) -> list[OutboxMessage]:
+    """Claim queued (or abandoned) messages for this worker, in one short transaction.
+
+    PostgreSQL skips rows another worker has locked; SQLite's immediate
+    transaction serialises claimers, so no message is ever claimed twice.
+    """
+    now = now or utcnow()
+    due = or_(
+        (OutboxMessage.status == QUEUED) & (OutboxMessage.next_attempt_at <= now),
+        (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_until < now),
+    )
+    query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    messages = list(session.scalars(query))
+    for message in messages:
+        message.status = SENDING
+        message.claimed_by = worker
+        message.claimed_until = now + CLAIM_LEASE
+    session.commit()
+    return messages
+
+
+def _finish(session: Session, message: OutboxMessage, worker: str, **values) -> None:
+    # Only the worker holding the claim may settle the message.
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == worker, OutboxMessage.status == SENDING)
+        .values(claimed_by=None, claimed_until=None, **values)
+    )
+    session.commit()
+
+
+def deliver_due(session: Session, sender, worker: str, now: datetime | None = None) -> int:
+    """Send what is due; on failure leave it queued with back-off. Returns the number sent."""
+    now = now or utcnow()
+    messages = claim_due(session, worker, now)
+    sent = 0
+    failure: str | None = None
+    for message in messages:
+        if failure is None:
+            try:
+                sender.send(message)
+            except Exception as exc:  # the SMTP server is down or refused: retry later
+                failure = f"{type(exc).__name__}: {exc}"
+        if failure is not None:
+            # Once the server has failed, don't hammer it with the rest of the batch.
+            attempts = message.attempts + 1
+            _finish(session, message, worker, status=QUEUED, attempts=attempts,
+                    next_attempt_at=now + backoff(attempts), last_error=failure[:2000])
+            continue
+        _finish(session, message, worker, status=SENT, sent_at=utcnow(),
+                attempts=message.attempts + 1, last_error=None)
+        sent += 1
+    return sent

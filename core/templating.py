@@ -1,0 +1,73 @@
+"""Template filters, the role-based navigation and the NHS.UK assets."""
+from __future__ import annotations
+
+from flask import Flask, abort, request, send_from_directory, url_for
+from flask_login import current_user
+
+from .accounts.models import Role
+from .config import PROJECT_ROOT
+from .timeutil import format_london
+
+NHSUK_DIST = PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
+NHSUK_BUNDLES = {"nhsuk-frontend.min.css", "nhsuk-frontend.min.js",
+                 "nhsuk-frontend.min.css.map", "nhsuk-frontend.min.js.map"}
+
+# (label, endpoint, roles that see it); an empty tuple means everyone signed in.
+NAVIGATION = [
+    ("Home", "core.home", ()),
+    ("Consultations", "consult.index", ()),
+    ("Reflective practice", "supervision.index", ()),
+    ("Formulations", "formulations.index", ()),
+    ("My teams", "accounts_admin.my_teams", (Role.TEAM_LEAD,)),
+    ("Admin", "accounts_admin.index", (Role.ADMIN,)),
+]
+
+
+def navigation_items() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for label, endpoint, roles in NAVIGATION:
+        if roles and not current_user.has_role(*roles):
+            continue
+        href = url_for(endpoint)
+        current = request.path == href if href == "/" else request.path.startswith(href)
+        items.append({"text": label, "href": href, "current": current})
+    return items
+
+
+def form_error_list(form) -> list[dict]:
+    """The error summary's entries, in page order, each linking to its field."""
+    fields = [f for f in form if f.type != "CSRFTokenField"]
+    order = getattr(form, "field_order", None)
+    if order:
+        fields.sort(key=lambda f: order.index(f.name) if f.name in order else len(order))
+    items = [{"text": message, "href": f"#{fields[0].id}"} for message in form.form_errors if fields]
+    items += [{"text": f.errors[0], "href": f"#{f.id}"} for f in fields if f.errors]
+    return items
+
+
+def choice_items(field, multiple: bool) -> list[dict]:
+    chosen = set(field.data or []) if multiple else {field.data}
+    return [{"value": value, "text": label, "checked": value in chosen, "selected": value in chosen}
+            for value, label in field.choices]
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.globals.update(form_error_list=form_error_list, choice_items=choice_items)
+    app.jinja_env.filters["london"] = format_london
+    app.jinja_env.filters["london_date"] = lambda value: format_london(value, with_time=False)
+
+    @app.context_processor
+    def _layout_context():
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "navigation_items": navigation_items,
+        }
+
+    @app.route("/assets/<path:filename>", endpoint="nhsuk_assets")
+    def nhsuk_assets(filename: str):
+        folder = NHSUK_DIST if filename in NHSUK_BUNDLES else NHSUK_DIST / "assets"
+        if not folder.is_dir():
+            abort(404)
+        return send_from_directory(folder, filename, max_age=86400)

@@ -1,0 +1,88 @@
+"""Home, notifications and the health check."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select, text, update
+
+from .database import db
+from .notifications import Notification, unread_count
+from .pagination import paginate
+from .scheduler import STALE_AFTER_SECONDS, last_heartbeat
+from .timeutil import utcnow
+
+bp = Blueprint("core", __name__)
+
+# Endpoints an anonymous visitor may reach; everything else needs a sign-in.
+PUBLIC_ENDPOINTS = {
+    "static", "nhsuk_assets", "core.healthz",
+    "accounts.sign_in", "accounts.two_factor", "accounts.set_up_two_factor_at_sign_in",
+    "accounts.forgot_password", "accounts.reset_password", "accounts.accept_invitation",
+}
+
+
+@bp.before_app_request
+def _require_sign_in():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+@bp.route("/")
+def home():
+    session = db.session
+    return render_template(
+        "home/index.html",
+        unread=unread_count(session, current_user.id),
+    )
+
+
+@bp.route("/notifications")
+def notifications():
+    query = (
+        select(Notification)
+        .where(Notification.person_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    page = paginate(db.session, query)
+    return render_template("home/notifications.html", page=page)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def mark_notifications_read():
+    session = db.session
+    session.execute(
+        update(Notification)
+        .where(Notification.person_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    session.commit()
+    return redirect(url_for("core.notifications"))
+
+
+@bp.route("/healthz")
+def healthz():
+    status = {"database": "ok", "scheduler": {}}
+    code = 200
+    try:
+        session = db.session
+        session.execute(text("SELECT 1"))
+        beat = last_heartbeat(session)
+        session.rollback()
+    except Exception as exc:  # report, don't raise: this page is for monitors
+        status["database"] = f"error: {type(exc).__name__}"
+        return jsonify(status), 503
+    if beat is None:
+        status["scheduler"] = {"status": "never", "last_heartbeat": None}
+    else:
+        age = (utcnow() - beat).total_seconds()
+        status["scheduler"] = {
+            "status": "ok" if age < STALE_AFTER_SECONDS else "stale",
+            "last_heartbeat": beat.isoformat(),
+            "age_seconds": round(age),
+        }
+    return jsonify(status), code

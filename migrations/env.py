@@ -1,0 +1,37 @@
+"""Alembic environment: migrations run against the app's DATABASE_URL."""
+from __future__ import annotations
+
+from alembic import context
+
+from core.config import load_config
+from core.database import UTCDateTime, make_engine
+from core.models import Base  # noqa: F401  (imports every model onto the metadata)
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def render_item(type_, obj, autogen_context):
+    # Migrations must not depend on app code that may change: write the plain type.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_online() -> None:
+    url = config.attributes.get("database_url") or load_config()["DATABASE_URL"]
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+            render_item=render_item,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

@@ -1,0 +1,40 @@
+"""Helpers shared by the tests: signing in, posting forms with CSRF tokens, finding people."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core.accounts.models import Person
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def email_for(key: str) -> str:
+    return f"{key.replace('_', '.')}@example.org"
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(response) -> str:
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, key_or_email: str, password: str = PASSWORD, next_url: str | None = None, **kwargs):
+    email = key_or_email if "@" in key_or_email else email_for(key_or_email)
+    page = client.get("/sign-in", **kwargs)
+    url = "/sign-in" + (f"?next={next_url}" if next_url is not None else "")
+    return client.post(url, data={"email": email, "password": password, "csrf_token": csrf_from(page)}, **kwargs)
+
+
+def post_form(client, url: str, data: dict | None = None, page_url: str | None = None, **kwargs):
+    """POST as a browser would: fetch the page first for its CSRF token."""
+    page = client.get(page_url or url)
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_from(page)}, **kwargs)
+
+
+def person(session, key: str) -> Person:
+    return session.scalar(select(Person).where(Person.email == email_for(key)))

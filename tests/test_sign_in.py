@@ -1,0 +1,210 @@
+"""Signing in and out: server-side sessions, throttling, two-factor."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from core.accounts import totp
+from core.accounts.models import SignInSession
+from core.audit import AuditEvent
+from core.timeutil import utcnow
+
+from .support import PASSWORD, csrf_from, person, post_form, sign_in
+
+
+def _copy_cookie(source, target_app):
+    """A second browser holding a copy of the first browser's cookie."""
+    cookie = source.get_cookie("reach_session")
+    other = target_app.test_client()
+    other.set_cookie("reach_session", cookie.value)
+    return other
+
+
+def test_each_role_signs_in_and_sees_a_home_page_for_their_role(app):
+    expected = {
+        "frontline": "Ask a psychologist about a case",
+        "psychologist": "Duty queue",
+        "team_lead": "Your teams",
+        "admin": "Audit log",
+    }
+    for key, card in expected.items():
+        client = app.test_client()
+        response = sign_in(client, key)
+        assert response.status_code == 302
+        page = client.get("/").get_data(as_text=True)
+        assert card in page, key
+        for other_key, other_card in expected.items():
+            if other_key != key:
+                assert other_card not in page, (key, other_card)
+
+
+def test_wrong_password_gives_one_generic_message_and_is_audited(client, session):
+    response = sign_in(client, "frontline", password="not-the-password")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter a correct email address and password" in body
+    assert "frontline@example.org" in body  # what they typed is kept
+    unknown = sign_in(client, "nobody@example.org", password="not-the-password")
+    assert "Enter a correct email address and password" in unknown.get_data(as_text=True)
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["sign_in.failed", "sign_in.failed"]
+
+
+def test_successful_sign_in_is_audited(client, session):
+    sign_in(client, "frontline")
+    event = session.scalars(select(AuditEvent)).one()
+    assert event.action == "sign_in.succeeded" and event.actor_id == person(session, "frontline").id
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_a_cookie_copied_before_sign_out_stops_working(app, client):
+    sign_in(client, "frontline")
+    thief = _copy_cookie(client, app)
+    assert thief.get("/").status_code == 200
+    post_form(client, "/sign-out", page_url="/")
+    response = thief.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_deactivation_ends_every_session_of_that_person(app, client, session):
+    sign_in(client, "frontline")
+    assert client.get("/").status_code == 200
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    target = person(session, "frontline")
+    response = post_form(admin, f"/admin/people/{target.id}/active", {"active": "no"},
+                         page_url=f"/admin/people/{target.id}")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    # And they cannot simply sign in again.
+    again = sign_in(app.test_client(), "frontline")
+    assert again.status_code == 200 and "Enter a correct email address and password" in again.get_data(as_text=True)
+    session.rollback()
+    reasons = session.scalars(select(SignInSession.ended_reason).where(SignInSession.person_id == target.id)).all()
+    assert reasons == ["deactivated"]
+
+
+def test_sessions_end_after_the_idle_limit_and_the_absolute_limit(app):
+    client = app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        sign_in(client, "frontline")
+        traveller.shift(timedelta(minutes=59))
+        assert client.get("/").status_code == 200  # activity keeps it alive
+        traveller.shift(timedelta(minutes=61))
+        assert client.get("/").status_code == 302  # idle too long
+
+    client = app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        sign_in(client, "frontline")
+        for _ in range(13):  # active all day: 11 hours 55 minutes
+            traveller.shift(timedelta(minutes=55))
+            assert client.get("/").status_code == 200
+        traveller.shift(timedelta(minutes=10))
+        assert client.get("/").status_code == 302  # past 12 hours however active
+
+
+def test_signing_in_starts_a_new_session_cookie(client):
+    client.get("/sign-in")
+    before = client.get_cookie("reach_session").value
+    sign_in(client, "frontline")
+    after = client.get_cookie("reach_session").value
+    assert before != after
+
+
+def test_repeated_bad_passwords_are_slowed_then_the_real_person_gets_in(app):
+    client = app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        for _ in range(5):
+            sign_in(client, "frontline", password="wrong-password-guess")
+        blocked = sign_in(client, "frontline")  # even the right password waits now
+        assert blocked.status_code == 429
+        assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
+        traveller.shift(timedelta(seconds=31))
+        assert sign_in(client, "frontline").status_code == 302
+
+
+def test_the_wait_grows_with_each_failure_but_is_capped(app, session):
+    from core.accounts import throttle
+    client = app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        waits = []
+        for _ in range(8):
+            sign_in(client, "frontline", password="wrong-password-guess")
+            wait = throttle.wait_needed(session, "frontline@example.org", "127.0.0.1")
+            waits.append(wait.total_seconds() if wait else 0)
+            session.rollback()
+            traveller.shift(wait or timedelta(0))
+        assert waits[:4] == [0, 0, 0, 0]
+        assert waits[4:] == [30, 60, 120, 240]
+        assert throttle._delay(20) == throttle.MAX_DELAY
+
+
+def test_an_attacker_elsewhere_does_not_lock_the_real_person_out(app):
+    attacker = app.test_client()
+    with time_machine.travel(utcnow(), tick=False):
+        for _ in range(6):
+            sign_in(attacker, "frontline", password="wrong-password-guess",
+                    environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        real = app.test_client()
+        assert sign_in(real, "frontline", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 302
+
+
+def _enable_two_factor(client, app):
+    page = client.get("/account/two-factor")
+    secret = re.search(r'class="reach-secret">([A-Z2-7]+)<', page.get_data(as_text=True)).group(1)
+    response = client.post("/account/two-factor", data={"csrf_token": csrf_from(page), "code": totp.code_for(secret)})
+    assert response.status_code == 302
+    return secret
+
+
+def test_two_factor_sign_in(app, client):
+    sign_in(client, "psychologist")
+    secret = _enable_two_factor(client, app)
+    post_form(client, "/sign-out", page_url="/")
+
+    second = app.test_client()
+    with time_machine.travel(utcnow() + timedelta(minutes=2), tick=False):
+        response = sign_in(second, "psychologist")
+        assert response.headers["Location"] == "/sign-in/two-factor"
+        assert second.get("/").status_code == 302  # password alone is not enough
+        wrong = post_form(second, "/sign-in/two-factor", {"code": "000000"})
+        assert "The code is not right" in wrong.get_data(as_text=True)
+        code = totp.code_for(secret)
+        assert post_form(second, "/sign-in/two-factor", {"code": code}).status_code == 302
+        assert second.get("/").status_code == 200
+
+        # The same code cannot be replayed for another sign-in.
+        third = app.test_client()
+        sign_in(third, "psychologist")
+        replay = post_form(third, "/sign-in/two-factor", {"code": code})
+        assert "The code is not right" in replay.get_data(as_text=True)
+
+
+def test_configuration_can_require_two_factor_for_a_role(app):
+    app.config["REQUIRE_2FA_ROLES"] = {"psychologist", "admin"}
+    client = app.test_client()
+    response = sign_in(client, "psychologist")
+    assert response.headers["Location"] == "/sign-in/set-up-two-factor"
+    assert client.get("/").status_code == 302
+    page = client.get("/sign-in/set-up-two-factor")
+    secret = re.search(r'class="reach-secret">([A-Z2-7]+)<', page.get_data(as_text=True)).group(1)
+    done = client.post("/sign-in/set-up-two-factor", data={"csrf_token": csrf_from(page), "code": totp.code_for(secret)})
+    assert done.status_code == 302 and client.get("/").status_code == 200
+    # Roles not listed sign in with a password as before.
+    frontline = app.test_client()
+    assert sign_in(frontline, "frontline").headers["Location"] == "/"
+
+
+def test_change_password_keeps_this_session_and_ends_the_others(app, client):
+    sign_in(client, "frontline")
+    elsewhere = app.test_client()
+    sign_in(elsewhere, "frontline")
+    response = post_form(client, "/account/password", {
+        "current_password": PASSWORD, "password": "a-brand-new-passphrase", "confirm": "a-brand-new-passphrase"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    assert sign_in(app.test_client(), "frontline", password="a-brand-new-passphrase").status_code == 302
