@@ -64,6 +64,7 @@ def record(
     action: str,
     record_type: str | None = None,
     record_id: object = None,
+    /,
     actor_id: int | None = None,
     **detail,
 ) -> AuditEvent:
@@ -85,7 +86,7 @@ def record(
     return event_row
 
 
-def record_refusal(session: Session, action: str, **kwargs) -> None:
+def record_refusal(session: Session, action: str, /, **kwargs) -> None:
     """Record an event that must survive a refused request, discarding its other work.
 
     Uses the request's own session: on SQLite a second connection would wait

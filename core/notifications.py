@@ -75,7 +75,8 @@ def unread_count(session: Session, person_id: int) -> int:
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    # Cap the exponent: past a few doublings the ceiling applies anyway.
+    return min(FIRST_BACKOFF * (2 ** min(max(attempts - 1, 0), 16)), MAX_BACKOFF)
 
 
 def claim_due(session: Session, worker: str, now: datetime | None = None, limit: int = 50) -> list[OutboxMessage]:

@@ -1,7 +1,10 @@
 """Template filters, the role-based navigation and the NHS.UK assets."""
 from __future__ import annotations
 
-from flask import Flask, abort, request, send_from_directory, url_for
+import re
+from functools import lru_cache
+
+from flask import Flask, Response, abort, request, send_from_directory, url_for
 from flask_login import current_user
 
 from .accounts.models import Role
@@ -36,6 +39,18 @@ def navigation_items() -> list[dict]:
     return items
 
 
+@lru_cache(maxsize=1)
+def stylesheet_without_remote_fonts() -> str:
+    """The design system's CSS minus its @font-face rules.
+
+    They load the Frutiger font from assets.nhs.uk: a request to another site
+    from every page, which our CSP refuses. Pages fall back to Arial, as the
+    design system intends when the font is unavailable.
+    """
+    css = (NHSUK_DIST / "nhsuk-frontend.min.css").read_text(encoding="utf-8")
+    return re.sub(r"@font-face\{[^}]*\}", "", css)
+
+
 def form_error_list(form) -> list[dict]:
     """The error summary's entries, in page order, each linking to its field."""
     fields = [f for f in form if f.type != "CSRFTokenField"]
@@ -67,6 +82,11 @@ def init_templating(app: Flask) -> None:
 
     @app.route("/assets/<path:filename>", endpoint="nhsuk_assets")
     def nhsuk_assets(filename: str):
+        if filename == "nhsuk-frontend.min.css":
+            response = Response(stylesheet_without_remote_fonts(), mimetype="text/css")
+            response.cache_control.public = True
+            response.cache_control.max_age = 86400
+            return response
         folder = NHSUK_DIST if filename in NHSUK_BUNDLES else NHSUK_DIST / "assets"
         if not folder.is_dir():
             abort(404)

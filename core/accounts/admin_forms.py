@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..forms import ListMultipleField, ListSelectField
 from .models import ROLE_LABELS, SERVICE_TYPE_LABELS
 
 
@@ -13,8 +14,9 @@ class OrganisationForm(FlaskForm):
         DataRequired(message="Enter the organisation's name"),
         Length(max=200, message="Name must be 200 characters or fewer"),
     ])
-    service_type = RadioField(
+    service_type = ListSelectField(
         "Type of service",
+        not_offered="Select the type of service",
         choices=[(t.value, label) for t, label in SERVICE_TYPE_LABELS.items()],
         validators=[DataRequired(message="Select the type of service")],
     )
@@ -28,8 +30,9 @@ class TeamForm(FlaskForm):
 
 
 def _roles_field():
-    return SelectMultipleField(
+    return ListMultipleField(
         "Roles",
+        not_offered="Select roles from the list",
         choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
         validators=[DataRequired(message="Select at least one role")],
     )
@@ -48,9 +51,9 @@ class InvitationForm(FlaskForm):
               check_deliverability=False),
         Length(max=254, message="Email address must be 254 characters or fewer"),
     ])
-    organisation_id = SelectField("Organisation", coerce=int,
-                                  validators=[DataRequired(message="Select an organisation")])
-    team_id = SelectField("Team", coerce=int, validators=[Optional()])
+    organisation_id = ListSelectField("Organisation", coerce=int, not_offered="Select an organisation from the list",
+                                      validators=[DataRequired(message="Select an organisation")])
+    team_id = ListSelectField("Team", coerce=int, not_offered="Select a team from the list", validators=[Optional()])
     roles = _roles_field()
     professional_registration = _registration_field()
 
@@ -70,5 +73,6 @@ class PersonForm(FlaskForm):
         Length(max=200, message="Name must be 200 characters or fewer"),
     ])
     roles = _roles_field()
-    team_ids = SelectMultipleField("Teams", coerce=int, validators=[Optional()])
+    team_ids = ListMultipleField("Teams", coerce=int, not_offered="Select teams from the list",
+                                 validators=[Optional()])
     professional_registration = _registration_field()

@@ -220,10 +220,12 @@ def new_invitation():
     form = InvitationForm()
     form.organisation_id.choices = [(o.id, o.name) for o in organisations]
     names = {o.id: o.name for o in organisations}
-    form.team_id.choices = [(0, "No team")] + [(t.id, f"{t.name} ({names.get(t.organisation_id, '')})") for t in teams]
+    is_admin = current_user.has_role(Role.ADMIN)
+    team_choices = [(t.id, f"{t.name} ({names.get(t.organisation_id, '')})") for t in teams]
+    # Admins may invite someone to no team; a team lead invites into a team they lead.
+    form.team_id.choices = ([(0, "No team")] if is_admin else []) + team_choices
     form.team_organisation = {t.id: t.organisation_id for t in teams}
     form.roles.choices = [(r.value, r.label) for r in roles]
-    is_admin = current_user.has_role(Role.ADMIN)
     if request.method == "GET" and not is_admin:
         form.organisation_id.data = current_user.organisation_id
     if form.validate_on_submit():

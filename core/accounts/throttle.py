@@ -37,7 +37,7 @@ ALLOWANCES = (
 
 
 def _delay(failures_over: int) -> timedelta:
-    return min(BASE_DELAY * (2 ** failures_over), MAX_DELAY)
+    return min(BASE_DELAY * (2 ** min(failures_over, 16)), MAX_DELAY)
 
 
 def wait_needed(session: Session, email: str, ip_address: str, now: datetime | None = None) -> timedelta | None:

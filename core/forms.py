@@ -1,0 +1,29 @@
+"""Form fields whose refusals are written in plain words for the error summary."""
+from __future__ import annotations
+
+from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import ValidationError
+
+
+class ListSelectField(SelectField):
+    """A select or radios field that says 'Select … from the list' for a value not offered."""
+
+    def __init__(self, label=None, validators=None, not_offered: str = "Select an option from the list", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.not_offered = not_offered
+
+    def pre_validate(self, form):
+        if self.data is not None and self.choices is not None and \
+                self.data not in {value for value, *_ in self.choices}:
+            raise ValidationError(self.not_offered)
+
+
+class ListMultipleField(SelectMultipleField):
+    def __init__(self, label=None, validators=None, not_offered: str = "Select options from the list", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.not_offered = not_offered
+
+    def pre_validate(self, form):
+        offered = {value for value, *_ in (self.choices or [])}
+        if self.data and any(value not in offered for value in self.data):
+            raise ValidationError(self.not_offered)

@@ -1,0 +1,98 @@
+"""In Chromium: every demo role signs in, and axe-core finds no serious accessibility problems."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from core import create_app
+from core.cli import upgrade_database
+from core.config import PROJECT_ROOT
+from core.demo import DEMO_PASSWORD, PEOPLE, seed
+
+from .browser import LiveServer, launch
+from .conftest import TEST_CONFIG
+
+pytestmark = pytest.mark.browser
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "demo.db"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"})
+    upgrade_database(app)
+    with app.extensions["database"]["session_factory"]() as session:
+        seed(session)
+        session.commit()
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+def _sign_in(page, live, email):
+    page.goto(f"{live.url}/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _serious_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("email", [p[0] for p in PEOPLE])
+def test_each_demo_person_signs_in_and_sees_their_home_page(browser, live, email):
+    context = browser.new_context()
+    page = context.new_page()
+    csp_errors = []
+    page.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    _sign_in(page, live, email)
+    name = next(p[1] for p in PEOPLE if p[0] == email)
+    assert page.get_by_role("heading", level=1).inner_text() == f"Hello, {name}"
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    # The design system's script ran (the CSP allows our own module, nothing inline).
+    assert "js-enabled" in page.evaluate("document.body.className")
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    assert csp_errors == []
+    context.close()
+
+
+def test_sign_in_shows_errors_in_an_error_summary(browser, live):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live.url}/sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".nhsuk-error-summary")
+    assert "Enter your email address" in summary.inner_text()
+    assert page.title().startswith("Error:")
+    context.close()
+
+
+@pytest.mark.parametrize("email", ["keyworker@example.org", "psychologist@example.org",
+                                   "teamlead@example.org", "admin@example.org"])
+def test_sign_in_and_home_pages_have_no_serious_accessibility_violations(browser, live, email):
+    # bypass_csp lets the test inject axe-core; the app's own pages never need it.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live.url}/sign-in")
+    assert _serious_violations(page) == []
+    page.get_by_role("button", name="Sign in").click()  # the page with its error summary too
+    assert _serious_violations(page) == []
+    _sign_in(page, live, email)
+    assert page.url == f"{live.url}/"
+    assert _serious_violations(page) == []
+    context.close()

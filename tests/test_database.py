@@ -1,0 +1,114 @@
+"""The schema comes from migrations; SQLite is configured for safe concurrent writing."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text
+
+from core import create_app
+from core.accounts.models import Organisation, Person
+from core.cli import upgrade_database
+from core.demo import DEMO_PASSWORD
+from core.models import Base
+
+from .conftest import TEST_CONFIG
+
+
+def test_migrations_build_exactly_the_schema_the_models_describe(app):
+    engine = app.extensions["database"]["engine"]
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+@pytest.mark.postgres
+def test_migrations_match_the_models_on_postgresql(pg_app):
+    engine = pg_app.extensions["database"]["engine"]
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(app):
+    engine = app.extensions["database"]["engine"]
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_concurrent_read_modify_write_transactions_lose_no_update(app):
+    """Twenty writers each add one to the same counter; every addition must count."""
+    factory = app.extensions["database"]["session_factory"]
+    with factory() as s:
+        s.execute(text("CREATE TABLE counter (n INTEGER)"))
+        s.execute(text("INSERT INTO counter VALUES (0)"))
+        s.commit()
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def add_one():
+        try:
+            with factory() as s:
+                barrier.wait()
+                current = s.execute(text("SELECT n FROM counter")).scalar()
+                s.execute(text("UPDATE counter SET n = :n"), {"n": current + 1})
+                s.commit()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add_one) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with factory() as s:
+        assert s.execute(text("SELECT n FROM counter")).scalar() == 20
+
+
+def test_demo_data_gives_every_role_an_account(tmp_path):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"})
+    upgrade_database(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already has people" in again.output
+    factory = app.extensions["database"]["session_factory"]
+    with factory() as s:
+        people = s.scalars(select(Person)).all()
+        roles = set().union(*(p.roles for p in people))
+        assert roles == {"frontline", "psychologist", "team_lead", "admin"}
+        services = set(s.scalars(select(Organisation.service_type)))
+        assert {"mental_health", "drug_and_alcohol", "community_pharmacy", "housing"} <= services
+    client = app.test_client()
+    from .support import sign_in
+    assert sign_in(client, "keyworker@example.org", DEMO_PASSWORD).status_code == 302
+
+
+def test_demo_data_is_refused_in_production(tmp_path):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", "PRODUCTION": True})
+    upgrade_database(app)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "never created in production" in result.output
+    with app.extensions["database"]["session_factory"]() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_create_admin_makes_the_first_admin(tmp_path):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'first.db'}"})
+    upgrade_database(app)
+    result = app.test_cli_runner().invoke(args=["create-admin", "--email", "Lead@Example.org", "--name", "Lead Admin",
+                                          "--organisation", "Northshire Trust", "--password", "a-long-admin-passphrase"])
+    assert result.exit_code == 0, result.output
+    weak = app.test_cli_runner().invoke(args=["create-admin", "--email", "x@example.org", "--name", "X",
+                                        "--organisation", "Northshire Trust", "--password", "password"])
+    assert weak.exit_code != 0 and "12 characters" in weak.output
+    with app.extensions["database"]["session_factory"]() as s:
+        admin = s.scalars(select(Person)).one()
+        assert admin.email == "lead@example.org" and admin.roles == {"admin"}

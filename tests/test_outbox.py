@@ -1,0 +1,159 @@
+"""The outbox: messages survive an SMTP outage and are sent exactly once, even by two sweeps."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from core.mail import SMTPSender
+from core.notifications import OutboxMessage, SENT, QUEUED, deliver_due, notify, queue_email
+from core.timeutil import utcnow
+
+from .smtp import SMTPServer, free_port
+from .support import person
+
+
+@pytest.fixture
+def smtp_port(app):
+    port = free_port()
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT_SECONDS=5)
+    return port
+
+
+def _queue(session, count: int) -> None:
+    for n in range(count):
+        queue_email(session, f"worker{n}@example.org", f"Message {n}", f"Body {n}")
+    session.commit()
+
+
+def test_messages_wait_while_smtp_is_down_and_go_once_it_is_back(app, session, smtp_port):
+    _queue(session, 3)
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        assert deliver_due(session, SMTPSender(app.config), "w1") == 0
+        session.rollback()
+        rows = session.scalars(select(OutboxMessage)).all()
+        assert {r.status for r in rows} == {QUEUED}
+        assert all(r.attempts == 1 and "ConnectionRefused" in r.last_error for r in rows)
+
+        server = SMTPServer(smtp_port).start()
+        try:
+            # Still backing off: nothing is tried yet.
+            assert deliver_due(session, SMTPSender(app.config), "w1") == 0
+            traveller.shift(timedelta(seconds=31))
+            assert deliver_due(session, SMTPSender(app.config), "w1") == 3
+            assert deliver_due(session, SMTPSender(app.config), "w1") == 0
+        finally:
+            server.stop()
+    assert sorted(m["Subject"] for m in server.messages) == ["Message 0", "Message 1", "Message 2"]
+    session.rollback()
+    assert {r.status for r in session.scalars(select(OutboxMessage))} == {SENT}
+
+
+def test_back_off_doubles_and_is_capped():
+    from core.notifications import backoff
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff(50) == timedelta(hours=1)
+
+
+def _two_sweeps_at_once(app, smtp_port, count: int) -> list:
+    """Run two sweeps in parallel threads against the same database and count deliveries."""
+    factory = app.extensions["database"]["session_factory"]
+    with factory() as s:
+        _queue(s, count)
+    server = SMTPServer(smtp_port).start()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sweep(worker):
+        try:
+            with factory() as s:
+                barrier.wait()
+                while deliver_due(s, SMTPSender(app.config), worker):
+                    pass
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep, args=(f"w{n}",)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    server.stop()
+    assert not errors, errors
+    return server.messages
+
+
+def test_two_sweeps_running_together_send_each_message_once(app, smtp_port):
+    messages = _two_sweeps_at_once(app, smtp_port, 120)
+    ids = [m["Message-ID"] for m in messages]
+    assert len(ids) == 120 and len(set(ids)) == 120
+
+
+@pytest.mark.postgres
+def test_two_sweeps_send_each_message_once_on_postgresql(pg_app):
+    port = free_port()
+    pg_app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT_SECONDS=5)
+    messages = _two_sweeps_at_once(pg_app, port, 120)
+    ids = [m["Message-ID"] for m in messages]
+    assert len(ids) == 120 and len(set(ids)) == 120
+
+
+def test_an_abandoned_claim_is_picked_up_again(app, session, smtp_port):
+    from core.notifications import claim_due
+    _queue(session, 1)
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        claimed = claim_due(session, "crashed-worker")
+        assert len(claimed) == 1
+        assert claim_due(session, "other") == []  # claimed and not yet abandoned
+        traveller.shift(timedelta(minutes=6))
+        server = SMTPServer(smtp_port).start()
+        try:
+            assert deliver_due(session, SMTPSender(app.config), "other") == 1
+        finally:
+            server.stop()
+    assert len(server.messages) == 1
+
+
+def test_notify_makes_an_in_app_notification_and_an_email(app, session):
+    frontline = person(session, "frontline")
+    notify(session, frontline, "Your request has been allocated", "Dr Hale will reply by Friday.", link="/")
+    session.commit()
+    client = app.test_client()
+    from .support import sign_in
+    sign_in(client, "frontline")
+    home = client.get("/").get_data(as_text=True)
+    assert "1 unread notification" in home
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Your request has been allocated" in page and "Dr Hale will reply by Friday." in page
+    email = session.scalars(select(OutboxMessage)).one()
+    assert email.to_address == "frontline@example.org" and email.recipient_id == frontline.id
+
+
+def test_development_prints_email_to_the_log_instead_of_sending(app, session, caplog):
+    from core.scheduler import deliver_outbox
+    _queue(session, 1)
+    with app.app_context(), caplog.at_level("INFO", logger="reach.mail"):
+        assert deliver_outbox(session, app) == 1
+    assert "Email to worker0@example.org: Message 0" in caplog.text
+
+
+def test_the_scheduler_heartbeat_shows_on_the_health_check(app, session, client):
+    from core.scheduler import beat
+    assert client.get("/healthz").get_json()["scheduler"]["status"] == "never"
+    with app.app_context():
+        beat(session, app)
+    health = client.get("/healthz").get_json()
+    assert health["database"] == "ok" and health["scheduler"]["status"] == "ok"
+    with time_machine.travel(utcnow() + timedelta(minutes=5)):
+        assert client.get("/healthz").get_json()["scheduler"]["status"] == "stale"
+
+
+def test_the_scheduler_registers_its_jobs_once_with_fixed_ids(app):
+    from core.scheduler import build_scheduler
+    scheduler = build_scheduler(app)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert {"heartbeat", "deliver-outbox"} <= set(jobs)
+    assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
