@@ -64,7 +64,7 @@ def test_each_demo_person_signs_in_and_sees_their_home_page(browser, live, email
     assert page.get_by_role("heading", level=1).inner_text() == f"Hello, {name}"
     assert page.get_by_role("button", name="Sign out").is_visible()
     # The design system's script ran (the CSP allows our own module, nothing inline).
-    assert "js-enabled" in page.evaluate("document.body.className")
+    page.wait_for_function("document.body.classList.contains('js-enabled')", timeout=5000)
     page.get_by_role("button", name="Sign out").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
     assert csp_errors == []
