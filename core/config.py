@@ -55,7 +55,7 @@ def load_config(env: dict | None = None) -> dict:
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS")),
         "SMTP_TIMEOUT_SECONDS": _int(env, "SMTP_TIMEOUT_SECONDS", 10),
         # Sessions: ended on the server after this much idle time or age.
-        "IDLE_TIMEOUT_MINUTES": _int(env, "IDLE_TIMEOUT_MINUTES", 60),
+        "IDLE_TIMEOUT_MINUTES": _int(env, "IDLE_TIMEOUT_MINUTES", 30),
         "ABSOLUTE_TIMEOUT_HOURS": _int(env, "ABSOLUTE_TIMEOUT_HOURS", 12),
         "INVITATION_TTL_DAYS": _int(env, "INVITATION_TTL_DAYS", 7),
         "PASSWORD_RESET_TTL_MINUTES": _int(env, "PASSWORD_RESET_TTL_MINUTES", 60),

@@ -6,7 +6,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Callable, Iterator
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -129,6 +129,13 @@ class Database:
             session = g.pop("db_session", None)
             if session is not None:
                 session.close()
+
+    def get_or_404(self, model, ident):
+        """The row with this primary key, or a 404 page (never a hint that it exists elsewhere)."""
+        row = self.session.get(model, ident)
+        if row is None:
+            abort(404)
+        return row
 
     def defer_write(self, session: Session, write: Callable[[Session], None]) -> None:
         """Run `write(session)` now in a write request or job; at the end of a read request."""

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .accounts.models import Role
 from .config import PROJECT_ROOT
+from .security import safe_next
 from .timeutil import format_london
 
 NHSUK_DIST = PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
@@ -72,6 +73,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(form_error_list=form_error_list, choice_items=choice_items)
     app.jinja_env.filters["london"] = format_london
     app.jinja_env.filters["london_date"] = lambda value: format_london(value, with_time=False)
+    # Links stored with notifications only ever point inside the app.
+    app.jinja_env.filters["internal_link"] = safe_next
 
     @app.context_processor
     def _layout_context():

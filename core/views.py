@@ -1,7 +1,6 @@
 """Home, notifications and the health check."""
 from __future__ import annotations
 
-from datetime import timedelta
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -67,7 +66,6 @@ def mark_notifications_read():
 @bp.route("/healthz")
 def healthz():
     status = {"database": "ok", "scheduler": {}}
-    code = 200
     try:
         session = db.session
         session.execute(text("SELECT 1"))
@@ -85,4 +83,4 @@ def healthz():
             "last_heartbeat": beat.isoformat(),
             "age_seconds": round(age),
         }
-    return jsonify(status), code
+    return jsonify(status), 200

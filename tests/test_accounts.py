@@ -7,12 +7,12 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from core.accounts.models import Organisation, Person, SignInSession, Team
+from core.accounts.models import Organisation, Team
 from core.accounts.passwords import password_problem
 from core.notifications import OutboxMessage
 from core.timeutil import utcnow
 
-from .support import PASSWORD, csrf_from, person, post_form, sign_in
+from .support import person, post_form, sign_in
 
 
 def _link_in_latest_email(session, to: str, path: str) -> str:
@@ -151,6 +151,16 @@ def test_admin_adds_an_organisation_and_a_duplicate_name_is_explained(client, se
     assert team.status_code == 302
     page = client.get(f"/admin/organisations/{org.id}").get_data(as_text=True)
     assert "Counter staff" in page
+    same_team = post_form(client, f"/admin/organisations/{org.id}/teams", {"team-name": "Counter staff"},
+                          page_url=f"/admin/organisations/{org.id}")
+    assert "already has a team with this name" in same_team.get_data(as_text=True)
+    clash = post_form(client, f"/admin/organisations/{org.id}",
+                      {"name": "Riverside Drug and Alcohol Service", "service_type": "community_pharmacy"})
+    body = clash.get_data(as_text=True)
+    assert clash.status_code == 200 and "An organisation with this name already exists" in body
+    assert "Counter staff" in body  # the page still shows what is stored
+    session.rollback()
+    assert session.get(Organisation, org.id).name == "Eastside Pharmacy"
 
 
 def test_admin_changes_roles_and_teams(client, session):

@@ -1,8 +1,6 @@
 """In Chromium: every demo role signs in, and axe-core finds no serious accessibility problems."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright

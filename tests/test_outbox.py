@@ -13,7 +13,7 @@ from core.notifications import OutboxMessage, SENT, QUEUED, deliver_due, notify,
 from core.timeutil import utcnow
 
 from .smtp import SMTPServer, free_port
-from .support import person
+from .support import person, post_form, sign_in
 
 
 @pytest.fixture
@@ -122,14 +122,26 @@ def test_notify_makes_an_in_app_notification_and_an_email(app, session):
     notify(session, frontline, "Your request has been allocated", "Dr Hale will reply by Friday.", link="/")
     session.commit()
     client = app.test_client()
-    from .support import sign_in
     sign_in(client, "frontline")
     home = client.get("/").get_data(as_text=True)
     assert "1 unread notification" in home
     page = client.get("/notifications").get_data(as_text=True)
     assert "Your request has been allocated" in page and "Dr Hale will reply by Friday." in page
+    assert '<a href="/">Your request has been allocated</a>' in page
     email = session.scalars(select(OutboxMessage)).one()
     assert email.to_address == "frontline@example.org" and email.recipient_id == frontline.id
+    # Marking them read clears the count on the home page.
+    post_form(client, "/notifications/read", page_url="/notifications")
+    assert "unread notification" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_notification_link_never_points_off_site(app, session):
+    notify(session, person(session, "frontline"), "Hello", "Body", link="https://evil.example/")
+    session.commit()
+    client = app.test_client()
+    sign_in(client, "frontline")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "evil.example" not in page and "Hello" in page
 
 
 def test_development_prints_email_to_the_log_instead_of_sending(app, session, caplog):

@@ -91,18 +91,18 @@ def test_sessions_end_after_the_idle_limit_and_the_absolute_limit(app):
     client = app.test_client()
     with time_machine.travel(utcnow(), tick=False) as traveller:
         sign_in(client, "frontline")
-        traveller.shift(timedelta(minutes=59))
+        traveller.shift(timedelta(minutes=29))
         assert client.get("/").status_code == 200  # activity keeps it alive
-        traveller.shift(timedelta(minutes=61))
+        traveller.shift(timedelta(minutes=31))
         assert client.get("/").status_code == 302  # idle too long
 
     client = app.test_client()
     with time_machine.travel(utcnow(), tick=False) as traveller:
         sign_in(client, "frontline")
-        for _ in range(13):  # active all day: 11 hours 55 minutes
-            traveller.shift(timedelta(minutes=55))
+        for _ in range(29):  # active all day: 11 hours 36 minutes
+            traveller.shift(timedelta(minutes=24))
             assert client.get("/").status_code == 200
-        traveller.shift(timedelta(minutes=10))
+        traveller.shift(timedelta(minutes=25))
         assert client.get("/").status_code == 302  # past 12 hours however active
 
 

@@ -68,45 +68,49 @@ def new_organisation():
     return render_template("admin/organisation_form.html", form=form, organisation=None)
 
 
-@bp.route("/admin/organisations/<int:organisation_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def organisation(organisation_id: int):
-    session = db.session
+def _organisation_with_teams(session, organisation_id: int) -> Organisation:
     organisation = session.scalar(
         select(Organisation).options(selectinload(Organisation.teams)).where(Organisation.id == organisation_id))
     if organisation is None:
         abort(404)
+    return organisation
+
+
+@bp.route("/admin/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation(organisation_id: int):
+    session = db.session
+    organisation = _organisation_with_teams(session, organisation_id)
     form = OrganisationForm(obj=organisation)
-    team_form = TeamForm(prefix="team")
-    if form.validate_on_submit() and _save_organisation(session, form, organisation):
-        flash("Organisation details saved.", "success")
-        return redirect(url_for("accounts_admin.organisation", organisation_id=organisation.id))
-    return render_template("admin/organisation.html", organisation=organisation, form=form, team_form=team_form)
+    if form.validate_on_submit():
+        if _save_organisation(session, form, organisation):
+            flash("Organisation details saved.", "success")
+            return redirect(url_for("accounts_admin.organisation", organisation_id=organisation.id))
+        organisation = _organisation_with_teams(session, organisation_id)  # reloaded after the rollback
+    return render_template("admin/organisation.html", organisation=organisation, form=form,
+                           team_form=TeamForm(prefix="team"))
 
 
 @bp.route("/admin/organisations/<int:organisation_id>/teams", methods=["POST"])
 @role_required(Role.ADMIN)
 def add_team(organisation_id: int):
     session = db.session
-    organisation = session.scalar(
-        select(Organisation).options(selectinload(Organisation.teams)).where(Organisation.id == organisation_id))
-    if organisation is None:
-        abort(404)
+    organisation = _organisation_with_teams(session, organisation_id)
     team_form = TeamForm(prefix="team")
     if team_form.validate_on_submit():
         team = Team(organisation_id=organisation.id, name=team_form.name.data.strip())
         session.add(team)
         try:
             session.flush()
+        except IntegrityError:
+            session.rollback()
+            team_form.name.errors.append("This organisation already has a team with this name")
+            organisation = _organisation_with_teams(session, organisation_id)
+        else:
             audit.record(session, "team.created", "team", team.id, name=team.name)
             session.commit()
             flash(f"Team {team.name} added.", "success")
             return redirect(url_for("accounts_admin.organisation", organisation_id=organisation.id))
-        except IntegrityError:
-            session.rollback()
-            team_form.name.errors.append("This organisation already has a team with this name")
-            organisation = session.scalar(
-                select(Organisation).options(selectinload(Organisation.teams)).where(Organisation.id == organisation_id))
     form = OrganisationForm(obj=organisation, formdata=None)
     return render_template("admin/organisation.html", organisation=organisation, form=form, team_form=team_form)
 
@@ -138,9 +142,7 @@ def _team_choices(session, organisation_id: int) -> list[tuple[int, str]]:
 @role_required(Role.ADMIN)
 def person(person_id: int):
     session = db.session
-    person = session.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Person, person_id)
     form = PersonForm(obj=person, data=None if request.method == "POST" else {
         "roles": sorted(person.roles), "team_ids": [t.id for t in person.teams]})
     form.team_ids.choices = _team_choices(session, person.organisation_id)
@@ -164,9 +166,7 @@ def person(person_id: int):
 @role_required(Role.ADMIN)
 def set_active(person_id: int):
     session = db.session
-    person = session.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Person, person_id)
     if request.form.get("active") == "no":
         if person.id == current_user.id:
             flash("You cannot deactivate your own account.", "error")
@@ -184,9 +184,7 @@ def set_active(person_id: int):
 @role_required(Role.ADMIN)
 def reset_two_factor(person_id: int):
     session = db.session
-    person = session.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = db.get_or_404(Person, person_id)
     person.totp_secret = None
     person.totp_last_step = None
     audit.record(session, "two_factor.reset", "person", person.id)

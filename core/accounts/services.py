@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..notifications import queue_email
 from ..timeutil import utcnow
-from .models import Invitation, PasswordReset, Person, PersonRole, Role, Team, TeamMembership
+from .models import Invitation, PasswordReset, Person, PersonRole, Role, TeamMembership
 from .passwords import hash_password
 from .sessions import end_all_sign_ins
 from .tokens import hash_token, new_token
@@ -188,8 +188,3 @@ def complete_password_reset(session: Session, reset: PasswordReset, password: st
     audit.record(session, "password_reset.completed", "person", person.id, actor_id=person.id)
     return person
 
-
-def teams_by_id(session: Session, team_ids: list[int]) -> dict[int, Team]:
-    if not team_ids:
-        return {}
-    return {t.id: t for t in session.scalars(select(Team).where(Team.id.in_(team_ids)))}

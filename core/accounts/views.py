@@ -210,7 +210,7 @@ def accept_invitation(token: str):
         return render_template("accounts/link_expired.html", what="invitation"), 410
     form = AcceptInvitationForm(email=invitation.email)
     if form.validate_on_submit():
-        person = services.accept_invitation(session, invitation, form.name.data, form.password.data)
+        services.accept_invitation(session, invitation, form.name.data, form.password.data)
         session.commit()
         if current_user.is_authenticated:
             logout_user()
