@@ -1,9 +1,17 @@
-"""Case consultation: requests, the duty rota and allocation (issues 3 and 4)."""
-from flask import Blueprint, render_template
+"""Case consultation: requests, the conversation, advice and close-out (issue 3); the duty rota (issue 4)."""
+from flask import Blueprint
 
 bp = Blueprint("consult", __name__, url_prefix="/consultations")
 
+from .models import CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY  # noqa: E402
 
-@bp.route("/")
-def index():
-    return render_template("consult/index.html")
+
+@bp.context_processor
+def _labels():
+    return {"risk_labels": RISKS, "urgency_labels": URGENCY, "need_labels": NEEDS, "mode_labels": MODES,
+            "consent_labels": CONSENT, "outcome_labels": OUTCOMES,
+            "kind_labels": {"message": "Message", "information_request": "Request for information",
+                            "advice": "Advice"}}
+
+
+from . import views  # noqa: E402,F401  (routes register on the blueprint)

@@ -86,12 +86,13 @@ def record(
     return event_row
 
 
-def record_refusal(session: Session, action: str, /, **kwargs) -> None:
+def record_refusal(session: Session, action: str, record_type: str | None = None, record_id: object = None,
+                   /, **detail) -> None:
     """Record an event that must survive a refused request, discarding its other work.
 
     Uses the request's own session: on SQLite a second connection would wait
     for the write lock this request already holds.
     """
     session.rollback()
-    record(session, action, **kwargs)
+    record(session, action, record_type, record_id, **detail)
     session.commit()  # a no-op on a read request, whose write comes at its end

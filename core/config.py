@@ -64,6 +64,14 @@ def load_config(env: dict | None = None) -> dict:
         },
         "SCHEDULER_HEARTBEAT_SECONDS": _int(env, "SCHEDULER_HEARTBEAT_SECONDS", 30),
         "OUTBOX_SWEEP_SECONDS": _int(env, "OUTBOX_SWEEP_SECONDS", 15),
+        # Consultation response targets, counted in working time (London, England's bank holidays).
+        "TARGET_URGENT_HOURS": float(env.get("TARGET_URGENT_HOURS", 4)),
+        "TARGET_SOON_DAYS": float(env.get("TARGET_SOON_DAYS", 2)),
+        "TARGET_ROUTINE_DAYS": float(env.get("TARGET_ROUTINE_DAYS", 5)),
+        "WORKING_DAYS": env.get("WORKING_DAYS", "mon,tue,wed,thu,fri"),
+        "WORKING_DAY_START": env.get("WORKING_DAY_START", "09:00"),
+        "WORKING_DAY_END": env.get("WORKING_DAY_END", "17:00"),
+        "BREACH_SWEEP_SECONDS": _int(env, "BREACH_SWEEP_SECONDS", 300),
         # Flask and cookie settings.
         "SESSION_COOKIE_NAME": "reach_session",
         "SESSION_COOKIE_HTTPONLY": True,

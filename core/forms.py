@@ -1,7 +1,7 @@
 """Form fields whose refusals are written in plain words for the error summary."""
 from __future__ import annotations
 
-from wtforms import SelectField, SelectMultipleField
+from wtforms import IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 
@@ -27,3 +27,17 @@ class ListMultipleField(SelectMultipleField):
         offered = {value for value, *_ in (self.choices or [])}
         if self.data and any(value not in offered for value in self.data):
             raise ValidationError(self.not_offered)
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose refusal of non-numbers is in plain words."""
+
+    def __init__(self, label=None, validators=None, not_a_number: str = "Enter a whole number, like 30", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.not_a_number = not_a_number
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.not_a_number) from error

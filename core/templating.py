@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .accounts.models import Role
 from .config import PROJECT_ROOT
+from .markdown import render_markdown
 from .security import safe_next
 from .timeutil import format_london
 
@@ -75,6 +76,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["london_date"] = lambda value: format_london(value, with_time=False)
     # Links stored with notifications only ever point inside the app.
     app.jinja_env.filters["internal_link"] = safe_next
+    app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor
     def _layout_context():

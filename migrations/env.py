@@ -5,7 +5,8 @@ from alembic import context
 
 from core.config import load_config
 from core.database import UTCDateTime, make_engine
-from core.models import Base  # noqa: F401  (imports every model onto the metadata)
+from core.models import Base  # noqa: F401  (imports every core model onto the metadata)
+import consult.models  # noqa: F401,E402  (and every feature's)
 
 config = context.config
 target_metadata = Base.metadata

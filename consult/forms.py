@@ -1,0 +1,114 @@
+"""Consultation forms. Help text teaches a good question; identifiers are refused with a reason."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from core.forms import ListMultipleField, ListSelectField, WholeNumberField
+
+from .identifiers import free_text_problem, reference_problem
+from .models import CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
+
+KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
+                "their mental health, and vice versa?")
+YES_NO = [("no", "No"), ("yes", "Yes")]
+
+
+def _no_identifiers(form, field):
+    problem = free_text_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _text(label: str, required: str | None = None, max_length: int = 5000):
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    return TextAreaField(label, validators=validators + [
+        Length(max=max_length, message=f"Keep this to {max_length} characters or fewer"), _no_identifiers])
+
+
+class RequestForm(FlaskForm):
+    client_reference = StringField("Client reference", validators=[
+        DataRequired(message="Enter your client reference"),
+        Length(max=40, message="Client reference must be 40 characters or fewer"),
+    ])
+    consent_basis = ListSelectField("Consent", choices=list(CONSENT.items()),
+                                    validators=[DataRequired(message="Select how you are sharing this")],
+                                    not_offered="Select how you are sharing this")
+    presenting_needs = ListMultipleField("What needs does the person have?", choices=list(NEEDS.items()),
+                                         validators=[DataRequired(message="Select at least one need")],
+                                         not_offered="Select needs from the list")
+    use_and_mental_health = _text(KEY_QUESTION, required="Describe how the person sees their use and their mental health")
+    tried_so_far = _text("What has been tried so far?")
+    care_coordinator = StringField("Care coordinator (if there is one)", validators=[
+        Optional(), Length(max=200, message="Keep this to 200 characters or fewer"), _no_identifiers])
+    risks = ListMultipleField("Are any of these risks present?", choices=list(RISKS.items()),
+                              validators=[Optional()], not_offered="Select risks from the list")
+    immediate_danger = ListSelectField("Is anyone in immediate danger now?", choices=YES_NO,
+                                       validators=[DataRequired(message="Say whether anyone is in immediate danger now")],
+                                       not_offered="Say whether anyone is in immediate danger now")
+    urgency = ListSelectField("How soon do you need a reply?", choices=list(URGENCY.items()),
+                              validators=[DataRequired(message="Select how soon you need a reply")],
+                              not_offered="Select how soon you need a reply")
+    preferred_mode = ListSelectField("How would you like the advice?", choices=list(MODES.items()),
+                                     validators=[DataRequired(message="Select how you would like the advice")],
+                                     not_offered="Select how you would like the advice")
+    question = _text("What do you want to ask the psychologist?", required="Enter the question you want answered")
+
+    field_order = ("client_reference", "consent_basis", "presenting_needs", "use_and_mental_health",
+                   "tried_so_far", "care_coordinator", "risks", "immediate_danger", "urgency",
+                   "preferred_mode", "question")
+
+    def validate_client_reference(self, field):
+        problem = reference_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    def cleaned(self) -> dict:
+        data = {name: self[name].data for name in self.field_order}
+        data["immediate_danger"] = self.immediate_danger.data == "yes"
+        return data
+
+
+class MessageForm(FlaskForm):
+    body = _text("Your message", required="Enter your message")
+
+
+class AdviceForm(FlaskForm):
+    body = _text("Advice", required="Enter your advice", max_length=20000)
+
+
+class InformationRequestForm(FlaskForm):
+    body = _text("What do you need to know?", required="Say what information you need")
+
+
+class ReassignForm(FlaskForm):
+    psychologist_id = ListSelectField("Pass to", coerce=int, choices=[],
+                                      validators=[DataRequired(message="Choose a psychologist")],
+                                      not_offered="Choose a psychologist from the list")
+    reason = StringField("Reason", validators=[
+        DataRequired(message="Give a reason for passing this on"),
+        Length(max=300, message="Keep the reason to 300 characters or fewer"), _no_identifiers])
+
+
+class CloseForm(FlaskForm):
+    outcome = ListSelectField("Outcome", choices=list(OUTCOMES.items()),
+                              validators=[DataRequired(message="Select an outcome")],
+                              not_offered="Select an outcome from the list")
+    minutes_spent = WholeNumberField("Time spent (minutes)", not_a_number="Enter the time you spent in minutes, like 30", validators=[
+        InputRequired(message="Enter the time you spent in minutes, like 30"),
+        NumberRange(min=1, max=24 * 60, message="Time spent must be between 1 and 1440 minutes"),
+    ])
+    referral_or_signposting = _text("Recommended referral or signposting",
+                                    max_length=2000)
+
+
+class SurveyForm(FlaskForm):
+    useful = ListSelectField("Was the advice useful?", choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No")],
+                             validators=[DataRequired(message="Say whether the advice was useful")],
+                             not_offered="Say whether the advice was useful")
+    more_confident = ListSelectField("Do you feel more confident working with this person?",
+                                     choices=[("yes", "Yes"), ("no", "No")],
+                                     validators=[DataRequired(message="Say whether you feel more confident")],
+                                     not_offered="Say whether you feel more confident")
+    what_happened_next = _text("What happened next?", max_length=2000)

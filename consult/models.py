@@ -1,0 +1,148 @@
+"""Consultations: a frontline worker's request, its conversation, calls and close-out."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import Organisation, Person, Team
+from core.database import Base
+from core.timeutil import utcnow
+
+
+class Status(str, enum.Enum):
+    RECEIVED = "received"
+    ALLOCATED = "allocated"
+    AWAITING_INFORMATION = "awaiting_information"
+    ADVICE_GIVEN = "advice_given"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "received": "Received", "allocated": "Allocated", "awaiting_information": "Awaiting information",
+            "advice_given": "Advice given", "closed": "Closed",
+        }[self.value]
+
+
+URGENCY = {"urgent": "Urgent – today", "soon": "Soon – within 2 working days", "routine": "Routine – within 5 working days"}
+URGENCY_ORDER = {"urgent": 0, "soon": 1, "routine": 2}
+CONSENT = {
+    "consented": "The person has consented to me asking for advice",
+    "anonymous": "I am discussing this without identifying details",
+}
+NEEDS = {
+    "mental_health": "Mental health", "alcohol": "Alcohol", "drugs": "Drugs", "tobacco": "Tobacco",
+    "housing": "Housing", "physical_health": "Physical health", "safeguarding": "Safeguarding",
+    "children_carers": "Children or carers",
+}
+RISKS = {
+    "suicide_self_harm": "Suicide or self-harm", "intoxication": "Intoxication or overdose",
+    "harm_to_others": "Harm to others", "domestic_abuse": "Domestic abuse",
+    "child_safeguarding": "Child safeguarding",
+}
+MODES = {"written": "Written reply", "phone": "Phone call", "video": "Video call", "in_person": "In person"}
+OUTCOMES = {
+    "advice_only": "Advice only", "formulation_shared": "Formulation shared",
+    "joint_working": "Joint working agreed", "referral_recommended": "Referral recommended",
+    "referral_avoided": "Referral avoided", "risk_escalated": "Risk escalated",
+    "signposted": "Signposted elsewhere",
+}
+
+
+class Consultation(Base):
+    __tablename__ = "consultations"
+    __table_args__ = (
+        Index("ix_consultations_status_due", "status", "due_at"),
+        Index("ix_consultations_requester_created", "requester_id", "created_at"),
+        Index("ix_consultations_team_created", "team_id", "created_at"),
+        Index("ix_consultations_psychologist_status", "psychologist_id", "status"),
+        Index("ix_consultations_client_reference", "organisation_id", "client_reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    client_reference: Mapped[str] = mapped_column(String(40))
+    consent_basis: Mapped[str] = mapped_column(String(20))
+    presenting_needs: Mapped[str] = mapped_column(String(200))  # comma-separated NEEDS keys
+    use_and_mental_health: Mapped[str] = mapped_column(Text)  # the PHE key question
+    tried_so_far: Mapped[str] = mapped_column(Text, default="")
+    care_coordinator: Mapped[str] = mapped_column(String(200), default="")
+    risks: Mapped[str] = mapped_column(String(200), default="")  # comma-separated RISKS keys
+    immediate_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgency: Mapped[str] = mapped_column(String(10))
+    preferred_mode: Mapped[str] = mapped_column(String(10))
+    question: Mapped[str] = mapped_column(Text)
+    continuity_psychologist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    status: Mapped[str] = mapped_column(String(24), default=Status.RECEIVED.value)
+    psychologist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The response clock: working seconds allowed, used so far, and when it last started.
+    target_seconds: Mapped[int] = mapped_column(Integer)
+    used_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    clock_started_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    advice_given_at: Mapped[datetime | None]
+    breach_escalated_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    minutes_spent: Mapped[int | None]
+    referral_or_signposting: Mapped[str | None] = mapped_column(Text)
+
+    requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="raise_on_sql")
+    psychologist: Mapped[Person | None] = relationship(foreign_keys=[psychologist_id], lazy="raise_on_sql")
+    organisation: Mapped[Organisation] = relationship(lazy="raise_on_sql")
+    team: Mapped[Team | None] = relationship(lazy="raise_on_sql")
+
+    @property
+    def reference(self) -> str:
+        return f"C{self.id:06d}"
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def risk_list(self) -> list[str]:
+        return [r for r in self.risks.split(",") if r]
+
+    @property
+    def need_list(self) -> list[str]:
+        return [n for n in self.presenting_needs.split(",") if n]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED.value
+
+
+class Message(Base):
+    """One entry in a consultation's conversation."""
+
+    __tablename__ = "consultation_messages"
+    __table_args__ = (Index("ix_consultation_messages_consultation", "consultation_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # message, information_request, advice, event
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[Person] = relationship(lazy="raise_on_sql")
+
+
+class CloseOutSurvey(Base):
+    __tablename__ = "consultation_surveys"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True)
+    useful: Mapped[str] = mapped_column(String(10))
+    more_confident: Mapped[str] = mapped_column(String(10))
+    what_happened_next: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)

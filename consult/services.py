@@ -1,0 +1,263 @@
+"""Consultation domain logic: plain functions of a session and data, used by views, sweeps and tests."""
+from __future__ import annotations
+
+from datetime import datetime, time
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.accounts.models import Person, PersonRole, Role, TeamMembership
+from core.notifications import notify
+from core.timeutil import format_london, utcnow
+
+from .models import Consultation, Message, Status
+from .states import TransitionRefused, check_transition
+from .workhours import WorkingWeek, add_working_time, working_seconds_between
+
+
+# --- Response targets ----------------------------------------------------------
+
+DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def working_week() -> WorkingWeek:
+    """The working week from configuration (WORKING_DAYS, WORKING_DAY_START, WORKING_DAY_END)."""
+    config = current_app.config
+    return _week(config["WORKING_DAYS"], config["WORKING_DAY_START"], config["WORKING_DAY_END"])
+
+
+@lru_cache(maxsize=8)
+def _week(days: str, start: str, end: str) -> WorkingWeek:
+    return WorkingWeek(
+        start=time.fromisoformat(start), end=time.fromisoformat(end),
+        days=frozenset(DAY_NAMES.index(d.strip().lower()[:3]) for d in days.split(",") if d.strip()))
+
+
+def target_seconds(urgency: str) -> int:
+    config, week = current_app.config, working_week()
+    if urgency == "urgent":
+        return int(config["TARGET_URGENT_HOURS"] * 3600)
+    days = config["TARGET_SOON_DAYS"] if urgency == "soon" else config["TARGET_ROUTINE_DAYS"]
+    return int(days * week.day_seconds)
+
+
+def start_clock(c: Consultation, now: datetime) -> None:
+    c.clock_started_at = now
+    c.due_at = add_working_time(now, c.target_seconds - c.used_seconds, working_week())
+
+
+def stop_clock(c: Consultation, now: datetime) -> None:
+    """Pause (awaiting information) or stop (advice given, closed) the response clock."""
+    if c.clock_started_at is not None:
+        c.used_seconds += int(working_seconds_between(c.clock_started_at, now, working_week()))
+    c.clock_started_at = None
+    c.due_at = None
+
+
+# --- Who may see what ------------------------------------------------------------
+
+def led_team_ids(person: Person) -> list[int]:
+    return [t.id for t in person.teams] if person.has_role(Role.TEAM_LEAD) else []
+
+
+def visible_to(person: Person):
+    """SQL condition: the consultations this person may see.
+
+    The requester, their team's leads, and the partnership's psychologists (for
+    triage and allocation). Nobody else, whatever their role.
+    """
+    if person.has_role(Role.PSYCHOLOGIST):
+        return true()
+    conditions = [Consultation.requester_id == person.id]
+    teams = led_team_ids(person)
+    if teams:
+        conditions.append(Consultation.team_id.in_(teams))
+    return or_(*conditions) if conditions else false()
+
+
+def can_view(person: Person, c: Consultation) -> bool:
+    return (person.has_role(Role.PSYCHOLOGIST) or c.requester_id == person.id
+            or (c.team_id is not None and c.team_id in led_team_ids(person)))
+
+
+def is_requester(person: Person, c: Consultation) -> bool:
+    return c.requester_id == person.id
+
+
+def is_allocated_psychologist(person: Person, c: Consultation) -> bool:
+    return c.psychologist_id == person.id and person.has_role(Role.PSYCHOLOGIST)
+
+
+# --- Raising and routing ---------------------------------------------------------
+
+def raise_request(session: Session, requester: Person, data: dict, now: datetime | None = None) -> Consultation:
+    now = now or utcnow()
+    urgency = "urgent" if data["immediate_danger"] else data["urgency"]
+    c = Consultation(
+        requester_id=requester.id,
+        organisation_id=requester.organisation_id,
+        team_id=requester.teams[0].id if requester.teams else None,
+        client_reference=data["client_reference"].strip(),
+        consent_basis=data["consent_basis"],
+        presenting_needs=",".join(data["presenting_needs"]),
+        use_and_mental_health=data["use_and_mental_health"],
+        tried_so_far=data.get("tried_so_far") or "",
+        care_coordinator=(data.get("care_coordinator") or "").strip(),
+        risks=",".join(data.get("risks") or []),
+        immediate_danger=bool(data["immediate_danger"]),
+        urgency=urgency,
+        preferred_mode=data["preferred_mode"],
+        question=data["question"],
+        created_at=now,
+        updated_at=now,
+        target_seconds=target_seconds(urgency),
+        used_seconds=0,
+    )
+    start_clock(c, now)
+    session.add(c)
+    session.flush()
+    audit.record(session, "consultation.created", "consultation", c.id, urgency=urgency)
+    route_new_request(session, c)
+    return c
+
+
+def psychologists(session: Session) -> list[Person]:
+    return list(session.scalars(
+        select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+        .where(PersonRole.role == Role.PSYCHOLOGIST.value, Person.is_active.is_(True))
+        .order_by(Person.name)))
+
+
+def route_new_request(session: Session, c: Consultation) -> None:
+    """Put a new request in front of the psychologists.
+
+    Until the duty rota decides who is on duty, every active psychologist is
+    the pool: urgent requests are announced to them at once; others wait in
+    the duty queue for someone to take.
+    """
+    if c.urgency != "urgent":
+        return
+    title = f"Urgent consultation request {c.reference}"
+    body = ("Immediate danger was reported. " if c.immediate_danger else "") + \
+        f"An urgent request is waiting in the duty queue. Reply due by {format_london(c.due_at)}."
+    for psychologist in psychologists(session):
+        notify(session, psychologist, title, body, link=f"/consultations/{c.id}")
+
+
+# --- Changes of status -----------------------------------------------------------
+
+def _add_message(session: Session, c: Consultation, author: Person, kind: str, body: str, now: datetime) -> Message:
+    message = Message(consultation_id=c.id, author_id=author.id, kind=kind, body=body, created_at=now)
+    session.add(message)
+    c.updated_at = now
+    if author.id != c.requester_id and c.first_response_at is None and kind != "event":
+        c.first_response_at = now
+    return message
+
+
+def _tell(session: Session, person_id: int | None, c: Consultation, title: str, body: str) -> None:
+    if person_id is not None:
+        notify(session, session.get(Person, person_id), f"{title} ({c.reference})", body,
+               link=f"/consultations/{c.id}")
+
+
+def _move(c: Consultation, new: Status) -> None:
+    check_transition(c.status, new)
+    c.status = new.value
+
+
+def take(session: Session, c: Consultation, psychologist: Person, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not psychologist.has_role(Role.PSYCHOLOGIST):
+        raise TransitionRefused("Only a psychologist can take a request.")
+    _move(c, Status.ALLOCATED)
+    c.psychologist_id = psychologist.id
+    _add_message(session, c, psychologist, "event", f"{psychologist.name} took this request.", now)
+    audit.record(session, "consultation.taken", "consultation", c.id)
+    _tell(session, c.requester_id, c, "Your request has been allocated",
+          f"{psychologist.name} is looking at your request for {c.client_reference}.")
+
+
+def reassign(session: Session, c: Consultation, by: Person, to: Person, reason: str, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not to.has_role(Role.PSYCHOLOGIST) or not to.is_active:
+        raise TransitionRefused("Choose an active psychologist to pass this request to.")
+    if Status(c.status) in (Status.RECEIVED, Status.CLOSED):
+        raise TransitionRefused("Only an allocated, open request can be passed to someone else.")
+    if c.psychologist_id == to.id:
+        raise TransitionRefused(f"{to.name} already holds this request.")
+    c.psychologist_id = to.id
+    _add_message(session, c, by, "event", f"{by.name} passed this request to {to.name}: {reason}", now)
+    audit.record(session, "consultation.reassigned", "consultation", c.id, to=to.id, reason=reason)
+    _tell(session, to.id, c, "A consultation request has been passed to you", reason)
+    _tell(session, c.requester_id, c, "Your request has a new psychologist", f"{to.name} now holds your request.")
+
+
+def ask_for_information(session: Session, c: Consultation, psychologist: Person, body: str,
+                        now: datetime | None = None) -> None:
+    now = now or utcnow()
+    _move(c, Status.AWAITING_INFORMATION)
+    stop_clock(c, now)  # paused while we wait for the requester
+    _add_message(session, c, psychologist, "information_request", body, now)
+    audit.record(session, "consultation.information_requested", "consultation", c.id)
+    _tell(session, c.requester_id, c, "The psychologist needs more information",
+          "Please answer the question on your request so they can advise you.")
+
+
+def reply(session: Session, c: Consultation, author: Person, body: str, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not c.is_open:
+        raise TransitionRefused("This request is closed, so it cannot be changed.")
+    if is_requester(author, c) and c.status == Status.AWAITING_INFORMATION.value:
+        _move(c, Status.ALLOCATED)
+        start_clock(c, now)  # the clock runs again from the answer
+    _add_message(session, c, author, "message", body, now)
+    audit.record(session, "consultation.replied", "consultation", c.id)
+    other = c.psychologist_id if is_requester(author, c) else c.requester_id
+    _tell(session, other, c, "New reply on a consultation", f"{author.name} replied.")
+
+
+def give_advice(session: Session, c: Consultation, psychologist: Person, body: str,
+                now: datetime | None = None) -> None:
+    now = now or utcnow()
+    _move(c, Status.ADVICE_GIVEN)
+    stop_clock(c, now)
+    c.advice_given_at = c.advice_given_at or now
+    _add_message(session, c, psychologist, "advice", body, now)
+    audit.record(session, "consultation.advice_given", "consultation", c.id)
+    _tell(session, c.requester_id, c, "Advice is ready", f"{psychologist.name} has written advice on your request.")
+
+
+def close(session: Session, c: Consultation, psychologist: Person, outcome: str, minutes: int,
+          referral_or_signposting: str, now: datetime | None = None) -> None:
+    """Close with an outcome. Never a dead end: without advice, a referral or signposting is required."""
+    now = now or utcnow()
+    if c.advice_given_at is None and not referral_or_signposting.strip():
+        raise TransitionRefused("No advice has been given, so say where the worker should turn instead: "
+                                "a recommended referral or signposting")
+    _move(c, Status.CLOSED)
+    stop_clock(c, now)
+    c.closed_at = now
+    c.outcome = outcome
+    c.minutes_spent = minutes
+    c.referral_or_signposting = referral_or_signposting.strip() or None
+    _add_message(session, c, psychologist, "event", f"{psychologist.name} closed this request.", now)
+    audit.record(session, "consultation.closed", "consultation", c.id, outcome=outcome)
+    _tell(session, c.requester_id, c, "Your request has been closed",
+          "Tell us whether the advice helped: it takes a minute and shapes the service.")
+
+
+def is_overdue(c: Consultation, now: datetime | None = None) -> bool:
+    return c.due_at is not None and c.due_at < (now or utcnow())
+
+
+def team_lead_ids(session: Session, team_id: int | None) -> list[int]:
+    if team_id is None:
+        return []
+    return list(session.scalars(
+        select(TeamMembership.person_id)
+        .join(PersonRole, PersonRole.person_id == TeamMembership.person_id)
+        .where(TeamMembership.team_id == team_id, PersonRole.role == Role.TEAM_LEAD.value)))

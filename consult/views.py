@@ -1,0 +1,232 @@
+"""Consultation pages. Thin: each loads what the person may see and calls a service."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload
+
+from core import audit
+from core.accounts.models import Role
+from core.database import db
+from core.pagination import paginate
+from core.security import role_required
+from core.timeutil import utcnow
+
+from . import bp, services
+from .forms import (AdviceForm, CloseForm, InformationRequestForm, MessageForm, ReassignForm, RequestForm,
+                    SurveyForm)
+from .models import CloseOutSurvey, Consultation, Message, Status
+from .states import TransitionRefused
+
+URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)
+
+
+def _listing(query):
+    return query.options(joinedload(Consultation.requester), joinedload(Consultation.psychologist),
+                         joinedload(Consultation.team))
+
+
+def _load(consultation_id: int) -> Consultation:
+    """The consultation if this person may see it; 404 otherwise, so ids cannot be probed."""
+    c = db.session.scalar(
+        _listing(select(Consultation)).options(joinedload(Consultation.organisation))
+        .where(Consultation.id == consultation_id, services.visible_to(current_user)))
+    if c is None:
+        audit.record_refusal(db.session, "consultation.not_found", "consultation", consultation_id)
+        abort(404)
+    return c
+
+
+@bp.route("/")
+def index():
+    if current_user.has_role(Role.PSYCHOLOGIST):
+        return redirect(url_for("consult.queue"))
+    return redirect(url_for("consult.mine"))
+
+
+@bp.route("/mine")
+def mine():
+    query = _listing(select(Consultation)).where(Consultation.requester_id == current_user.id) \
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    return render_template("consult/mine.html", page=paginate(db.session, query), now=utcnow())
+
+
+@bp.route("/team")
+@role_required(Role.TEAM_LEAD)
+def team():
+    query = _listing(select(Consultation)).where(Consultation.team_id.in_(services.led_team_ids(current_user))) \
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    page = paginate(db.session, query)
+    audit.record(db.session, "consultation.team_list_viewed", "team", None, count=len(page.items))
+    return render_template("consult/team.html", page=page, now=utcnow())
+
+
+QUEUE_VIEWS = {"open": "All open requests", "waiting": "Waiting to be taken", "mine": "Held by you"}
+
+
+@bp.route("/queue")
+@role_required(Role.PSYCHOLOGIST)
+def queue():
+    show = request.args.get("show", "open")
+    show = show if show in QUEUE_VIEWS else "open"
+    query = _listing(select(Consultation)).where(Consultation.status != Status.CLOSED.value)
+    if show == "waiting":
+        query = query.where(Consultation.status == Status.RECEIVED.value)
+    elif show == "mine":
+        query = query.where(Consultation.psychologist_id == current_user.id)
+    query = query.order_by(Consultation.immediate_danger.desc(), URGENCY_RANK,
+                           Consultation.due_at.is_(None), Consultation.due_at, Consultation.id)
+    page = paginate(db.session, query)
+    audit.record(db.session, "consultation.queue_viewed", None, None, show=show)
+    return render_template("consult/queue.html", page=page, show=show, views=QUEUE_VIEWS, now=utcnow())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = RequestForm()
+    if form.validate_on_submit():
+        session = db.session
+        c = services.raise_request(session, current_user, form.cleaned())
+        session.commit()
+        return redirect(url_for("consult.received", consultation_id=c.id))
+    return render_template("consult/new.html", form=form)
+
+
+@bp.route("/<int:consultation_id>/received")
+def received(consultation_id: int):
+    c = _load(consultation_id)
+    if c.requester_id != current_user.id:
+        return redirect(url_for("consult.show", consultation_id=c.id))
+    return render_template("consult/received.html", c=c)
+
+
+def _render_show(c: Consultation, status: int = 200, **forms):
+    session = db.session
+    messages = session.scalars(select(Message).options(joinedload(Message.author))
+                               .where(Message.consultation_id == c.id)
+                               .order_by(Message.created_at, Message.id)).all()
+    survey = session.get(CloseOutSurvey, c.id) if c.status == Status.CLOSED.value else None
+    allocated = services.is_allocated_psychologist(current_user, c)
+    reassign = forms.get("reassign_form") or ReassignForm(formdata=None)
+    if allocated:
+        reassign.psychologist_id.choices = [(p.id, p.name) for p in services.psychologists(session)
+                                            if p.id != c.psychologist_id]
+    context = dict(
+        c=c, messages=messages, survey=survey, now=utcnow(),
+        is_requester=services.is_requester(current_user, c), is_allocated=allocated,
+        is_psychologist=current_user.has_role(Role.PSYCHOLOGIST),
+        message_form=forms.get("message_form") or MessageForm(formdata=None),
+        advice_form=forms.get("advice_form") or AdviceForm(formdata=None),
+        information_form=forms.get("information_form") or InformationRequestForm(formdata=None),
+        close_form=forms.get("close_form") or CloseForm(formdata=None),
+        reassign_form=reassign,
+        survey_form=forms.get("survey_form") or SurveyForm(formdata=None),
+        error_form=next((f for f in forms.values() if f.errors or f.form_errors), None),
+    )
+    return render_template("consult/show.html", **context), status
+
+
+@bp.route("/<int:consultation_id>")
+def show(consultation_id: int):
+    c = _load(consultation_id)
+    audit.record(db.session, "consultation.viewed", "consultation", c.id)
+    return _render_show(c)
+
+
+def _act(c: Consultation, action, form_name: str, form):
+    """Run a service on a valid form; refusals and form errors are shown on the page, never a 500."""
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except TransitionRefused as refusal:
+            db.session.rollback()
+            form.form_errors.append(str(refusal))
+        else:
+            db.session.commit()
+            return redirect(url_for("consult.show", consultation_id=c.id))
+    return _render_show(c, **{form_name: form})
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+@bp.route("/<int:consultation_id>/take", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def take(consultation_id: int):
+    c = _load(consultation_id)
+    form = MessageForm(formdata=None)  # only the CSRF check applies
+    try:
+        services.take(db.session, c, current_user)
+    except TransitionRefused as refusal:
+        db.session.rollback()
+        form.form_errors.append(str(refusal))
+        return _render_show(c, message_form=form)
+    db.session.commit()
+    flash(f"You have taken {c.reference}.", "success")
+    return redirect(url_for("consult.show", consultation_id=c.id))
+
+
+@bp.route("/<int:consultation_id>/reply", methods=["POST"])
+def reply(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_requester(current_user, c) or services.is_allocated_psychologist(current_user, c))
+    return _act(c, lambda f: services.reply(db.session, c, current_user, f.body.data), "message_form", MessageForm())
+
+
+@bp.route("/<int:consultation_id>/information", methods=["POST"])
+def ask_for_information(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_allocated_psychologist(current_user, c))
+    return _act(c, lambda f: services.ask_for_information(db.session, c, current_user, f.body.data),
+                "information_form", InformationRequestForm())
+
+
+@bp.route("/<int:consultation_id>/advice", methods=["POST"])
+def advise(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_allocated_psychologist(current_user, c))
+    return _act(c, lambda f: services.give_advice(db.session, c, current_user, f.body.data),
+                "advice_form", AdviceForm())
+
+
+@bp.route("/<int:consultation_id>/close", methods=["POST"])
+def close(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_allocated_psychologist(current_user, c))
+    return _act(c, lambda f: services.close(db.session, c, current_user, f.outcome.data, f.minutes_spent.data,
+                                            f.referral_or_signposting.data or ""), "close_form", CloseForm())
+
+
+@bp.route("/<int:consultation_id>/reassign", methods=["POST"])
+def reassign(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_allocated_psychologist(current_user, c))
+    form = ReassignForm()
+    form.psychologist_id.choices = [(p.id, p.name) for p in services.psychologists(db.session)
+                                    if p.id != c.psychologist_id]
+
+    def _pass_on(f):
+        from core.accounts.models import Person
+        services.reassign(db.session, c, current_user, db.session.get(Person, f.psychologist_id.data), f.reason.data)
+
+    return _act(c, _pass_on, "reassign_form", form)
+
+
+@bp.route("/<int:consultation_id>/survey", methods=["POST"])
+def survey(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_requester(current_user, c))
+
+    def _save(f):
+        if c.status != Status.CLOSED.value:
+            raise TransitionRefused("The survey opens once the request is closed.")
+        if db.session.get(CloseOutSurvey, c.id) is not None:
+            raise TransitionRefused("You have already answered the survey for this request. Thank you.")
+        db.session.add(CloseOutSurvey(consultation_id=c.id, useful=f.useful.data, more_confident=f.more_confident.data,
+                                      what_happened_next=f.what_happened_next.data or ""))
+        audit.record(db.session, "consultation.survey_answered", "consultation", c.id)
+
+    return _act(c, _save, "survey_form", SurveyForm())

@@ -1,0 +1,40 @@
+"""The one Markdown renderer: Python-Markdown, then an allow-list sanitiser.
+
+Raw HTML in the source is shown as text, never interpreted; whatever the
+extensions produce is then cleaned by nh3, so only the tags, attributes and
+link schemes below can reach a page.
+"""
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre",
+    "h2", "h3", "h4", "a", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+EXTENSIONS = ["sane_lists", "tables", "fenced_code"]
+
+
+def _converter() -> md.Markdown:
+    converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    # Treat any HTML typed into the source as text.
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    return converter
+
+
+def render_markdown(text: str | None) -> Markup:
+    html = _converter().convert(text or "")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+    return Markup(clean)

@@ -1,0 +1,313 @@
+"""Case consultations end to end: raising, routing, the conversation, advice, closing, visibility."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import event, select
+
+from consult.models import CloseOutSurvey, Consultation, Status
+from consult.states import TRANSITIONS, TransitionRefused, check_transition
+from core.audit import AuditEvent
+from core.notifications import Notification
+from core.timeutil import LONDON
+
+from .support import person, post_form, sign_in
+
+# Monday 23 November 2026, 10am in London: inside working hours.
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+
+REQUEST = {
+    "client_reference": "JB-0412",
+    "consent_basis": "consented",
+    "presenting_needs": ["mental_health", "alcohol"],
+    "use_and_mental_health": "She says drinking quietens the voices at night but her mornings are worse.",
+    "tried_so_far": "Motivational conversations; GP referral declined.",
+    "care_coordinator": "",
+    "risks": ["suicide_self_harm"],
+    "immediate_danger": "no",
+    "urgency": "soon",
+    "preferred_mode": "written",
+    "question": "How can I help her talk about the link between her drinking and her mood?",
+}
+
+
+def raise_request(client, **changes):
+    return post_form(client, "/consultations/new", {**REQUEST, **changes})
+
+
+def newest(session) -> Consultation:
+    session.rollback()
+    return session.scalars(select(Consultation).order_by(Consultation.id.desc())).first()
+
+
+@pytest.fixture
+def frontline(app):
+    client = app.test_client()
+    sign_in(client, "frontline")
+    return client
+
+
+@pytest.fixture
+def psychologist(app):
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    return client
+
+
+# --- Raising a request ----------------------------------------------------------
+
+def test_a_worker_raises_a_request_and_gets_a_reference_and_a_due_time(frontline, session):
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        sign_in(frontline, "frontline")  # a fresh sign-in at the travelled-to time
+        response = raise_request(frontline)
+        assert response.status_code == 302
+        c = newest(session)
+        page = frontline.get(response.headers["Location"]).get_data(as_text=True)
+        listing = frontline.get("/consultations/mine").get_data(as_text=True)
+    assert f"Your reference is<br><strong>{c.reference}</strong>" in page
+    assert c.status == "received" and c.urgency == "soon"
+    # "Soon" is 2 working days: Wednesday 25 November, 10am.
+    assert c.due_at.astimezone(LONDON) == datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
+    assert "25 November 2026, 10:00am" in page
+    assert c.reference in listing and "Received" in listing and "Duty psychologists" in listing
+
+
+@pytest.mark.parametrize("reference, why", [
+    ("943 476 5919", "looks like an NHS number"),
+    ("12/03/1980", "looks like a date of birth"),
+    ("jo.bloggs@example.org", "looks like an email address"),
+])
+def test_identifiable_client_references_are_refused_with_the_reason(frontline, session, reference, why):
+    response = raise_request(frontline, client_reference=reference)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in body and why in body
+    # What they typed elsewhere is kept.
+    assert "drinking quietens the voices" in body
+    assert session.scalars(select(Consultation)).all() == []
+
+
+def test_an_nhs_number_in_free_text_is_refused_too(frontline, session):
+    response = raise_request(frontline, question="Her NHS number is 943 476 5919, can you look her up?")
+    assert "Remove it" in response.get_data(as_text=True)
+    assert session.scalars(select(Consultation)).all() == []
+
+
+def test_missing_answers_are_listed_in_the_error_summary(frontline):
+    response = post_form(frontline, "/consultations/new", {"client_reference": "JB-1"})
+    body = response.get_data(as_text=True)
+    for message in ["Select at least one need", "Describe how the person sees their use",
+                    "Say whether anyone is in immediate danger now", "Enter the question you want answered"]:
+        assert message in body
+    assert 'value="JB-1"' in body
+
+
+def test_immediate_danger_shows_emergency_guidance_first_and_goes_to_the_duty_psychologists(app, frontline, session):
+    response = raise_request(frontline, immediate_danger="yes", urgency="routine")
+    page = frontline.get(response.headers["Location"]).get_data(as_text=True)
+    main = page.split('id="maincontent"', 1)[1]
+    assert main.index("If someone is in danger now, act now") < main.index("Request sent")
+    assert "999" in main and "crisis line" in main and "safeguarding lead" in main
+    c = newest(session)
+    assert c.urgency == "urgent" and c.immediate_danger
+    told = session.scalars(select(Notification.person_id).where(Notification.title.like("Urgent%"))).all()
+    assert sorted(told) == sorted([person(session, "psychologist").id, person(session, "other_psychologist").id])
+    queue = app.test_client()
+    sign_in(queue, "psychologist")
+    rows = queue.get("/consultations/queue").get_data(as_text=True)
+    assert "Immediate danger" in rows
+
+
+# --- The conversation -----------------------------------------------------------
+
+def test_the_whole_path_with_the_clock_paused_while_awaiting_information(app, frontline, psychologist, session):
+    # The story spans two days; keep both people signed in throughout.
+    app.config.update(IDLE_TIMEOUT_MINUTES=3 * 24 * 60, ABSOLUTE_TIMEOUT_HOURS=72)
+    with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
+        raise_request(frontline)
+        c = newest(session)
+        url = f"/consultations/{c.id}"
+        assert post_form(psychologist, f"{url}/take", page_url=url).status_code == 302
+        assert newest(session).status == "allocated"
+
+        traveller.shift(timedelta(hours=2))  # 12 noon: 2 working hours used
+        post_form(psychologist, f"{url}/information", {"body": "Does she drink in the mornings?"}, page_url=url)
+        c = newest(session)
+        assert c.status == "awaiting_information" and c.due_at is None and c.used_seconds == 2 * 3600
+        assert "Paused until you answer" in frontline.get("/consultations/mine").get_data(as_text=True)
+
+        traveller.shift(timedelta(days=1))  # Tuesday noon: the paused day does not count
+        post_form(frontline, f"{url}/reply", {"body": "Yes, from about 7am."}, page_url=url)
+        c = newest(session)
+        assert c.status == "allocated"
+        # 16 working hours allowed, 2 used: 14 left from Tuesday noon is Thursday 10am.
+        assert c.due_at.astimezone(LONDON) == datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)
+
+        post_form(psychologist, f"{url}/advice", {"body": "Try **asking about mornings first**."}, page_url=url)
+        assert newest(session).status == "advice_given"
+        thread = frontline.get(url).get_data(as_text=True)
+        assert "<strong>asking about mornings first</strong>" in thread
+
+        closed = post_form(psychologist, f"{url}/close", {"outcome": "advice_only", "minutes_spent": "40"}, page_url=url)
+        assert closed.status_code == 302
+        c = newest(session)
+        assert c.status == "closed" and c.outcome == "advice_only" and c.minutes_spent == 40
+
+        survey = post_form(frontline, f"{url}/survey", {"useful": "yes", "more_confident": "yes",
+                                                         "what_happened_next": "She agreed to see her GP."}, page_url=url)
+        assert survey.status_code == 302
+    session.rollback()
+    answers = session.get(CloseOutSurvey, c.id)
+    assert (answers.useful, answers.more_confident) == ("yes", "yes")
+    titles = session.scalars(select(Notification.title).where(
+        Notification.person_id == person(session, "frontline").id).order_by(Notification.id)).all()
+    assert [t.split(" (")[0] for t in titles] == [
+        "Your request has been allocated", "The psychologist needs more information", "Advice is ready",
+        "Your request has been closed"]
+
+
+def test_closing_without_advice_needs_a_referral_or_signposting(frontline, psychologist, session):
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    refused = post_form(psychologist, f"{url}/close", {"outcome": "signposted", "minutes_spent": "10"}, page_url=url)
+    assert refused.status_code == 200
+    assert "a recommended referral or signposting" in refused.get_data(as_text=True)
+    assert newest(session).status == "allocated"
+    no_outcome = post_form(psychologist, f"{url}/close", {"minutes_spent": "ten"}, page_url=url)
+    body = no_outcome.get_data(as_text=True)
+    assert "Select an outcome" in body and "Enter the time you spent in minutes" in body
+    done = post_form(psychologist, f"{url}/close", {"outcome": "signposted", "minutes_spent": "10",
+                                                     "referral_or_signposting": "Local alcohol liaison nurse"},
+                     page_url=url)
+    assert done.status_code == 302 and newest(session).referral_or_signposting == "Local alcohol liaison nurse"
+
+
+def test_impossible_changes_are_refused_with_a_message_not_an_error(frontline, psychologist, session, app):
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    # Advice before anyone has taken it: only the allocated psychologist may advise.
+    assert post_form(psychologist, f"{url}/advice", {"body": "x"}, page_url=url).status_code == 403
+    post_form(psychologist, f"{url}/take", page_url=url)
+    other = app.test_client()
+    sign_in(other, "other_psychologist")
+    again = post_form(other, f"{url}/take", page_url=url)
+    assert again.status_code == 200 and "cannot become" in again.get_data(as_text=True)
+    post_form(psychologist, f"{url}/close", {"outcome": "signposted", "minutes_spent": "5",
+                                             "referral_or_signposting": "GP"}, page_url=url)
+    late = post_form(psychologist, f"{url}/advice", {"body": "Late advice"}, page_url=url)
+    assert late.status_code == 200 and "This request is closed" in late.get_data(as_text=True)
+
+
+def test_the_state_machine():
+    assert TRANSITIONS[Status.CLOSED] == set()
+    check_transition("allocated", Status.ADVICE_GIVEN)
+    for current, new in [("received", Status.ADVICE_GIVEN), ("closed", Status.ALLOCATED),
+                         ("received", Status.CLOSED)]:
+        with pytest.raises(TransitionRefused):
+            check_transition(current, new)
+
+
+def test_reassigning_needs_a_reason_and_tells_the_new_psychologist(frontline, psychologist, session):
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    target = person(session, "other_psychologist")
+    missing = post_form(psychologist, f"{url}/reassign", {"psychologist_id": target.id}, page_url=url)
+    assert "Give a reason" in missing.get_data(as_text=True)
+    done = post_form(psychologist, f"{url}/reassign", {"psychologist_id": target.id, "reason": "Specialist in trauma"},
+                     page_url=url)
+    assert done.status_code == 302 and newest(session).psychologist_id == target.id
+    assert session.scalar(select(Notification).where(Notification.person_id == target.id)) is not None
+
+
+# --- Who can see what -----------------------------------------------------------
+
+@pytest.mark.parametrize("key, expected", [
+    ("frontline", 200), ("team_lead", 200), ("psychologist", 200), ("other_psychologist", 200),
+    ("admin", 404), ("other_frontline", 404), ("other_team_lead", 404), ("other_admin", 404),
+])
+def test_who_can_see_a_request(app, frontline, session, key, expected):
+    raise_request(frontline)
+    c = newest(session)
+    client = app.test_client()
+    sign_in(client, key)
+    assert client.get(f"/consultations/{c.id}").status_code == expected
+    session.rollback()
+    action = "consultation.viewed" if expected == 200 else "consultation.not_found"
+    event_row = session.scalars(select(AuditEvent).where(AuditEvent.action == action)).one()
+    assert event_row.actor_id == person(session, key).id and event_row.record_id == str(c.id)
+
+
+def test_a_team_lead_sees_their_teams_requests_only(app, frontline, session):
+    raise_request(frontline)
+    other = app.test_client()
+    sign_in(other, "other_frontline")
+    raise_request(other, client_reference="ZZ-9")
+    lead = app.test_client()
+    sign_in(lead, "team_lead")
+    page = lead.get("/consultations/team").get_data(as_text=True)
+    assert "JB-0412" in page and "ZZ-9" not in page
+    assert lead.get("/consultations/queue").status_code == 403
+
+
+def test_frontline_staff_cannot_take_requests(app, frontline, session):
+    raise_request(frontline)
+    c = newest(session)
+    assert post_form(frontline, f"/consultations/{c.id}/take", page_url="/").status_code == 403
+
+
+# --- Lists stay fast ------------------------------------------------------------
+
+def _bulk(session, requester_key: str, count: int) -> None:
+    requester = person(session, requester_key)
+    now = datetime.now(LONDON)
+    for n in range(count):
+        session.add(Consultation(
+            requester_id=requester.id, organisation_id=requester.organisation_id, team_id=requester.teams[0].id,
+            client_reference=f"BULK-{n}", consent_basis="anonymous", presenting_needs="alcohol",
+            use_and_mental_health="x", urgency=["urgent", "soon", "routine"][n % 3], preferred_mode="written",
+            question="x", target_seconds=3600, due_at=now + timedelta(hours=n), created_at=now,
+            updated_at=now, status="allocated" if n % 2 else "received",
+            psychologist_id=person(session, "psychologist").id if n % 2 else None))
+    session.commit()
+
+
+def _queries(app, client, url: str) -> int:
+    engine = app.extensions["database"]["engine"]
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+@pytest.mark.parametrize("url, key", [("/consultations/queue", "psychologist"), ("/consultations/mine", "frontline"),
+                                      ("/consultations/team", "team_lead")])
+def test_lists_run_the_same_number_of_queries_for_10_and_500_requests(app, session, url, key):
+    client = app.test_client()
+    sign_in(client, key)
+    _bulk(session, "frontline", 10)
+    few = _queries(app, client, url)
+    _bulk(session, "frontline", 490)
+    many = _queries(app, client, url)
+    assert few == many
+    page = client.get(url).get_data(as_text=True)
+    assert "Page 1 of 20" in page
+
+
+def test_the_queue_puts_urgent_first_then_the_soonest_due(app, session):
+    _bulk(session, "frontline", 6)
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    page = client.get("/consultations/queue").get_data(as_text=True)
+    order = re.findall(r"BULK-(\d+)", page)
+    assert order == ["0", "3", "1", "4", "2", "5"]
