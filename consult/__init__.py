@@ -15,3 +15,7 @@ def _labels():
 
 
 from . import views  # noqa: E402,F401  (routes register on the blueprint)
+from .services import escalate_breaches  # noqa: E402
+from core.scheduler import register_sweep  # noqa: E402
+
+register_sweep("escalate-breaches", lambda session, app: escalate_breaches(session), "BREACH_SWEEP_SECONDS")

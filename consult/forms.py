@@ -54,10 +54,15 @@ class RequestForm(FlaskForm):
                                      validators=[DataRequired(message="Select how you would like the advice")],
                                      not_offered="Select how you would like the advice")
     question = _text("What do you want to ask the psychologist?", required="Enter the question you want answered")
+    continuity = ListSelectField("Who should answer?", choices=[
+        ("duty", "Whoever is on duty (usually quickest)"),
+        ("same", "The same psychologist as last time for this client"),
+    ], default="duty", validators=[DataRequired(message="Select who should answer")],
+        not_offered="Select who should answer")
 
     field_order = ("client_reference", "consent_basis", "presenting_needs", "use_and_mental_health",
                    "tried_so_far", "care_coordinator", "risks", "immediate_danger", "urgency",
-                   "preferred_mode", "question")
+                   "preferred_mode", "question", "continuity")
 
     def validate_client_reference(self, field):
         problem = reference_problem(field.data or "")

@@ -5,7 +5,7 @@ from datetime import datetime, time
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -46,6 +46,7 @@ def target_seconds(urgency: str) -> int:
 
 def start_clock(c: Consultation, now: datetime) -> None:
     c.clock_started_at = now
+    c.breach_escalated_at = None  # a restarted clock can be breached (and escalated) afresh
     c.due_at = add_working_time(now, c.target_seconds - c.used_seconds, working_week())
 
 
@@ -120,8 +121,35 @@ def raise_request(session: Session, requester: Person, data: dict, now: datetime
     session.add(c)
     session.flush()
     audit.record(session, "consultation.created", "consultation", c.id, urgency=urgency)
+    if data.get("continuity") == "same":
+        previous = previous_psychologist(session, c)
+        if previous is not None:
+            c.continuity_psychologist_id = previous.id
+            _allocate(session, c, previous, now, "Asked for the same psychologist as last time for this client.")
+            return c
     route_new_request(session, c)
     return c
+
+
+def previous_psychologist(session: Session, c: Consultation) -> Person | None:
+    """The active psychologist who last held a request about this client in this organisation."""
+    return session.scalar(
+        select(Person).join(Consultation, Consultation.psychologist_id == Person.id)
+        .where(Consultation.organisation_id == c.organisation_id,
+               func.lower(Consultation.client_reference) == c.client_reference.lower(),
+               Consultation.id != c.id, Person.is_active.is_(True))
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(1))
+
+
+def _allocate(session: Session, c: Consultation, psychologist: Person, now: datetime, why: str) -> None:
+    _move(c, Status.ALLOCATED)
+    c.psychologist_id = psychologist.id
+    _add_message(session, c, psychologist, "event", f"Allocated to {psychologist.name}. {why}", now)
+    audit.record(session, "consultation.allocated", "consultation", c.id, psychologist=psychologist.id, why=why)
+    _tell(session, psychologist.id, c, "A consultation request is yours",
+          f"{why} Reply due by {format_london(c.due_at)}.")
+    _tell(session, c.requester_id, c, "Your request has been allocated",
+          f"{psychologist.name} is looking at your request for {c.client_reference}.")
 
 
 def psychologists(session: Session) -> list[Person]:
@@ -261,3 +289,41 @@ def team_lead_ids(session: Session, team_id: int | None) -> list[int]:
         select(TeamMembership.person_id)
         .join(PersonRole, PersonRole.person_id == TeamMembership.person_id)
         .where(TeamMembership.team_id == team_id, PersonRole.role == Role.TEAM_LEAD.value)))
+
+
+# --- Escalating breaches ----------------------------------------------------------
+
+def lead_psychologists(session: Session) -> list[Person]:
+    return list(session.scalars(
+        select(Person).join(PersonRole, PersonRole.person_id == Person.id)
+        .where(PersonRole.role == Role.LEAD_PSYCHOLOGIST.value, Person.is_active.is_(True))))
+
+
+def escalate_breaches(session: Session, now: datetime | None = None) -> int:
+    """Tell the lead psychologists and the requester's team leads, once, about each missed target.
+
+    Rows are locked while claimed (SKIP LOCKED on PostgreSQL; an immediate
+    transaction on SQLite), so two schedulers never escalate the same breach.
+    """
+    now = now or utcnow()
+    query = (select(Consultation)
+             .where(Consultation.status != Status.CLOSED.value, Consultation.due_at < now,
+                    Consultation.breach_escalated_at.is_(None))
+             .order_by(Consultation.due_at).limit(200))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    breached = list(session.scalars(query))
+    leads = lead_psychologists(session)
+    for c in breached:
+        c.breach_escalated_at = now
+        title = f"Reply target missed ({c.reference})"
+        body = (f"The {c.urgency} consultation request {c.reference} was due a reply by "
+                f"{format_london(c.due_at)} and has not had one.")
+        people = {p.id: p for p in leads}
+        for lead_id in team_lead_ids(session, c.team_id):
+            people.setdefault(lead_id, session.get(Person, lead_id))
+        for person in people.values():
+            notify(session, person, title, body, link=f"/consultations/{c.id}")
+        audit.record(session, "consultation.breach_escalated", "consultation", c.id, told=sorted(people))
+    session.commit()
+    return len(breached)

@@ -89,7 +89,7 @@ def new():
         session = db.session
         c = services.raise_request(session, current_user, form.cleaned())
         session.commit()
-        return redirect(url_for("consult.received", consultation_id=c.id))
+        return redirect(url_for("consult.received", consultation_id=c.id, same=form.continuity.data == "same" or None))
     return render_template("consult/new.html", form=form)
 
 
@@ -98,7 +98,7 @@ def received(consultation_id: int):
     c = _load(consultation_id)
     if c.requester_id != current_user.id:
         return redirect(url_for("consult.show", consultation_id=c.id))
-    return render_template("consult/received.html", c=c)
+    return render_template("consult/received.html", c=c, asked_for_same=request.args.get("same") == "True")
 
 
 def _render_show(c: Consultation, status: int = 200, **forms):

@@ -18,7 +18,7 @@ ORGANISATIONS = [
 # email, name, organisation, teams, roles, professional registration
 PEOPLE = [
     ("admin@example.org", "Sam Okafor", 0, [], [Role.ADMIN], None),
-    ("psychologist@example.org", "Dr Morgan Hale", 0, ["Clinical Psychology"], [Role.PSYCHOLOGIST], "HCPC PYL000001"),
+    ("psychologist@example.org", "Dr Morgan Hale", 0, ["Clinical Psychology"], [Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST], "HCPC PYL000001"),
     ("psychologist2@example.org", "Dr Aisha Rahman", 0, ["Clinical Psychology"], [Role.PSYCHOLOGIST], "HCPC PYL000002"),
     ("teamlead@example.org", "Chris Doyle", 1, ["Recovery Keyworkers"], [Role.TEAM_LEAD, Role.FRONTLINE], None),
     ("keyworker@example.org", "Alex Price", 1, ["Recovery Keyworkers"], [Role.FRONTLINE], None),

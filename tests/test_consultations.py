@@ -31,6 +31,7 @@ REQUEST = {
     "urgency": "soon",
     "preferred_mode": "written",
     "question": "How can I help her talk about the link between her drinking and her mood?",
+    "continuity": "duty",
 }
 
 
@@ -311,3 +312,74 @@ def test_the_queue_puts_urgent_first_then_the_soonest_due(app, session):
     page = client.get("/consultations/queue").get_data(as_text=True)
     order = re.findall(r"BULK-(\d+)", page)
     assert order == ["0", "3", "1", "4", "2", "5"]
+
+
+# --- Breaches ---------------------------------------------------------------------
+
+def test_a_missed_target_is_escalated_once_to_the_lead_psychologist_and_team_lead(app, frontline, session):
+    from consult.services import escalate_breaches
+    from core.accounts.models import PersonRole
+    lead = person(session, "psychologist")
+    session.add(PersonRole(person_id=lead.id, role="lead_psychologist"))
+    session.commit()
+    with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
+        sign_in(frontline, "frontline")
+        raise_request(frontline, urgency="urgent")  # due Monday 2pm
+        traveller.shift(timedelta(hours=3, minutes=59))
+        with app.app_context():
+            assert escalate_breaches(session) == 0
+        traveller.shift(timedelta(minutes=2))
+        with app.app_context():
+            assert escalate_breaches(session) == 1
+            assert escalate_breaches(session) == 0  # once per breach
+    told = session.scalars(select(Notification.person_id).where(Notification.title.like("Reply target missed%"))).all()
+    assert sorted(told) == sorted([lead.id, person(session, "team_lead").id])
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "consultation.breach_escalated")).one()
+
+
+def test_two_schedulers_escalate_a_breach_once(app, frontline, session):
+    import threading
+    from consult.services import escalate_breaches
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        sign_in(frontline, "frontline")
+        for n in range(5):
+            raise_request(frontline, urgency="urgent", client_reference=f"R-{n}")
+    factory = app.extensions["database"]["session_factory"]
+    counts, barrier = [], threading.Barrier(2)
+
+    def sweep():
+        with app.app_context(), factory() as s:
+            barrier.wait()
+            counts.append(escalate_breaches(s))
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    with time_machine.travel(MONDAY_10AM + timedelta(hours=5), tick=False):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert sorted(counts) == [0, 5]
+    session.rollback()
+    assert len(session.scalars(select(Notification).where(Notification.title.like("Reply target missed%"))).all()) == 5
+
+
+# --- Continuity -------------------------------------------------------------------
+
+def test_asking_for_the_same_psychologist_as_last_time(app, frontline, psychologist, session):
+    raise_request(frontline)
+    first = newest(session)
+    post_form(psychologist, f"/consultations/{first.id}/take", page_url=f"/consultations/{first.id}")
+    response = raise_request(frontline, client_reference="jb-0412", continuity="same")
+    page = frontline.get(response.headers["Location"]).get_data(as_text=True)
+    second = newest(session)
+    assert second.status == "allocated" and second.psychologist_id == person(session, "psychologist").id
+    assert "who advised you about this client before" in page
+    assert session.scalar(select(Notification).where(
+        Notification.person_id == second.psychologist_id, Notification.title.like("A consultation request is yours%")))
+
+
+def test_continuity_with_no_earlier_psychologist_goes_to_the_duty_pool(frontline, session):
+    response = raise_request(frontline, client_reference="NEW-1", continuity="same")
+    page = frontline.get(response.headers["Location"]).get_data(as_text=True)
+    assert newest(session).status == "received"
+    assert "No psychologist has advised about NEW-1 before" in page

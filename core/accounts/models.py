@@ -42,6 +42,7 @@ class Role(str, enum.Enum):
     FRONTLINE = "frontline"
     PSYCHOLOGIST = "psychologist"
     TEAM_LEAD = "team_lead"
+    LEAD_PSYCHOLOGIST = "lead_psychologist"
     ADMIN = "admin"
 
     @property
@@ -53,6 +54,7 @@ ROLE_LABELS = {
     Role.FRONTLINE: "Frontline worker",
     Role.PSYCHOLOGIST: "Psychologist",
     Role.TEAM_LEAD: "Team lead",
+    Role.LEAD_PSYCHOLOGIST: "Lead psychologist",
     Role.ADMIN: "Admin",
 }
 
