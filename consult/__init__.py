@@ -3,13 +3,13 @@ from flask import Blueprint
 
 bp = Blueprint("consult", __name__, url_prefix="/consultations")
 
-from .models import CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY  # noqa: E402
+from .models import CALL_MODES, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY  # noqa: E402
 
 
 @bp.context_processor
 def _labels():
     return {"risk_labels": RISKS, "urgency_labels": URGENCY, "need_labels": NEEDS, "mode_labels": MODES,
-            "consent_labels": CONSENT, "outcome_labels": OUTCOMES,
+            "consent_labels": CONSENT, "outcome_labels": OUTCOMES, "call_mode_labels": CALL_MODES,
             "kind_labels": {"message": "Message", "information_request": "Request for information",
                             "advice": "Advice"}}
 

@@ -1,18 +1,31 @@
 """Consultation forms. Help text teaches a good question; identifiers are refused with a reason."""
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
+
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import ListMultipleField, ListSelectField, WholeNumberField
+from core.forms import DayField, ListMultipleField, ListSelectField, WholeNumberField
+from core.timeutil import LONDON
 
 from .identifiers import free_text_problem, reference_problem
-from .models import CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
+from .models import CALL_MODES, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
 
 KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
                 "their mental health, and vice versa?")
 YES_NO = [("no", "No"), ("yes", "Yes")]
+
+
+class PageForm(FlaskForm):
+    """One of several forms on a page: a prefix keeps their field names and ids apart."""
+
+    prefix_name = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)
 
 
 def _no_identifiers(form, field):
@@ -75,19 +88,23 @@ class RequestForm(FlaskForm):
         return data
 
 
-class MessageForm(FlaskForm):
+class MessageForm(PageForm):
+    prefix_name = "message"
     body = _text("Your message", required="Enter your message")
 
 
-class AdviceForm(FlaskForm):
+class AdviceForm(PageForm):
+    prefix_name = "advice"
     body = _text("Advice", required="Enter your advice", max_length=20000)
 
 
-class InformationRequestForm(FlaskForm):
+class InformationRequestForm(PageForm):
+    prefix_name = "information"
     body = _text("What do you need to know?", required="Say what information you need")
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(PageForm):
+    prefix_name = "reassign"
     psychologist_id = ListSelectField("Pass to", coerce=int, choices=[],
                                       validators=[DataRequired(message="Choose a psychologist")],
                                       not_offered="Choose a psychologist from the list")
@@ -96,7 +113,8 @@ class ReassignForm(FlaskForm):
         Length(max=300, message="Keep the reason to 300 characters or fewer"), _no_identifiers])
 
 
-class CloseForm(FlaskForm):
+class CloseForm(PageForm):
+    prefix_name = "close"
     outcome = ListSelectField("Outcome", choices=list(OUTCOMES.items()),
                               validators=[DataRequired(message="Select an outcome")],
                               not_offered="Select an outcome from the list")
@@ -108,7 +126,8 @@ class CloseForm(FlaskForm):
                                     max_length=2000)
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(PageForm):
+    prefix_name = "survey"
     useful = ListSelectField("Was the advice useful?", choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No")],
                              validators=[DataRequired(message="Say whether the advice was useful")],
                              not_offered="Say whether the advice was useful")
@@ -117,3 +136,30 @@ class SurveyForm(FlaskForm):
                                      validators=[DataRequired(message="Say whether you feel more confident")],
                                      not_offered="Say whether you feel more confident")
     what_happened_next = _text("What happened next?", max_length=2000)
+
+
+class CallForm(PageForm):
+    prefix_name = "call"
+    day = DayField("Date", validators=[InputRequired(message="Enter the date of the call")])
+    start = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 14:30")])
+    mode = ListSelectField("How", choices=list(CALL_MODES.items()),
+                           validators=[DataRequired(message="Select how you will talk")],
+                           not_offered="Select how you will talk")
+
+    def validate_start(self, field):
+        try:
+            time.fromisoformat((field.data or "").strip().replace(".", ":"))
+        except ValueError as error:
+            raise ValidationError("Enter the start time as hours and minutes, like 14:30") from error
+
+    def starts_at_utc(self) -> datetime:
+        local = datetime.combine(self.day.data, time.fromisoformat(self.start.data.strip().replace(".", ":")),
+                                 tzinfo=LONDON)
+        return local.astimezone(timezone.utc)
+
+
+class CallOutcomeForm(PageForm):
+    prefix_name = "outcome"
+    attended = ListSelectField("Did the call happen?", choices=[("yes", "Attended"), ("no", "Missed")],
+                               validators=[DataRequired(message="Say whether the call happened")],
+                               not_offered="Say whether the call happened")

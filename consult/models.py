@@ -146,3 +146,41 @@ class CloseOutSurvey(Base):
     more_confident: Mapped[str] = mapped_column(String(10))
     what_happened_next: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+CALL_MODES = {"phone": "Phone call", "video": "Video call", "in_person": "In person"}
+
+
+class CallSlot(Base):
+    """A call the psychologist booked with the worker; both see it, and a missed one is followed up."""
+
+    __tablename__ = "consultation_calls"
+    __table_args__ = (Index("ix_consultation_calls_consultation", "consultation_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer, default=30)
+    mode: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="booked")  # booked, attended, missed
+    booked_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FollowUp(Base):
+    """Work for the requester's team after a missed call (NICE QS188 statement 4)."""
+
+    __tablename__ = "consultation_follow_ups"
+    __table_args__ = (Index("ix_consultation_follow_ups_team_open", "team_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("consultation_calls.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    consultation: Mapped[Consultation] = relationship(lazy="raise_on_sql")

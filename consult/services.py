@@ -13,7 +13,7 @@ from core.accounts.models import Person, PersonRole, Role, TeamMembership
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
-from .models import Consultation, Message, Status
+from .models import CALL_MODES, CallSlot, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused, check_transition
 from .workhours import WorkingWeek, add_working_time, working_seconds_between
 
@@ -327,3 +327,57 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
         audit.record(session, "consultation.breach_escalated", "consultation", c.id, told=sorted(people))
     session.commit()
     return len(breached)
+
+
+# --- Calls and follow-ups -------------------------------------------------------
+
+def book_call(session: Session, c: Consultation, psychologist: Person, starts_at: datetime, mode: str,
+              now: datetime | None = None) -> CallSlot:
+    now = now or utcnow()
+    if not c.is_open:
+        raise TransitionRefused("This request is closed, so it cannot be changed.")
+    if starts_at <= now:
+        raise TransitionRefused("Choose a time in the future for the call")
+    call = CallSlot(consultation_id=c.id, starts_at=starts_at, mode=mode, booked_by_id=psychologist.id,
+                    created_at=now)
+    session.add(call)
+    session.flush()
+    when = format_london(starts_at)
+    _add_message(session, c, psychologist, "event", f"{psychologist.name} booked a {CALL_MODES[mode].lower()} for {when}.", now)
+    audit.record(session, "consultation.call_booked", "consultation", c.id, call=call.id)
+    _tell(session, c.requester_id, c, "A call has been booked",
+          f"{psychologist.name} has booked a {CALL_MODES[mode].lower()} with you for {when}. "
+          "Add it to your calendar from the request page.")
+    return call
+
+
+def mark_call(session: Session, c: Consultation, call: CallSlot, psychologist: Person, attended: bool,
+              now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if call.status != "booked":
+        raise TransitionRefused("This call has already been marked.")
+    if call.starts_at > now:
+        raise TransitionRefused("You can mark the call once its time has come")
+    call.status = "attended" if attended else "missed"
+    call.sequence += 1
+    _add_message(session, c, psychologist, "event",
+                 f"The call on {format_london(call.starts_at)} was marked as {call.status}.", now)
+    audit.record(session, f"consultation.call_{call.status}", "consultation", c.id, call=call.id)
+    if not attended:
+        _follow_up_missed_call(session, c, call, now)
+
+
+def _follow_up_missed_call(session: Session, c: Consultation, call: CallSlot, now: datetime) -> None:
+    """A missed call is followed up by the requester's team, not dropped (NICE QS188 statement 4)."""
+    reason = f"The call booked for {format_london(call.starts_at)} was missed. Check in and rebook."
+    session.add(FollowUp(consultation_id=c.id, team_id=c.team_id, call_id=call.id, reason=reason, created_at=now))
+    for person_id in {c.requester_id, *team_lead_ids(session, c.team_id)}:
+        _tell(session, person_id, c, "A call was missed: please follow up", reason)
+
+
+def complete_follow_up(session: Session, follow_up: FollowUp, person: Person, now: datetime | None = None) -> None:
+    if follow_up.done_at is not None:
+        raise TransitionRefused("This follow-up is already done.")
+    follow_up.done_at = now or utcnow()
+    follow_up.done_by_id = person.id
+    audit.record(session, "consultation.follow_up_done", "consultation", follow_up.consultation_id)

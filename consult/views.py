@@ -1,7 +1,7 @@
 """Consultation pages. Thin: each loads what the person may see and calls a service."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
@@ -14,9 +14,10 @@ from core.security import role_required
 from core.timeutil import utcnow
 
 from . import bp, services
-from .forms import (AdviceForm, CloseForm, InformationRequestForm, MessageForm, ReassignForm, RequestForm,
-                    SurveyForm)
-from .models import CloseOutSurvey, Consultation, Message, Status
+from .calendar import call_invitation
+from .forms import (AdviceForm, CallForm, CallOutcomeForm, CloseForm, InformationRequestForm, MessageForm,
+                    ReassignForm, RequestForm, SurveyForm)
+from .models import CallSlot, CloseOutSurvey, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused
 
 URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)
@@ -58,10 +59,15 @@ def team():
     query = _listing(select(Consultation)).where(Consultation.team_id.in_(services.led_team_ids(current_user))) \
         .order_by(Consultation.created_at.desc(), Consultation.id.desc())
     page = paginate(db.session, query)
+    follow_ups = db.session.scalars(
+        select(FollowUp).options(joinedload(FollowUp.consultation))
+        .where(FollowUp.team_id.in_(services.led_team_ids(current_user)), FollowUp.done_at.is_(None))
+        .order_by(FollowUp.created_at).limit(FOLLOW_UPS_SHOWN)).all()
     audit.record(db.session, "consultation.team_list_viewed", "team", None, count=len(page.items))
-    return render_template("consult/team.html", page=page, now=utcnow())
+    return render_template("consult/team.html", page=page, follow_ups=follow_ups, now=utcnow())
 
 
+FOLLOW_UPS_SHOWN = 100
 QUEUE_VIEWS = {"open": "All open requests", "waiting": "Waiting to be taken", "mine": "Held by you"}
 
 
@@ -107,13 +113,17 @@ def _render_show(c: Consultation, status: int = 200, **forms):
                                .where(Message.consultation_id == c.id)
                                .order_by(Message.created_at, Message.id)).all()
     survey = session.get(CloseOutSurvey, c.id) if c.status == Status.CLOSED.value else None
+    calls = session.scalars(select(CallSlot).where(CallSlot.consultation_id == c.id)
+                            .order_by(CallSlot.starts_at)).all()
+    follow_ups = session.scalars(select(FollowUp).where(FollowUp.consultation_id == c.id)
+                                 .order_by(FollowUp.created_at)).all()
     allocated = services.is_allocated_psychologist(current_user, c)
     reassign = forms.get("reassign_form") or ReassignForm(formdata=None)
     if allocated:
         reassign.psychologist_id.choices = [(p.id, p.name) for p in services.psychologists(session)
                                             if p.id != c.psychologist_id]
     context = dict(
-        c=c, messages=messages, survey=survey, now=utcnow(),
+        c=c, messages=messages, survey=survey, calls=calls, follow_ups=follow_ups, now=utcnow(),
         is_requester=services.is_requester(current_user, c), is_allocated=allocated,
         is_psychologist=current_user.has_role(Role.PSYCHOLOGIST),
         message_form=forms.get("message_form") or MessageForm(formdata=None),
@@ -122,6 +132,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         close_form=forms.get("close_form") or CloseForm(formdata=None),
         reassign_form=reassign,
         survey_form=forms.get("survey_form") or SurveyForm(formdata=None),
+        call_form=forms.get("call_form") or CallForm(formdata=None),
         error_form=next((f for f in forms.values() if f.errors or f.form_errors), None),
     )
     return render_template("consult/show.html", **context), status
@@ -230,3 +241,58 @@ def survey(consultation_id: int):
         audit.record(db.session, "consultation.survey_answered", "consultation", c.id)
 
     return _act(c, _save, "survey_form", SurveyForm())
+
+
+# --- Calls and follow-ups -------------------------------------------------------
+
+@bp.route("/<int:consultation_id>/calls", methods=["POST"])
+def book_call(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_allocated_psychologist(current_user, c))
+    return _act(c, lambda f: services.book_call(db.session, c, current_user, f.starts_at_utc(), f.mode.data),
+                "call_form", CallForm())
+
+
+def _call(c: Consultation, call_id: int) -> CallSlot:
+    call = db.session.get(CallSlot, call_id)
+    if call is None or call.consultation_id != c.id:
+        abort(404)
+    return call
+
+
+@bp.route("/<int:consultation_id>/calls/<int:call_id>/outcome", methods=["POST"])
+def mark_call(consultation_id: int, call_id: int):
+    c = _load(consultation_id)
+    _require(services.is_allocated_psychologist(current_user, c))
+    call = _call(c, call_id)
+    form = CallOutcomeForm()
+    return _act(c, lambda f: services.mark_call(db.session, c, call, current_user, f.attended.data == "yes"),
+                "call_outcome_form", form)
+
+
+@bp.route("/<int:consultation_id>/calls/<int:call_id>.ics")
+def call_calendar(consultation_id: int, call_id: int):
+    c = _load(consultation_id)
+    _require(services.is_requester(current_user, c) or services.is_allocated_psychologist(current_user, c))
+    call = _call(c, call_id)
+    base_url = current_app.config["BASE_URL"]
+    body = call_invitation(c, call, base_url, base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0])
+    audit.record(db.session, "consultation.call_calendar_downloaded", "consultation", c.id, call=call.id)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="call-{c.reference}.ics"'})
+
+
+@bp.route("/follow-ups/<int:follow_up_id>/done", methods=["POST"])
+def complete_follow_up(follow_up_id: int):
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or follow_up.team_id not in services.led_team_ids(current_user):
+        abort(404)
+    try:
+        services.complete_follow_up(db.session, follow_up, current_user)
+    except TransitionRefused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "info")
+    else:
+        db.session.commit()
+        flash("Follow-up marked as done.", "success")
+    return redirect(url_for("consult.team"))

@@ -1,7 +1,7 @@
 """Form fields whose refusals are written in plain words for the error summary."""
 from __future__ import annotations
 
-from wtforms import IntegerField, SelectField, SelectMultipleField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 
@@ -41,3 +41,17 @@ class WholeNumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(self.not_a_number) from error
+
+
+class DayField(DateField):
+    """A date (an HTML date input, YYYY-MM-DD) whose refusal of a non-date is in plain words."""
+
+    def __init__(self, label=None, validators=None, not_a_date: str = "Enter a real date, like 2026-11-24", **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        self.not_a_date = not_a_date
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.not_a_date) from error

@@ -1,54 +1,13 @@
 """In Chromium: every demo role signs in, and axe-core finds no serious accessibility problems."""
 from __future__ import annotations
 
-
 import pytest
-from playwright.sync_api import sync_playwright
 
-from core import create_app
-from core.cli import upgrade_database
-from core.config import PROJECT_ROOT
-from core.demo import DEMO_PASSWORD, PEOPLE, seed
+from core.demo import PEOPLE
 
-from .browser import LiveServer, launch
-from .conftest import TEST_CONFIG
+from .browser import serious_violations, sign_in_page
 
 pytestmark = pytest.mark.browser
-AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    path = tmp_path_factory.mktemp("browser") / "demo.db"
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"})
-    upgrade_database(app)
-    with app.extensions["database"]["session_factory"]() as session:
-        seed(session)
-        session.commit()
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-def _sign_in(page, live, email):
-    page.goto(f"{live.url}/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _serious_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("email", [p[0] for p in PEOPLE])
@@ -57,7 +16,7 @@ def test_each_demo_person_signs_in_and_sees_their_home_page(browser, live, email
     page = context.new_page()
     csp_errors = []
     page.on("console", lambda msg: csp_errors.append(msg.text) if "Content Security Policy" in msg.text else None)
-    _sign_in(page, live, email)
+    sign_in_page(page, live, email)
     name = next(p[1] for p in PEOPLE if p[0] == email)
     assert page.get_by_role("heading", level=1).inner_text() == f"Hello, {name}"
     assert page.get_by_role("button", name="Sign out").is_visible()
@@ -87,10 +46,10 @@ def test_sign_in_and_home_pages_have_no_serious_accessibility_violations(browser
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.goto(f"{live.url}/sign-in")
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Sign in").click()  # the page with its error summary too
-    assert _serious_violations(page) == []
-    _sign_in(page, live, email)
+    assert serious_violations(page) == []
+    sign_in_page(page, live, email)
     assert page.url == f"{live.url}/"
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     context.close()

@@ -134,30 +134,30 @@ def test_the_whole_path_with_the_clock_paused_while_awaiting_information(app, fr
         assert newest(session).status == "allocated"
 
         traveller.shift(timedelta(hours=2))  # 12 noon: 2 working hours used
-        post_form(psychologist, f"{url}/information", {"body": "Does she drink in the mornings?"}, page_url=url)
+        post_form(psychologist, f"{url}/information", {"information-body": "Does she drink in the mornings?"}, page_url=url)
         c = newest(session)
         assert c.status == "awaiting_information" and c.due_at is None and c.used_seconds == 2 * 3600
         assert "Paused until you answer" in frontline.get("/consultations/mine").get_data(as_text=True)
 
         traveller.shift(timedelta(days=1))  # Tuesday noon: the paused day does not count
-        post_form(frontline, f"{url}/reply", {"body": "Yes, from about 7am."}, page_url=url)
+        post_form(frontline, f"{url}/reply", {"message-body": "Yes, from about 7am."}, page_url=url)
         c = newest(session)
         assert c.status == "allocated"
         # 16 working hours allowed, 2 used: 14 left from Tuesday noon is Thursday 10am.
         assert c.due_at.astimezone(LONDON) == datetime(2026, 11, 26, 10, 0, tzinfo=LONDON)
 
-        post_form(psychologist, f"{url}/advice", {"body": "Try **asking about mornings first**."}, page_url=url)
+        post_form(psychologist, f"{url}/advice", {"advice-body": "Try **asking about mornings first**."}, page_url=url)
         assert newest(session).status == "advice_given"
         thread = frontline.get(url).get_data(as_text=True)
         assert "<strong>asking about mornings first</strong>" in thread
 
-        closed = post_form(psychologist, f"{url}/close", {"outcome": "advice_only", "minutes_spent": "40"}, page_url=url)
+        closed = post_form(psychologist, f"{url}/close", {"close-outcome": "advice_only", "close-minutes_spent": "40"}, page_url=url)
         assert closed.status_code == 302
         c = newest(session)
         assert c.status == "closed" and c.outcome == "advice_only" and c.minutes_spent == 40
 
-        survey = post_form(frontline, f"{url}/survey", {"useful": "yes", "more_confident": "yes",
-                                                         "what_happened_next": "She agreed to see her GP."}, page_url=url)
+        survey = post_form(frontline, f"{url}/survey", {"survey-useful": "yes", "survey-more_confident": "yes",
+                                                         "survey-what_happened_next": "She agreed to see her GP."}, page_url=url)
         assert survey.status_code == 302
     session.rollback()
     answers = session.get(CloseOutSurvey, c.id)
@@ -174,15 +174,15 @@ def test_closing_without_advice_needs_a_referral_or_signposting(frontline, psych
     c = newest(session)
     url = f"/consultations/{c.id}"
     post_form(psychologist, f"{url}/take", page_url=url)
-    refused = post_form(psychologist, f"{url}/close", {"outcome": "signposted", "minutes_spent": "10"}, page_url=url)
+    refused = post_form(psychologist, f"{url}/close", {"close-outcome": "signposted", "close-minutes_spent": "10"}, page_url=url)
     assert refused.status_code == 200
     assert "a recommended referral or signposting" in refused.get_data(as_text=True)
     assert newest(session).status == "allocated"
-    no_outcome = post_form(psychologist, f"{url}/close", {"minutes_spent": "ten"}, page_url=url)
+    no_outcome = post_form(psychologist, f"{url}/close", {"close-minutes_spent": "ten"}, page_url=url)
     body = no_outcome.get_data(as_text=True)
     assert "Select an outcome" in body and "Enter the time you spent in minutes" in body
-    done = post_form(psychologist, f"{url}/close", {"outcome": "signposted", "minutes_spent": "10",
-                                                     "referral_or_signposting": "Local alcohol liaison nurse"},
+    done = post_form(psychologist, f"{url}/close", {"close-outcome": "signposted", "close-minutes_spent": "10",
+                                                     "close-referral_or_signposting": "Local alcohol liaison nurse"},
                      page_url=url)
     assert done.status_code == 302 and newest(session).referral_or_signposting == "Local alcohol liaison nurse"
 
@@ -192,15 +192,15 @@ def test_impossible_changes_are_refused_with_a_message_not_an_error(frontline, p
     c = newest(session)
     url = f"/consultations/{c.id}"
     # Advice before anyone has taken it: only the allocated psychologist may advise.
-    assert post_form(psychologist, f"{url}/advice", {"body": "x"}, page_url=url).status_code == 403
+    assert post_form(psychologist, f"{url}/advice", {"advice-body": "x"}, page_url=url).status_code == 403
     post_form(psychologist, f"{url}/take", page_url=url)
     other = app.test_client()
     sign_in(other, "other_psychologist")
     again = post_form(other, f"{url}/take", page_url=url)
     assert again.status_code == 200 and "cannot become" in again.get_data(as_text=True)
-    post_form(psychologist, f"{url}/close", {"outcome": "signposted", "minutes_spent": "5",
-                                             "referral_or_signposting": "GP"}, page_url=url)
-    late = post_form(psychologist, f"{url}/advice", {"body": "Late advice"}, page_url=url)
+    post_form(psychologist, f"{url}/close", {"close-outcome": "signposted", "close-minutes_spent": "5",
+                                             "close-referral_or_signposting": "GP"}, page_url=url)
+    late = post_form(psychologist, f"{url}/advice", {"advice-body": "Late advice"}, page_url=url)
     assert late.status_code == 200 and "This request is closed" in late.get_data(as_text=True)
 
 
@@ -219,9 +219,9 @@ def test_reassigning_needs_a_reason_and_tells_the_new_psychologist(frontline, ps
     url = f"/consultations/{c.id}"
     post_form(psychologist, f"{url}/take", page_url=url)
     target = person(session, "other_psychologist")
-    missing = post_form(psychologist, f"{url}/reassign", {"psychologist_id": target.id}, page_url=url)
+    missing = post_form(psychologist, f"{url}/reassign", {"reassign-psychologist_id": target.id}, page_url=url)
     assert "Give a reason" in missing.get_data(as_text=True)
-    done = post_form(psychologist, f"{url}/reassign", {"psychologist_id": target.id, "reason": "Specialist in trauma"},
+    done = post_form(psychologist, f"{url}/reassign", {"reassign-psychologist_id": target.id, "reassign-reason": "Specialist in trauma"},
                      page_url=url)
     assert done.status_code == 302 and newest(session).psychologist_id == target.id
     assert session.scalar(select(Notification).where(Notification.person_id == target.id)) is not None
@@ -383,3 +383,67 @@ def test_continuity_with_no_earlier_psychologist_goes_to_the_duty_pool(frontline
     page = frontline.get(response.headers["Location"]).get_data(as_text=True)
     assert newest(session).status == "received"
     assert "No psychologist has advised about NEW-1 before" in page
+
+
+# --- Calls and follow-ups -------------------------------------------------------
+
+def test_a_booked_call_is_seen_by_both_with_a_calendar_invitation(app, frontline, psychologist, session):
+    from icalendar import Calendar
+    app.config.update(IDLE_TIMEOUT_MINUTES=3 * 24 * 60, ABSOLUTE_TIMEOUT_HOURS=72)
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        raise_request(frontline)
+        c = newest(session)
+        url = f"/consultations/{c.id}"
+        post_form(psychologist, f"{url}/take", page_url=url)
+        past = post_form(psychologist, f"{url}/calls", {"call-day": "2026-11-20", "call-start": "14:30", "call-mode": "phone"},
+                         page_url=url)
+        assert "Choose a time in the future" in past.get_data(as_text=True)
+        bad = post_form(psychologist, f"{url}/calls", {"call-day": "tomorrow", "call-start": "half two", "call-mode": "phone"},
+                        page_url=url)
+        assert "Enter a real date" in bad.get_data(as_text=True) and "like 14:30" in bad.get_data(as_text=True)
+        booked = post_form(psychologist, f"{url}/calls", {"call-day": "2026-11-24", "call-start": "14:30", "call-mode": "video"},
+                           page_url=url)
+        assert booked.status_code == 302
+        page = frontline.get(url).get_data(as_text=True)
+        assert "24 November 2026, 2:30pm" in page and "Add to your calendar" in page
+        link = re.search(r'href="(/consultations/\d+/calls/\d+\.ics)"', page).group(1)
+        ics = frontline.get(link)
+    assert ics.mimetype == "text/calendar"
+    event_ = Calendar.from_ical(ics.data).walk("VEVENT")[0]
+    assert event_["UID"].startswith("consultation-call-")
+    assert event_.decoded("DTSTART") == datetime(2026, 11, 24, 14, 30, tzinfo=LONDON)
+    assert "JB-0412" not in ics.get_data(as_text=True)  # the client reference stays on the platform
+    session.rollback()
+    assert session.scalar(select(Notification).where(Notification.title.like("A call has been booked%")))
+
+
+def test_a_missed_call_creates_a_follow_up_for_the_requesters_team(app, frontline, psychologist, session):
+    app.config.update(IDLE_TIMEOUT_MINUTES=3 * 24 * 60, ABSOLUTE_TIMEOUT_HOURS=72)
+    with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
+        raise_request(frontline)
+        c = newest(session)
+        url = f"/consultations/{c.id}"
+        post_form(psychologist, f"{url}/take", page_url=url)
+        post_form(psychologist, f"{url}/calls", {"call-day": "2026-11-24", "call-start": "09:30", "call-mode": "phone"}, page_url=url)
+        call_url = re.search(r'action="(/consultations/\d+/calls/\d+)/outcome"',
+                             psychologist.get(url).get_data(as_text=True))
+        assert call_url is None  # cannot be marked before its time
+        traveller.shift(timedelta(days=1))
+        call_url = re.search(r'action="(/consultations/\d+/calls/\d+/outcome)"',
+                             psychologist.get(url).get_data(as_text=True)).group(1)
+        assert post_form(psychologist, call_url, {"outcome-attended": "no"}, page_url=url).status_code == 302
+        again = post_form(psychologist, call_url, {"outcome-attended": "yes"}, page_url=url)
+        assert "already been marked" in again.get_data(as_text=True)
+        lead = app.test_client()
+        sign_in(lead, "team_lead")
+        team_page = lead.get("/consultations/team").get_data(as_text=True)
+        assert "Follow-ups needed" in team_page and "was missed" in team_page
+        done = re.search(r'action="(/consultations/follow-ups/\d+/done)"', team_page).group(1)
+        assert post_form(lead, done, page_url="/consultations/team").status_code == 302
+        assert "Follow-ups needed" not in lead.get("/consultations/team").get_data(as_text=True)
+        other_lead = app.test_client()
+        sign_in(other_lead, "other_team_lead")
+        assert post_form(other_lead, done, page_url="/").status_code == 404
+    session.rollback()
+    told = session.scalars(select(Notification.person_id).where(Notification.title.like("A call was missed%"))).all()
+    assert sorted(told) == sorted([person(session, "frontline").id, person(session, "team_lead").id])
