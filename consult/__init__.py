@@ -11,7 +11,7 @@ def _labels():
     return {"risk_labels": RISKS, "urgency_labels": URGENCY, "need_labels": NEEDS, "mode_labels": MODES,
             "consent_labels": CONSENT, "outcome_labels": OUTCOMES, "call_mode_labels": CALL_MODES,
             "kind_labels": {"message": "Message", "information_request": "Request for information",
-                            "advice": "Advice"}}
+                            "advice": "Advice", "suggestion": "Suggestion"}}
 
 
 from . import views  # noqa: E402,F401  (routes register on the blueprint)

@@ -163,3 +163,10 @@ class CallOutcomeForm(PageForm):
     attended = ListSelectField("Did the call happen?", choices=[("yes", "Attended"), ("no", "Missed")],
                                validators=[DataRequired(message="Say whether the call happened")],
                                not_offered="Say whether the call happened")
+
+
+class SuggestTemplateForm(PageForm):
+    prefix_name = "suggest"
+    version_id = ListSelectField("Template", coerce=int, choices=[],
+                                 validators=[DataRequired(message="Choose a template")],
+                                 not_offered="Choose a template from the list")

@@ -381,3 +381,23 @@ def complete_follow_up(session: Session, follow_up: FollowUp, person: Person, no
     follow_up.done_at = now or utcnow()
     follow_up.done_by_id = person.id
     audit.record(session, "consultation.follow_up_done", "consultation", follow_up.consultation_id)
+
+
+# --- Formulations on a case -----------------------------------------------------------
+
+def suggest_template(session: Session, c: Consultation, psychologist: Person, version_id: int, title: str,
+                     now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not c.is_open:
+        raise TransitionRefused("This request is closed, so it cannot be changed.")
+    _add_message(session, c, psychologist, "suggestion",
+                 f"I suggest filling in the formulation template **{title}** for this client: "
+                 f"[start it here](/formulations/versions/{version_id}/start?case={c.id}).", now)
+    audit.record(session, "consultation.template_suggested", "consultation", c.id, version=version_id)
+    _tell(session, c.requester_id, c, "A formulation template has been suggested",
+          f"{psychologist.name} suggests the template '{title}' for this client.")
+
+
+def notify_about_formulation(session: Session, c: Consultation, formulation, commenter: Person) -> None:
+    notify(session, session.get(Person, formulation.author_id), f"New comment on your formulation ({c.reference})",
+           f"{commenter.name} commented on your formulation.", link=f"/formulations/{formulation.id}")

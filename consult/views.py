@@ -16,7 +16,7 @@ from core.timeutil import utcnow
 from . import bp, services
 from .calendar import call_invitation
 from .forms import (AdviceForm, CallForm, CallOutcomeForm, CloseForm, InformationRequestForm, MessageForm,
-                    ReassignForm, RequestForm, SurveyForm)
+                    ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
 from .models import CallSlot, CloseOutSurvey, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused
 
@@ -119,9 +119,11 @@ def _render_show(c: Consultation, status: int = 200, **forms):
                                  .order_by(FollowUp.created_at)).all()
     allocated = services.is_allocated_psychologist(current_user, c)
     reassign = forms.get("reassign_form") or ReassignForm(formdata=None)
+    suggest = forms.get("suggest_form") or SuggestTemplateForm(formdata=None)
     if allocated:
         reassign.psychologist_id.choices = [(p.id, p.name) for p in services.psychologists(session)
                                             if p.id != c.psychologist_id]
+        suggest.version_id.choices = _template_choices()
     context = dict(
         c=c, messages=messages, survey=survey, calls=calls, follow_ups=follow_ups, now=utcnow(),
         is_requester=services.is_requester(current_user, c), is_allocated=allocated,
@@ -133,6 +135,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         reassign_form=reassign,
         survey_form=forms.get("survey_form") or SurveyForm(formdata=None),
         call_form=forms.get("call_form") or CallForm(formdata=None),
+        suggest_form=suggest,
         error_form=next((f for f in forms.values() if f.errors or f.form_errors), None),
     )
     return render_template("consult/show.html", **context), status
@@ -296,3 +299,20 @@ def complete_follow_up(follow_up_id: int):
         db.session.commit()
         flash("Follow-up marked as done.", "success")
     return redirect(url_for("consult.team"))
+
+
+def _template_choices() -> list[tuple[int, str]]:
+    from formulations.services import library_query
+    rows = db.session.execute(library_query().limit(200)).all()
+    return [(version.id, version.title) for version, _uses in rows]
+
+
+@bp.route("/<int:consultation_id>/suggest-template", methods=["POST"])
+def suggest_template(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_allocated_psychologist(current_user, c))
+    form = SuggestTemplateForm()
+    form.version_id.choices = _template_choices()
+    titles = dict(form.version_id.choices)
+    return _act(c, lambda f: services.suggest_template(db.session, c, current_user, f.version_id.data,
+                                                       titles[f.version_id.data]), "suggest_form", form)

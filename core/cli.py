@@ -50,6 +50,8 @@ def register(app: Flask) -> None:
                 click.echo("Database already has people; demo data not added.")
                 return
             people = seed(session)
+            from formulations.starter import seed_starter_library
+            seed_starter_library(session, next(p for p in people if p.has_role("psychologist")))
             session.commit()
         click.echo(f"Demo partnership created. Every demo account's password is: {DEMO_PASSWORD}")
         for person in people:

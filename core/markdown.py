@@ -27,6 +27,20 @@ def _converter() -> md.Markdown:
     return converter
 
 
+SAFE_LINK_PREFIXES = ("http://", "https://", "mailto:", "#")
+
+
+def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Links go to the web, to email, or to a path on this site; nothing else survives."""
+    if attribute != "href":
+        return value
+    if value.lower().startswith(SAFE_LINK_PREFIXES):
+        return value
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
 def render_markdown(text: str | None) -> Markup:
     html = _converter().convert(text or "")
     clean = nh3.clean(
@@ -35,6 +49,7 @@ def render_markdown(text: str | None) -> Markup:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_safe_attribute,
         strip_comments=True,
     )
     return Markup(clean)

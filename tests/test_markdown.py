@@ -1,0 +1,52 @@
+"""The shared Markdown renderer against hostile input."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from core.markdown import render_markdown
+
+from .xss_corpus import XSS_PAYLOADS
+
+
+def test_the_corpus_is_large_enough():
+    assert len(XSS_PAYLOADS) >= 50
+
+
+class Elements(HTMLParser):
+    """Every real element and attribute in the output (text that merely looks like a tag is not one)."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, attrs))
+
+
+ALLOWED = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h1", "h2", "h3", "h4",
+           "a", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_hostile_markdown_renders_without_anything_executable(payload):
+    for tag, attrs in Elements(str(render_markdown(payload))).found:
+        assert tag in ALLOWED, tag
+        for name, value in attrs:
+            assert not name.startswith("on") and name != "style", (tag, name)
+            if name == "href":
+                assert value.lower().startswith(("http://", "https://", "mailto:", "/")), value
+                assert not value.startswith("//")
+
+
+def test_ordinary_markdown_still_works():
+    html = str(render_markdown("**Bold**, _em_, [NHS](https://www.nhs.uk) and\n\n- a\n- b"))
+    assert "<strong>Bold</strong>" in html and "<em>em</em>" in html
+    assert '<a href="https://www.nhs.uk" rel="noopener noreferrer nofollow">NHS</a>' in html
+    assert "<li>a</li>" in html
+
+
+def test_raw_html_is_shown_as_text_not_markup():
+    assert str(render_markdown("<b>hello</b>")) == "<p>&lt;b&gt;hello&lt;/b&gt;</p>"
