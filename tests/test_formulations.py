@@ -308,3 +308,19 @@ def test_library_and_history_pages_run_a_fixed_number_of_queries(app, session):
     assert _queries(app, client, "/formulations/") == few_library
     assert _queries(app, client, f"/formulations/versions/{last.id}") == few_history
     assert "Page 1 of 2" in client.get("/formulations/").get_data(as_text=True)
+
+
+def test_publishing_a_new_version_never_changes_an_existing_formulation(app, author, session):
+    worker, case, formulation = _case_with_formulation(app, author, session)
+    first = session.get(TemplateVersion, formulation.template_version_id)
+    post_form(author, f"/formulations/versions/{first.id}/new-draft", page_url=f"/formulations/versions/{first.id}")
+    session.rollback()
+    second = session.scalars(select(TemplateVersion).where(TemplateVersion.number == 2)).one()
+    post_form(author, f"/formulations/versions/{second.id}/edit",
+              {**TEMPLATE, "title": "Renamed map", "sections": "## Entirely new\n? A new prompt"},
+              page_url=f"/formulations/versions/{second.id}")
+    _publish(author, second.id)
+    session.rollback()
+    assert session.get(Formulation, formulation.id).template_version_id == first.id
+    page = worker.get(f"/formulations/{formulation.id}").get_data(as_text=True)
+    assert "Cycle of change map, version 1" in page and "A new prompt" not in page
