@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.accounts.models import Person
 
@@ -38,3 +38,19 @@ def post_form(client, url: str, data: dict | None = None, page_url: str | None =
 
 def person(session, key: str) -> Person:
     return session.scalar(select(Person).where(Person.email == email_for(key)))
+
+
+def count_queries(app, client, url: str) -> int:
+    """How many SQL statements one GET of this page runs."""
+    engine = app.extensions["database"]["engine"]
+    statements = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)

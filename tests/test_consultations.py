@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from consult.models import CloseOutSurvey, Consultation, Status
 from consult.states import TRANSITIONS, TransitionRefused, check_transition
@@ -14,7 +14,7 @@ from core.audit import AuditEvent
 from core.notifications import Notification
 from core.timeutil import LONDON
 
-from .support import person, post_form, sign_in
+from .support import count_queries, person, post_form, sign_in
 
 # Monday 23 November 2026, 10am in London: inside working hours.
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
@@ -279,27 +279,15 @@ def _bulk(session, requester_key: str, count: int) -> None:
     session.commit()
 
 
-def _queries(app, client, url: str) -> int:
-    engine = app.extensions["database"]["engine"]
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
 @pytest.mark.parametrize("url, key", [("/consultations/queue", "psychologist"), ("/consultations/mine", "frontline"),
                                       ("/consultations/team", "team_lead")])
 def test_lists_run_the_same_number_of_queries_for_10_and_500_requests(app, session, url, key):
     client = app.test_client()
     sign_in(client, key)
     _bulk(session, "frontline", 10)
-    few = _queries(app, client, url)
+    few = count_queries(app, client, url)
     _bulk(session, "frontline", 490)
-    many = _queries(app, client, url)
+    many = count_queries(app, client, url)
     assert few == many
     page = client.get(url).get_data(as_text=True)
     assert "Page 1 of 20" in page

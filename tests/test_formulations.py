@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from formulations.models import (Formulation, FormulationRevision, PublishedVersionIsFrozen, Template,
                                  TemplateVersion)
 from formulations.starter import STARTER, seed_starter_library
 
-from .support import person, post_form, sign_in
+from .support import count_queries, person, post_form, sign_in
 from .test_consultations import newest, raise_request
 
 TEMPLATE = {
@@ -271,18 +271,6 @@ def test_a_psychologist_suggests_a_template_on_a_case(app, author, session):
 
 # --- Pages stay fast -------------------------------------------------------------------
 
-def _queries(app, client, url):
-    engine = app.extensions["database"]["engine"]
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
 def _bulk_templates(app, session, count, versions_each):
     from formulations.services import create_template, new_draft, publish
     from formulations.sections import parse_sections
@@ -302,11 +290,11 @@ def test_library_and_history_pages_run_a_fixed_number_of_queries(app, session):
     client = app.test_client()
     sign_in(client, "frontline")
     last = _bulk_templates(app, session, 3, 2)
-    few_library = _queries(app, client, "/formulations/")
-    few_history = _queries(app, client, f"/formulations/versions/{last.id}")
+    few_library = count_queries(app, client, "/formulations/")
+    few_history = count_queries(app, client, f"/formulations/versions/{last.id}")
     last = _bulk_templates(app, session, 40, 6)
-    assert _queries(app, client, "/formulations/") == few_library
-    assert _queries(app, client, f"/formulations/versions/{last.id}") == few_history
+    assert count_queries(app, client, "/formulations/") == few_library
+    assert count_queries(app, client, f"/formulations/versions/{last.id}") == few_history
     assert "Page 1 of 2" in client.get("/formulations/").get_data(as_text=True)
 
 
