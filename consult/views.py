@@ -7,7 +7,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from core import audit
-from core.accounts.models import Role
+from core.accounts.models import Person, Role
 from core.database import db
 from core.pagination import paginate
 from core.security import role_required
@@ -223,7 +223,6 @@ def reassign(consultation_id: int):
                                     if p.id != c.psychologist_id]
 
     def _pass_on(f):
-        from core.accounts.models import Person
         services.reassign(db.session, c, current_user, db.session.get(Person, f.psychologist_id.data), f.reason.data)
 
     return _act(c, _pass_on, "reassign_form", form)
