@@ -14,8 +14,21 @@ def _labels():
                             "advice": "Advice", "suggestion": "Suggestion"}}
 
 
+from . import rota_models  # noqa: E402,F401
 from . import views  # noqa: E402,F401  (routes register on the blueprint)
 from .services import escalate_breaches  # noqa: E402
 from core.scheduler import register_sweep  # noqa: E402
 
 register_sweep("escalate-breaches", lambda session, app: escalate_breaches(session), "BREACH_SWEEP_SECONDS")
+
+
+def _rota_sweep(session, app):
+    """Keep duty slots made eight weeks ahead, then place requests waiting for someone on duty."""
+    from .rota import materialise
+    from .services import allocate_waiting
+    materialise(session)
+    session.commit()
+    return allocate_waiting(session)
+
+
+register_sweep("rota", _rota_sweep, "ROTA_SWEEP_SECONDS")

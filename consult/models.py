@@ -60,6 +60,7 @@ class Consultation(Base):
         Index("ix_consultations_team_created", "team_id", "created_at"),
         Index("ix_consultations_psychologist_status", "psychologist_id", "status"),
         Index("ix_consultations_client_reference", "organisation_id", "client_reference"),
+        Index("ix_consultations_allocated", "psychologist_id", "allocated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +82,7 @@ class Consultation(Base):
 
     status: Mapped[str] = mapped_column(String(24), default=Status.RECEIVED.value)
     psychologist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    allocated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The response clock: working seconds allowed, used so far, and when it last started.

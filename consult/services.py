@@ -13,6 +13,7 @@ from core.accounts.models import Person, PersonRole, Role, TeamMembership
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
+from . import allocation
 from .models import CALL_MODES, CallSlot, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused, check_transition
 from .workhours import WorkingWeek, add_working_time, working_seconds_between
@@ -125,9 +126,12 @@ def raise_request(session: Session, requester: Person, data: dict, now: datetime
         previous = previous_psychologist(session, c)
         if previous is not None:
             c.continuity_psychologist_id = previous.id
-            _allocate(session, c, previous, now, "Asked for the same psychologist as last time for this client.")
-            return c
-    route_new_request(session, c)
+            if allocation.continuity_reachable(session, previous.id, now):
+                why = "Asked for the same psychologist as last time for this client."
+                allocation.record(session, c, previous, [], why, now)
+                _allocate(session, c, previous, now, why)
+                return c
+    route_new_request(session, c, now)
     return c
 
 
@@ -144,6 +148,7 @@ def previous_psychologist(session: Session, c: Consultation) -> Person | None:
 def _allocate(session: Session, c: Consultation, psychologist: Person, now: datetime, why: str) -> None:
     _move(c, Status.ALLOCATED)
     c.psychologist_id = psychologist.id
+    c.allocated_at = now
     _add_message(session, c, psychologist, "event", f"Allocated to {psychologist.name}. {why}", now)
     audit.record(session, "consultation.allocated", "consultation", c.id, psychologist=psychologist.id, why=why)
     _tell(session, psychologist.id, c, "A consultation request is yours",
@@ -159,20 +164,43 @@ def psychologists(session: Session) -> list[Person]:
         .order_by(Person.name)))
 
 
-def route_new_request(session: Session, c: Consultation) -> None:
-    """Put a new request in front of the psychologists.
+def route_new_request(session: Session, c: Consultation, now: datetime | None = None) -> None:
+    """Give a new request to the fairest choice among the psychologists on duty, or leave it in the pool.
 
-    Until the duty rota decides who is on duty, every active psychologist is
-    the pool: urgent requests are announced to them at once; others wait in
-    the duty queue for someone to take.
+    When nobody can take it, it waits in the pool for the next duty (the rota
+    sweep allocates it then) and the requester is told when that is.
     """
-    if c.urgency != "urgent":
+    now = now or utcnow()
+    chosen, candidates, reason = allocation.choose(session, now)
+    allocation.record(session, c, chosen, candidates, reason, now)
+    if chosen is not None:
+        _allocate(session, c, chosen, now, reason)
         return
-    title = f"Urgent consultation request {c.reference}"
-    body = ("Immediate danger was reported. " if c.immediate_danger else "") + \
-        f"An urgent request is waiting in the duty queue. Reply due by {format_london(c.due_at)}."
-    for psychologist in psychologists(session):
-        notify(session, psychologist, title, body, link=f"/consultations/{c.id}")
+    _tell(session, c.requester_id, c, "Your request is waiting for the next duty psychologist", reason)
+    if c.urgency == "urgent":
+        title = f"Urgent consultation request {c.reference}"
+        body = ("Immediate danger was reported. " if c.immediate_danger else "") + \
+            f"An urgent request is waiting in the duty queue. Reply due by {format_london(c.due_at)}."
+        for psychologist in psychologists(session):
+            notify(session, psychologist, title, body, link=f"/consultations/{c.id}")
+
+
+def allocate_waiting(session: Session, now: datetime | None = None) -> int:
+    """The rota sweep: place requests waiting in the pool now that someone is on duty, most urgent first."""
+    now = now or utcnow()
+    waiting = session.scalars(select(Consultation).where(Consultation.status == Status.RECEIVED.value)
+                              .order_by(Consultation.immediate_danger.desc(), Consultation.due_at, Consultation.id)
+                              .limit(200)).all()
+    placed = 0
+    for c in waiting:
+        chosen, candidates, reason = allocation.choose(session, now)
+        if chosen is None:
+            break
+        allocation.record(session, c, chosen, candidates, reason, now)
+        _allocate(session, c, chosen, now, reason)
+        placed += 1
+    session.commit()
+    return placed
 
 
 # --- Changes of status -----------------------------------------------------------
@@ -203,6 +231,7 @@ def take(session: Session, c: Consultation, psychologist: Person, now: datetime 
         raise TransitionRefused("Only a psychologist can take a request.")
     _move(c, Status.ALLOCATED)
     c.psychologist_id = psychologist.id
+    c.allocated_at = now
     _add_message(session, c, psychologist, "event", f"{psychologist.name} took this request.", now)
     audit.record(session, "consultation.taken", "consultation", c.id)
     _tell(session, c.requester_id, c, "Your request has been allocated",
@@ -218,6 +247,7 @@ def reassign(session: Session, c: Consultation, by: Person, to: Person, reason: 
     if c.psychologist_id == to.id:
         raise TransitionRefused(f"{to.name} already holds this request.")
     c.psychologist_id = to.id
+    c.allocated_at = now
     _add_message(session, c, by, "event", f"{by.name} passed this request to {to.name}: {reason}", now)
     audit.record(session, "consultation.reassigned", "consultation", c.id, to=to.id, reason=reason)
     _tell(session, to.id, c, "A consultation request has been passed to you", reason)

@@ -72,6 +72,8 @@ def load_config(env: dict | None = None) -> dict:
         "WORKING_DAY_START": env.get("WORKING_DAY_START", "09:00"),
         "WORKING_DAY_END": env.get("WORKING_DAY_END", "17:00"),
         "BREACH_SWEEP_SECONDS": _int(env, "BREACH_SWEEP_SECONDS", 300),
+        "CONTINUITY_WAIT_HOURS": float(env.get("CONTINUITY_WAIT_HOURS", 24)),
+        "ROTA_SWEEP_SECONDS": _int(env, "ROTA_SWEEP_SECONDS", 60),
         # Flask and cookie settings.
         "SESSION_COOKIE_NAME": "reach_session",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -165,6 +165,7 @@ def test_the_whole_path_with_the_clock_paused_while_awaiting_information(app, fr
     titles = session.scalars(select(Notification.title).where(
         Notification.person_id == person(session, "frontline").id).order_by(Notification.id)).all()
     assert [t.split(" (")[0] for t in titles] == [
+        "Your request is waiting for the next duty psychologist",  # nobody is on the rota in this test
         "Your request has been allocated", "The psychologist needs more information", "Advice is ready",
         "Your request has been closed"]
 
@@ -353,7 +354,17 @@ def test_two_schedulers_escalate_a_breach_once(app, frontline, session):
 
 # --- Continuity -------------------------------------------------------------------
 
+def _on_duty_now(app, session, key: str, capacity: int = 5):
+    """Give someone a one-off duty covering the whole of today (London)."""
+    from consult.rota import add_cover
+    with app.app_context():
+        add_cover(session, person(session, key).id, datetime.now(LONDON).date(), "00:00", "23:59", capacity)
+        session.commit()
+
+
 def test_asking_for_the_same_psychologist_as_last_time(app, frontline, psychologist, session):
+    _on_duty_now(app, session, "other_psychologist", capacity=0)  # someone else is on duty, but full
+    _on_duty_now(app, session, "psychologist", capacity=0)
     raise_request(frontline)
     first = newest(session)
     post_form(psychologist, f"/consultations/{first.id}/take", page_url=f"/consultations/{first.id}")
@@ -364,6 +375,14 @@ def test_asking_for_the_same_psychologist_as_last_time(app, frontline, psycholog
     assert "who advised you about this client before" in page
     assert session.scalar(select(Notification).where(
         Notification.person_id == second.psychologist_id, Notification.title.like("A consultation request is yours%")))
+
+
+def test_continuity_goes_to_the_pool_when_the_psychologist_is_not_on_duty_soon(app, frontline, psychologist, session):
+    raise_request(frontline)
+    first = newest(session)
+    post_form(psychologist, f"/consultations/{first.id}/take", page_url=f"/consultations/{first.id}")
+    raise_request(frontline, continuity="same")
+    assert newest(session).status == "received"  # no duty for them within the wait
 
 
 def test_continuity_with_no_earlier_psychologist_goes_to_the_duty_pool(frontline, session):

@@ -1,0 +1,171 @@
+"""Turning duty patterns into concrete duty slots, and the changes that win over a pattern.
+
+Slots are made a rolling window ahead by a scheduler sweep. Local wall-clock
+times are kept: a 09:00–17:00 duty is 09:00–17:00 in London in both GMT and BST.
+Editing a pattern changes future slots only; leave cancels the slots it covers;
+one-off cover adds slots of its own.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.timeutil import LONDON, as_utc, utcnow
+
+from .rota_models import DutyPattern, DutySlot, Leave
+
+WINDOW_DAYS = 56  # eight weeks ahead
+
+
+def local_span(day: date, start: str, end: str) -> tuple[datetime, datetime]:
+    """A London wall-clock span on a day, in UTC (an end at or before the start runs past midnight)."""
+    starts = datetime.combine(day, time.fromisoformat(start), tzinfo=LONDON)
+    end_day = day if time.fromisoformat(end) > time.fromisoformat(start) else day + timedelta(days=1)
+    ends = datetime.combine(end_day, time.fromisoformat(end), tzinfo=LONDON)
+    return as_utc(starts), as_utc(ends)
+
+
+def pattern_days(pattern: DutyPattern, first: date, last: date) -> list[date]:
+    days = []
+    day = max(first, pattern.starts_on)
+    final = min(last, pattern.ends_on) if pattern.ends_on else last
+    while day <= final:
+        weeks = (day - pattern.starts_on).days // 7
+        if day.weekday() in pattern.weekday_list and weeks % pattern.every_weeks == 0:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def on_leave_days(session: Session, psychologist_id: int, first: date, last: date) -> set[date]:
+    days = set()
+    for leave in session.scalars(select(Leave).where(Leave.psychologist_id == psychologist_id,
+                                                     Leave.ends_on >= first, Leave.starts_on <= last)):
+        day = max(leave.starts_on, first)
+        while day <= min(leave.ends_on, last):
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def materialise(session: Session, now: datetime | None = None, days: int = WINDOW_DAYS) -> int:
+    """Make the slots every pattern asks for over the window ahead. Safe to run again: returns how many were new."""
+    now = now or utcnow()
+    first = now.astimezone(LONDON).date()
+    last = first + timedelta(days=days)
+    made = 0
+    for pattern in session.scalars(select(DutyPattern)):
+        # One duty per pattern per day: a day that already has one (even if it started under
+        # an earlier version of the pattern, or was cancelled) is left as it is.
+        existing = {starts.astimezone(LONDON).date() for starts in session.scalars(
+            select(DutySlot.starts_at).where(DutySlot.pattern_id == pattern.id,
+                                             DutySlot.starts_at >= as_utc(datetime.combine(first, time(0), LONDON))))}
+        leave = on_leave_days(session, pattern.psychologist_id, first, last)
+        for day in pattern_days(pattern, first, last):
+            starts, ends = local_span(day, pattern.start_time, pattern.end_time)
+            if day in existing or ends <= now:
+                continue
+            session.add(DutySlot(psychologist_id=pattern.psychologist_id, pattern_id=pattern.id, kind="pattern",
+                                 starts_at=starts, ends_at=ends, capacity=pattern.daily_capacity,
+                                 status="cancelled" if day in leave else "active",
+                                 cancelled_reason="leave" if day in leave else None, updated_at=now))
+            made += 1
+    session.flush()
+    return made
+
+
+def replace_future_slots(session: Session, pattern: DutyPattern, now: datetime | None = None) -> None:
+    """After a pattern changes, bring its slots not yet started into line; past slots stay as they were.
+
+    Slots are changed or cancelled rather than deleted, so calendar feeds can
+    show an update (SEQUENCE raised) or a cancellation.
+    """
+    now = now or utcnow()
+    first = now.astimezone(LONDON).date()
+    leave = on_leave_days(session, pattern.psychologist_id, first, first + timedelta(days=WINDOW_DAYS))
+    wanted = {}
+    for day in pattern_days(pattern, first, first + timedelta(days=WINDOW_DAYS)):
+        starts, ends = local_span(day, pattern.start_time, pattern.end_time)
+        wanted[starts] = (ends, day in leave)
+    for slot in session.scalars(select(DutySlot).where(DutySlot.pattern_id == pattern.id, DutySlot.starts_at > now)):
+        if slot.starts_at not in wanted:
+            _cancel(slot, "pattern changed", now)
+            continue
+        ends, on_leave = wanted.pop(slot.starts_at)
+        status = "cancelled" if on_leave else "active"
+        if (slot.ends_at, slot.capacity, slot.status) != (ends, pattern.daily_capacity, status):
+            slot.ends_at, slot.capacity, slot.status = ends, pattern.daily_capacity, status
+            slot.cancelled_reason = "leave" if on_leave else None
+            slot.sequence += 1
+            slot.updated_at = now
+    for starts, (ends, on_leave) in wanted.items():
+        if starts > now:
+            session.add(DutySlot(psychologist_id=pattern.psychologist_id, pattern_id=pattern.id, kind="pattern",
+                                 starts_at=starts, ends_at=ends, capacity=pattern.daily_capacity,
+                                 status="cancelled" if on_leave else "active",
+                                 cancelled_reason="leave" if on_leave else None, updated_at=now))
+    session.flush()
+
+
+def _cancel(slot: DutySlot, reason: str, now: datetime) -> None:
+    if slot.status != "cancelled":
+        slot.status = "cancelled"
+        slot.cancelled_reason = reason
+        slot.sequence += 1
+        slot.updated_at = now
+
+
+def record_leave(session: Session, psychologist_id: int, starts_on: date, ends_on: date,
+                 now: datetime | None = None) -> Leave:
+    """Leave removes the person from every slot it covers (calendar feeds show them cancelled)."""
+    now = now or utcnow()
+    leave = Leave(psychologist_id=psychologist_id, starts_on=starts_on, ends_on=ends_on, created_at=now)
+    session.add(leave)
+    first = as_utc(datetime.combine(starts_on, time(0), LONDON))
+    after = as_utc(datetime.combine(ends_on + timedelta(days=1), time(0), LONDON))
+    for slot in session.scalars(select(DutySlot).where(DutySlot.psychologist_id == psychologist_id,
+                                                       DutySlot.starts_at >= first, DutySlot.starts_at < after,
+                                                       DutySlot.status == "active")):
+        _cancel(slot, "leave", now)
+    session.flush()
+    audit.record(session, "rota.leave_recorded", "person", psychologist_id, starts_on=starts_on, ends_on=ends_on)
+    return leave
+
+
+def add_cover(session: Session, psychologist_id: int, day: date, start: str, end: str, capacity: int,
+              now: datetime | None = None) -> DutySlot:
+    now = now or utcnow()
+    starts, ends = local_span(day, start, end)
+    slot = DutySlot(psychologist_id=psychologist_id, pattern_id=None, kind="cover", starts_at=starts, ends_at=ends,
+                    capacity=capacity, status="active", updated_at=now)
+    session.add(slot)
+    session.flush()
+    audit.record(session, "rota.cover_added", "duty_slot", slot.id)
+    return slot
+
+
+def on_duty(session: Session, now: datetime | None = None, lock: bool = False) -> list[DutySlot]:
+    """The active slots covering this moment."""
+    now = now or utcnow()
+    query = (select(DutySlot).where(DutySlot.status == "active", DutySlot.starts_at <= now, DutySlot.ends_at > now)
+             .order_by(DutySlot.psychologist_id, DutySlot.id))
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(session.scalars(query))
+
+
+def next_duty_start(session: Session, now: datetime | None = None) -> datetime | None:
+    now = now or utcnow()
+    return session.scalar(select(DutySlot.starts_at).where(DutySlot.status == "active", DutySlot.starts_at > now)
+                          .order_by(DutySlot.starts_at).limit(1))
+
+
+def cancel_pattern_future(session: Session, pattern: DutyPattern, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    session.execute(update(DutySlot).where(DutySlot.pattern_id == pattern.id, DutySlot.starts_at > now,
+                                           DutySlot.status == "active")
+                    .values(status="cancelled", cancelled_reason="pattern ended", sequence=DutySlot.sequence + 1,
+                            updated_at=now))

@@ -1,0 +1,94 @@
+"""The duty rota: recurring patterns, the concrete duty slots they become, leave, and allocation records."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import Person
+from core.database import Base
+from core.timeutil import utcnow
+
+
+class DutyPattern(Base):
+    """'Mondays and Thursdays, 09:00–17:00, every week from 1 December, 6 new consultations a day.'"""
+
+    __tablename__ = "duty_patterns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    psychologist_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    weekdays: Mapped[str] = mapped_column(String(20))  # "0,3": Monday and Thursday
+    start_time: Mapped[str] = mapped_column(String(5))  # London wall-clock "09:00"
+    end_time: Mapped[str] = mapped_column(String(5))
+    every_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    daily_capacity: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    psychologist: Mapped[Person] = relationship(lazy="raise_on_sql")
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return [int(d) for d in self.weekdays.split(",") if d != ""]
+
+
+class DutySlot(Base):
+    """One concrete duty, start and end in UTC, so 'on duty now' is a range query."""
+
+    __tablename__ = "duty_slots"
+    __table_args__ = (
+        UniqueConstraint("pattern_id", "starts_at", name="uq_duty_slots_pattern_start"),
+        Index("ix_duty_slots_time", "starts_at", "ends_at"),
+        Index("ix_duty_slots_person_time", "psychologist_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    psychologist_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    pattern_id: Mapped[int | None] = mapped_column(ForeignKey("duty_patterns.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), default="pattern")  # pattern, cover
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active, cancelled
+    cancelled_reason: Mapped[str | None] = mapped_column(String(40))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    psychologist: Mapped[Person] = relationship(lazy="raise_on_sql")
+
+
+class Leave(Base):
+    __tablename__ = "duty_leave"
+    __table_args__ = (Index("ix_duty_leave_person_dates", "psychologist_id", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    psychologist_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AllocationDecision(Base):
+    """Why a request went to whom: the candidates and their figures, for the lead psychologist."""
+
+    __tablename__ = "allocation_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    chosen_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    candidates_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarFeed(Base):
+    """A secret, revocable address for a psychologist's iCalendar feed of duties."""
+
+    __tablename__ = "duty_calendar_feeds"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
