@@ -1,6 +1,8 @@
 """Consultation pages. Thin: each loads what the person may see and calls a service."""
 from __future__ import annotations
 
+import json
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, select
@@ -17,6 +19,7 @@ from . import bp, services
 from .calendar import call_invitation
 from .forms import (AdviceForm, CallForm, CallOutcomeForm, CloseForm, InformationRequestForm, MessageForm,
                     ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
+from .rota_models import AllocationDecision
 from .models import CallSlot, CloseOutSurvey, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused
 
@@ -118,6 +121,9 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     follow_ups = session.scalars(select(FollowUp).where(FollowUp.consultation_id == c.id)
                                  .order_by(FollowUp.created_at)).all()
     allocated = services.is_allocated_psychologist(current_user, c)
+    decisions = session.scalars(select(AllocationDecision).where(AllocationDecision.consultation_id == c.id)
+                                .order_by(AllocationDecision.created_at)).all() \
+        if current_user.has_role(Role.LEAD_PSYCHOLOGIST) else []
     reassign = forms.get("reassign_form") or ReassignForm(formdata=None)
     suggest = forms.get("suggest_form") or SuggestTemplateForm(formdata=None)
     if allocated:
@@ -126,6 +132,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         suggest.version_id.choices = _template_choices()
     context = dict(
         c=c, messages=messages, survey=survey, calls=calls, follow_ups=follow_ups, now=utcnow(),
+        decisions=[(d, json.loads(d.candidates_json)) for d in decisions],
         is_requester=services.is_requester(current_user, c), is_allocated=allocated,
         is_psychologist=current_user.has_role(Role.PSYCHOLOGIST),
         message_form=forms.get("message_form") or MessageForm(formdata=None),

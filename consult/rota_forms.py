@@ -1,0 +1,84 @@
+"""Forms for duty patterns, leave, cover and who they are for."""
+from __future__ import annotations
+
+from datetime import time
+
+from wtforms import StringField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+
+from core.forms import DayField, ListMultipleField, ListSelectField, WholeNumberField
+
+from .forms import PageForm
+
+WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"),
+            ("5", "Saturday"), ("6", "Sunday")]
+
+
+def _clock(message: str):
+    def check(form, field):
+        try:
+            field.data = time.fromisoformat((field.data or "").strip().replace(".", ":")).strftime("%H:%M")
+        except ValueError as error:
+            raise ValidationError(message) from error
+    return check
+
+
+class WhoForm(PageForm):
+    psychologist_id = ListSelectField("Psychologist", coerce=int, choices=[],
+                                      validators=[DataRequired(message="Choose a psychologist")],
+                                      not_offered="Choose a psychologist from the list")
+
+
+class PatternForm(WhoForm):
+    prefix_name = "pattern"
+    weekdays = ListMultipleField("Days", choices=WEEKDAYS, validators=[DataRequired(message="Select at least one day")],
+                                 not_offered="Select days from the list")
+    start_time = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 09:00"),
+                                                       _clock("Enter the start time as hours and minutes, like 09:00")])
+    end_time = StringField("End time", validators=[DataRequired(message="Enter the end time, like 17:00"),
+                                                   _clock("Enter the end time as hours and minutes, like 17:00")])
+    every_weeks = WholeNumberField("Every how many weeks", default=1,
+                                   not_a_number="Enter how often as a number, like 1 for every week", validators=[
+        InputRequired(message="Enter how often, like 1 for every week or 2 for every other week"),
+        NumberRange(min=1, max=8, message="Every how many weeks must be between 1 and 8")])
+    starts_on = DayField("From", validators=[InputRequired(message="Enter the first date")])
+    ends_on = DayField("Until (optional)", validators=[Optional()])
+    daily_capacity = WholeNumberField("New consultations a day", default=5,
+                                      not_a_number="Enter how many new consultations you can take a day, like 5",
+                                      validators=[
+        InputRequired(message="Enter how many new consultations you can take a day"),
+        NumberRange(min=0, max=50, message="Daily capacity must be between 0 and 50")])
+
+    field_order = ("pattern-psychologist_id", "pattern-weekdays", "pattern-start_time", "pattern-end_time",
+                   "pattern-every_weeks", "pattern-starts_on", "pattern-ends_on", "pattern-daily_capacity")
+
+    def validate_end_time(self, field):
+        if not self.start_time.errors and field.data == self.start_time.data:
+            raise ValidationError("The end time must be different from the start time")
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("'Until' must be the same as or after 'From'")
+
+
+class LeaveForm(WhoForm):
+    prefix_name = "leave"
+    starts_on = DayField("First day of leave", validators=[InputRequired(message="Enter the first day of leave")])
+    ends_on = DayField("Last day of leave", validators=[InputRequired(message="Enter the last day of leave")])
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("The last day must be the same as or after the first day")
+
+
+class CoverForm(WhoForm):
+    prefix_name = "cover"
+    day = DayField("Date", validators=[InputRequired(message="Enter the date")])
+    start_time = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 09:00"),
+                                                       _clock("Enter the start time as hours and minutes, like 09:00")])
+    end_time = StringField("End time", validators=[DataRequired(message="Enter the end time, like 17:00"),
+                                                   _clock("Enter the end time as hours and minutes, like 17:00")])
+    capacity = WholeNumberField("New consultations", default=3,
+                                not_a_number="Enter how many new consultations you can take, like 3", validators=[
+        InputRequired(message="Enter how many new consultations you can take"),
+        NumberRange(min=0, max=50, message="Capacity must be between 0 and 50")])

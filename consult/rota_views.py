@@ -1,0 +1,215 @@
+"""Rota pages: who is on duty now, patterns, leave, cover, the coverage view and the calendar feed."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core import audit
+from core.accounts.models import Person, Role
+from core.accounts.tokens import hash_token, new_token
+from core.database import db
+from core.security import role_required
+from core.timeutil import LONDON, as_utc, utcnow
+
+from . import bp, rota, services
+from .rota_calendar import duty_feed
+from .rota_forms import CoverForm, LeaveForm, PatternForm
+from .rota_models import CalendarFeed, DutyPattern, DutySlot, Leave
+
+COVERAGE_WEEKS = 4
+
+
+def _is_lead() -> bool:
+    return current_user.has_role(Role.LEAD_PSYCHOLOGIST)
+
+
+def _people_choices(session) -> list[tuple[int, str]]:
+    if _is_lead():
+        return [(p.id, p.name) for p in services.psychologists(session)]
+    return [(current_user.id, current_user.name)]
+
+
+def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
+    session = db.session
+    now = utcnow()
+    choices = _people_choices(session)
+    forms = {"pattern_form": pattern_form or PatternForm(formdata=None),
+             "leave_form": leave_form or LeaveForm(formdata=None),
+             "cover_form": cover_form or CoverForm(formdata=None)}
+    for form in forms.values():
+        form.psychologist_id.choices = choices
+        if form.psychologist_id.data is None:
+            form.psychologist_id.data = current_user.id
+    whose = [p for p, _ in choices]
+    on_duty = session.scalars(select(DutySlot).options(joinedload(DutySlot.psychologist))
+                              .where(DutySlot.status == "active", DutySlot.starts_at <= now, DutySlot.ends_at > now)
+                              .order_by(DutySlot.ends_at)).all()
+    patterns = session.scalars(select(DutyPattern).options(joinedload(DutyPattern.psychologist))
+                               .where(DutyPattern.psychologist_id.in_(whose))
+                               .where((DutyPattern.ends_on.is_(None)) | (DutyPattern.ends_on >= now.astimezone(LONDON).date()))
+                               .order_by(DutyPattern.psychologist_id, DutyPattern.id)).all()
+    upcoming = session.scalars(select(DutySlot).where(DutySlot.psychologist_id == current_user.id,
+                                                      DutySlot.ends_at > now,
+                                                      DutySlot.starts_at < now + timedelta(days=14))
+                               .order_by(DutySlot.starts_at)).all()
+    leave = session.scalars(select(Leave).where(Leave.psychologist_id == current_user.id,
+                                                Leave.ends_on >= now.astimezone(LONDON).date())
+                            .order_by(Leave.starts_on)).all()
+    feed = session.get(CalendarFeed, current_user.id)
+    error_form = next((f for f in forms.values() if f.errors or f.form_errors), None)
+    return render_template("consult/rota.html", on_duty=on_duty, patterns=patterns, upcoming=upcoming, leave=leave,
+                           feed=feed, new_feed_url=request.args.get("feed_url"), error_form=error_form,
+                           is_lead=_is_lead(), **forms), status
+
+
+@bp.route("/rota")
+@role_required(Role.PSYCHOLOGIST)
+def rota_page():
+    return _page()
+
+
+def _for_whom(form) -> int:
+    if form.psychologist_id.data != current_user.id and not _is_lead():
+        abort(403)
+    return form.psychologist_id.data
+
+
+@bp.route("/rota/patterns", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def add_pattern():
+    form = PatternForm()
+    form.psychologist_id.choices = _people_choices(db.session)
+    if not form.validate_on_submit():
+        return _page(pattern_form=form)
+    session = db.session
+    pattern = DutyPattern(psychologist_id=_for_whom(form), weekdays=",".join(sorted(form.weekdays.data)),
+                          start_time=form.start_time.data, end_time=form.end_time.data,
+                          every_weeks=form.every_weeks.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                          daily_capacity=form.daily_capacity.data)
+    session.add(pattern)
+    session.flush()
+    made = rota.materialise(session)
+    audit.record(session, "rota.pattern_added", "duty_pattern", pattern.id, slots=made)
+    session.commit()
+    flash(f"Duty pattern saved: {made} duties added to the rota for the next eight weeks.", "success")
+    return redirect(url_for("consult.rota_page"))
+
+
+@bp.route("/rota/patterns/<int:pattern_id>/end", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def end_pattern(pattern_id: int):
+    session = db.session
+    pattern = db.get_or_404(DutyPattern, pattern_id)
+    if pattern.psychologist_id != current_user.id and not _is_lead():
+        abort(403)
+    today = utcnow().astimezone(LONDON).date()
+    pattern.ends_on = today
+    rota.replace_future_slots(session, pattern)
+    audit.record(session, "rota.pattern_ended", "duty_pattern", pattern.id)
+    session.commit()
+    flash("Duty pattern ended. Duties after today have been cancelled.", "success")
+    return redirect(url_for("consult.rota_page"))
+
+
+@bp.route("/rota/leave", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def add_leave():
+    form = LeaveForm()
+    form.psychologist_id.choices = _people_choices(db.session)
+    if not form.validate_on_submit():
+        return _page(leave_form=form)
+    rota.record_leave(db.session, _for_whom(form), form.starts_on.data, form.ends_on.data)
+    db.session.commit()
+    flash("Leave recorded. You have been taken off the duties it covers.", "success")
+    return redirect(url_for("consult.rota_page"))
+
+
+@bp.route("/rota/cover", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def add_cover():
+    form = CoverForm()
+    form.psychologist_id.choices = _people_choices(db.session)
+    if not form.validate_on_submit():
+        return _page(cover_form=form)
+    rota.add_cover(db.session, _for_whom(form), form.day.data, form.start_time.data, form.end_time.data,
+                   form.capacity.data)
+    db.session.commit()
+    flash("Cover added to the rota.", "success")
+    return redirect(url_for("consult.rota_page"))
+
+
+@bp.route("/rota/coverage")
+@role_required(Role.PSYCHOLOGIST)
+def coverage():
+    """Working hours for the coming weeks, London time, with who is on duty and the gaps."""
+    session = db.session
+    week = services.working_week()
+    today = utcnow().astimezone(LONDON).date()
+    monday = today - timedelta(days=today.weekday())
+    days = [monday + timedelta(days=n) for n in range(7 * COVERAGE_WEEKS) if week.is_working_day(monday + timedelta(days=n))]
+    start_hour, end_hour = week.start.hour, week.end.hour + (1 if week.end.minute else 0)
+    first = as_utc(datetime.combine(monday, time(0), LONDON))
+    last = as_utc(datetime.combine(monday + timedelta(days=7 * COVERAGE_WEEKS), time(0), LONDON))
+    slots = session.execute(select(DutySlot.starts_at, DutySlot.ends_at, Person.name)
+                            .join(Person, Person.id == DutySlot.psychologist_id)
+                            .where(DutySlot.status == "active", DutySlot.ends_at > first, DutySlot.starts_at < last)).all()
+    grid = []
+    for day in days:
+        row = []
+        for hour in range(start_hour, end_hour):
+            cell_start = as_utc(datetime.combine(day, time(hour), LONDON))
+            cell_end = cell_start + timedelta(hours=1)
+            names = sorted({name for starts, ends, name in slots if starts < cell_end and ends > cell_start})
+            row.append(names)
+        grid.append((day, row))
+    return render_template("consult/coverage.html", grid=grid, hours=list(range(start_hour, end_hour)))
+
+
+@bp.route("/rota/feed", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def new_feed():
+    """A new secret feed address; any earlier address stops working."""
+    session = db.session
+    token, token_hash = new_token()
+    feed = session.get(CalendarFeed, current_user.id)
+    if feed is None:
+        session.add(CalendarFeed(person_id=current_user.id, token_hash=token_hash))
+    else:
+        feed.token_hash, feed.created_at = token_hash, utcnow()
+    audit.record(session, "rota.feed_created", "person", current_user.id)
+    session.commit()
+    flash("Your calendar address is ready. Copy it now: it is shown only once.", "success")
+    return redirect(url_for("consult.rota_page",
+                            feed_url=f"{current_app.config['BASE_URL']}/consultations/rota/feed/{token}.ics"))
+
+
+@bp.route("/rota/feed/revoke", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def revoke_feed():
+    session = db.session
+    feed = session.get(CalendarFeed, current_user.id)
+    if feed is not None:
+        session.delete(feed)
+        audit.record(session, "rota.feed_revoked", "person", current_user.id)
+        session.commit()
+    flash("Your calendar address has been turned off.", "success")
+    return redirect(url_for("consult.rota_page"))
+
+
+@bp.route("/rota/feed/<token>.ics")
+def duty_calendar(token: str):
+    """Public by design: the secret in the address is the key, as calendar apps cannot sign in."""
+    session = db.session
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
+    if feed is None:
+        abort(404)
+    since = utcnow() - timedelta(days=30)
+    slots = session.scalars(select(DutySlot).where(DutySlot.psychologist_id == feed.person_id,
+                                                   DutySlot.ends_at > since).order_by(DutySlot.starts_at)).all()
+    base_url = current_app.config["BASE_URL"]
+    return Response(duty_feed(slots, base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]),
+                    mimetype="text/calendar")
