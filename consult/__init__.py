@@ -23,12 +23,15 @@ register_sweep("escalate-breaches", lambda session, app: escalate_breaches(sessi
 
 
 def _rota_sweep(session, app):
-    """Keep duty slots made eight weeks ahead, then place requests waiting for someone on duty."""
+    """Keep duty slots made eight weeks ahead, place requests waiting for someone on duty, flag gaps."""
     from .rota import materialise
+    from .rota_services import alert_gaps
     from .services import allocate_waiting
     materialise(session)
     session.commit()
-    return allocate_waiting(session)
+    placed = allocate_waiting(session)
+    alert_gaps(session)
+    return placed
 
 
 register_sweep("rota", _rota_sweep, "ROTA_SWEEP_SECONDS")

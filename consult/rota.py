@@ -18,6 +18,7 @@ from core.timeutil import LONDON, as_utc, utcnow
 from .rota_models import DutyPattern, DutySlot, Leave
 
 WINDOW_DAYS = 56  # eight weeks ahead
+HANDED_OVER = ("swapped", "overridden")
 
 
 def local_span(day: date, start: str, end: str) -> tuple[datetime, datetime]:
@@ -91,6 +92,9 @@ def replace_future_slots(session: Session, pattern: DutyPattern, now: datetime |
         starts, ends = local_span(day, pattern.start_time, pattern.end_time)
         wanted[starts] = (ends, day in leave)
     for slot in session.scalars(select(DutySlot).where(DutySlot.pattern_id == pattern.id, DutySlot.starts_at > now)):
+        if slot.cancelled_reason in HANDED_OVER:
+            wanted.pop(slot.starts_at, None)  # a swap or override wins over the pattern
+            continue
         if slot.starts_at not in wanted:
             _cancel(slot, "pattern changed", now)
             continue
@@ -169,3 +173,55 @@ def cancel_pattern_future(session: Session, pattern: DutyPattern, now: datetime 
                                            DutySlot.status == "active")
                     .values(status="cancelled", cancelled_reason="pattern ended", sequence=DutySlot.sequence + 1,
                             updated_at=now))
+
+
+# --- Swaps and overrides: both win over the pattern --------------------------------------
+
+def hand_over(session: Session, slot: DutySlot, to_id: int, kind: str, reason: str,
+              now: datetime | None = None) -> DutySlot:
+    """Give a duty to someone else: the old one shows as cancelled, the new one is theirs.
+
+    The new slot belongs to no pattern, so later pattern edits leave it alone.
+    """
+    now = now or utcnow()
+    _cancel(slot, reason, now)
+    new = DutySlot(psychologist_id=to_id, pattern_id=None, kind=kind, starts_at=slot.starts_at, ends_at=slot.ends_at,
+                   capacity=slot.capacity, status="active", updated_at=now)
+    session.add(new)
+    session.flush()
+    return new
+
+
+def cancel_slot(session: Session, slot: DutySlot, reason: str, now: datetime | None = None) -> None:
+    _cancel(slot, reason, now or utcnow())
+
+
+# --- Gaps in cover ------------------------------------------------------------------------------
+
+def uncovered_spans(session: Session, week, now: datetime | None = None, days: int = 14) -> list[tuple[datetime, datetime]]:
+    """Working hours in the next `days` with nobody on duty, joined into spans."""
+    now = now or utcnow()
+    first = now.astimezone(LONDON).date()
+    last = first + timedelta(days=days)
+    horizon_start = as_utc(datetime.combine(first, time(0), LONDON))
+    horizon_end = as_utc(datetime.combine(last + timedelta(days=1), time(0), LONDON))
+    busy = session.execute(select(DutySlot.starts_at, DutySlot.ends_at).where(
+        DutySlot.status == "active", DutySlot.ends_at > horizon_start, DutySlot.starts_at < horizon_end)).all()
+    spans: list[tuple[datetime, datetime]] = []
+    day = first
+    while day <= last:
+        if week.is_working_day(day):
+            opens, closes = week.window(day)
+            cursor = opens
+            hour = timedelta(hours=1)
+            while cursor < closes:
+                step_end = min(cursor + hour, closes)
+                covered = any(s <= cursor and e >= step_end for s, e in busy)
+                if not covered and step_end > now:
+                    if spans and spans[-1][1] == cursor:
+                        spans[-1] = (spans[-1][0], step_end)
+                    else:
+                        spans.append((max(cursor, now), step_end))
+                cursor = step_end
+        day += timedelta(days=1)
+    return spans

@@ -92,3 +92,34 @@ class CalendarFeed(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DutySwap(Base):
+    """A request to hand one duty to a colleague, who accepts or declines."""
+
+    __tablename__ = "duty_swaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("duty_slots.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    colleague_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, accepted, declined
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    slot: Mapped[DutySlot] = relationship(lazy="raise_on_sql")
+    requested_by: Mapped[Person] = relationship(foreign_keys=[requested_by_id], lazy="raise_on_sql")
+
+
+class GapAlert(Base):
+    """A gap in cover the lead psychologist has already been told about (each gap once).
+
+    Keyed by the gap's end: while a gap is under way its start moves on with the
+    clock, but its end does not.
+    """
+
+    __tablename__ = "duty_gap_alerts"
+
+    gap_end: Mapped[datetime] = mapped_column(primary_key=True)
+    gap_start: Mapped[datetime]
+    alerted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,10 +15,11 @@ from core.database import db
 from core.security import role_required
 from core.timeutil import LONDON, as_utc, utcnow
 
-from . import bp, rota, services
+from . import bp, rota, rota_services, services
 from .rota_calendar import duty_feed
 from .rota_forms import CoverForm, LeaveForm, PatternForm
-from .rota_models import CalendarFeed, DutyPattern, DutySlot, Leave
+from .rota_models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave
+from .states import TransitionRefused
 
 COVERAGE_WEEKS = 4
 
@@ -60,9 +61,18 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
                                                 Leave.ends_on >= now.astimezone(LONDON).date())
                             .order_by(Leave.starts_on)).all()
     feed = session.get(CalendarFeed, current_user.id)
+    colleagues = [p for p in services.psychologists(session) if p.id != current_user.id]
+    swaps = session.scalars(select(DutySwap).options(joinedload(DutySwap.slot), joinedload(DutySwap.requested_by))
+                            .where(DutySwap.colleague_id == current_user.id, DutySwap.status == "pending")
+                            .order_by(DutySwap.created_at)).all()
+    everyone = session.scalars(select(DutySlot).options(joinedload(DutySlot.psychologist))
+                               .where(DutySlot.status == "active", DutySlot.ends_at > now,
+                                      DutySlot.starts_at < now + timedelta(days=7))
+                               .order_by(DutySlot.starts_at).limit(100)).all() if _is_lead() else []
     error_form = next((f for f in forms.values() if f.errors or f.form_errors), None)
     return render_template("consult/rota.html", on_duty=on_duty, patterns=patterns, upcoming=upcoming, leave=leave,
                            feed=feed, new_feed_url=request.args.get("feed_url"), error_form=error_form,
+                           colleagues=colleagues, swaps=swaps, everyone=everyone, now=now,
                            is_lead=_is_lead(), **forms), status
 
 
@@ -213,3 +223,51 @@ def duty_calendar(token: str):
     base_url = current_app.config["BASE_URL"]
     return Response(duty_feed(slots, base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]),
                     mimetype="text/calendar")
+
+
+# --- Swaps and overrides ----------------------------------------------------------------
+
+def _int_field(name: str) -> int | None:
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _rota_change(action, success: str):
+    try:
+        action()
+    except TransitionRefused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("consult.rota_page"))
+
+
+@bp.route("/rota/duties/<int:slot_id>/swap", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def request_swap(slot_id: int):
+    slot = db.get_or_404(DutySlot, slot_id)
+    colleague_id = _int_field("colleague_id") or 0
+    return _rota_change(lambda: rota_services.request_swap(db.session, slot, current_user, colleague_id),
+                        "Swap asked for. We will tell you when your colleague answers.")
+
+
+@bp.route("/rota/swaps/<int:swap_id>", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def decide_swap(swap_id: int):
+    swap = db.get_or_404(DutySwap, swap_id)
+    if swap.colleague_id != current_user.id:
+        abort(404)
+    accept = request.form.get("answer") == "accept"
+    return _rota_change(lambda: rota_services.decide_swap(db.session, swap, current_user, accept),
+                        "Swap accepted: the duty is now yours." if accept else "Swap declined.")
+
+
+@bp.route("/rota/duties/<int:slot_id>/override", methods=["POST"])
+@role_required(Role.LEAD_PSYCHOLOGIST)
+def override_duty(slot_id: int):
+    slot = db.get_or_404(DutySlot, slot_id)
+    to_id = _int_field("to_id") or None
+    return _rota_change(lambda: rota_services.override(db.session, slot, current_user, to_id),
+                        "Duty cancelled." if to_id is None else "Duty given to someone else.")

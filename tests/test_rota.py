@@ -12,6 +12,7 @@ from consult import allocation, rota
 from consult.models import Consultation
 from consult.rota_models import AllocationDecision, DutyPattern, DutySlot
 from consult.services import allocate_waiting, raise_request
+from core.accounts.models import PersonRole
 from core.timeutil import LONDON
 
 from .support import person
@@ -243,3 +244,74 @@ def test_simultaneous_requests_never_push_a_psychologist_over_capacity_on_postgr
     _one_on_duty_with_capacity(pg_app, 3)
     _concurrent_requests(pg_app, 8)
     assert _allocated(pg_app) == 3
+
+
+# --- Swaps, overrides and gaps ---------------------------------------------------------------
+
+def _future_slot(app, session, key="psychologist"):
+    with app.app_context():
+        slot = rota.add_cover(session, person(session, key).id, date(2026, 12, 1), "09:00", "17:00", 3)
+        session.commit()
+    return slot
+
+
+def test_a_swap_is_asked_accepted_and_both_are_told(app, session):
+    from consult.rota_services import decide_swap, request_swap
+    from core.notifications import Notification
+    slot = _future_slot(app, session)
+    with app.app_context(), time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
+        swap = request_swap(session, slot, person(session, "psychologist"), person(session, "other_psychologist").id)
+        decide_swap(session, swap, person(session, "other_psychologist"), accept=True)
+        session.commit()
+    active = session.scalars(select(DutySlot).where(DutySlot.status == "active")).all()
+    assert [s.psychologist_id for s in active] == [person(session, "other_psychologist").id]
+    assert session.get(DutySlot, slot.id).status == "cancelled"  # the first person's calendar shows it cancelled
+    told = session.scalars(select(Notification.person_id).where(Notification.title == "Duty swap accepted")).all()
+    assert sorted(told) == sorted([person(session, "psychologist").id, person(session, "other_psychologist").id])
+
+
+def test_a_declined_swap_changes_nothing_and_cannot_be_answered_twice(app, session):
+    from consult.rota_services import decide_swap, request_swap
+    from consult.states import TransitionRefused
+    slot = _future_slot(app, session)
+    with app.app_context(), time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
+        swap = request_swap(session, slot, person(session, "psychologist"), person(session, "other_psychologist").id)
+        decide_swap(session, swap, person(session, "other_psychologist"), accept=False)
+        with pytest.raises(TransitionRefused):
+            decide_swap(session, swap, person(session, "other_psychologist"), accept=True)
+    assert session.get(DutySlot, slot.id).status == "active"
+
+
+def test_swaps_and_overrides_win_over_a_later_pattern_edit(app, session):
+    from consult.rota_services import override
+    session.add(PersonRole(person_id=person(session, "psychologist").id, role="lead_psychologist"))
+    with app.app_context():
+        p = pattern(session, "psychologist", weekdays="1", starts_on=date(2026, 12, 1))
+        rota.materialise(session, now=at(2026, 11, 23, 8, 0), days=14)
+        first = session.scalars(select(DutySlot).order_by(DutySlot.starts_at)).first()
+        override(session, first, person(session, "psychologist"), person(session, "other_psychologist").id,
+                 now=at(2026, 11, 23, 9, 0))
+        p.daily_capacity = 9
+        rota.replace_future_slots(session, p, now=at(2026, 11, 23, 10, 0))
+    tuesday = [s for s in session.scalars(select(DutySlot)) if s.starts_at.astimezone(LONDON).date() == date(2026, 12, 1)]
+    assert {(s.psychologist_id, s.status) for s in tuesday} == {
+        (person(session, "psychologist").id, "cancelled"), (person(session, "other_psychologist").id, "active")}
+
+
+def test_gaps_in_cover_are_alerted_once_to_the_lead_psychologist(app, session):
+    from consult.rota_services import alert_gaps
+    from core.notifications import Notification
+    session.add(PersonRole(person_id=person(session, "psychologist").id, role="lead_psychologist"))
+    with app.app_context():
+        # Every working hour of the next 14 days is covered, except Wednesday 2 December 13:00-15:00.
+        pattern(session, "other_psychologist", start="09:00", end="13:00", starts_on=date(2026, 11, 1))
+        pattern(session, "other_psychologist", start="13:00", end="17:00", weekdays="0,1,3,4", starts_on=date(2026, 11, 1))
+        lead_id = person(session, "psychologist").id
+        rota.add_cover(session, lead_id, date(2026, 11, 25), "13:00", "17:00", 2)  # the other Wednesday
+        rota.add_cover(session, lead_id, date(2026, 12, 2), "15:00", "17:00", 2)
+        rota.materialise(session, now=at(2026, 11, 23, 8, 0), days=20)
+        now = at(2026, 11, 23, 8, 0)
+        assert alert_gaps(session, now) == 1
+        assert alert_gaps(session, now + timedelta(minutes=5)) == 0
+    message = session.scalars(select(Notification.body).where(Notification.title.like("Nobody is on duty%"))).one()
+    assert "2 December 2026, 1:00pm to 2 December 2026, 3:00pm" in message
