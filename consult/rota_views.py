@@ -271,3 +271,29 @@ def override_duty(slot_id: int):
     to_id = _int_field("to_id") or None
     return _rota_change(lambda: rota_services.override(db.session, slot, current_user, to_id),
                         "Duty cancelled." if to_id is None else "Duty given to someone else.")
+
+
+@bp.route("/rota/patterns/<int:pattern_id>/edit", methods=["GET", "POST"])
+@role_required(Role.PSYCHOLOGIST)
+def edit_pattern(pattern_id: int):
+    """Change a pattern: duties already started stay as they were; the rest follow the new pattern."""
+    session = db.session
+    pattern = db.get_or_404(DutyPattern, pattern_id)
+    if pattern.psychologist_id != current_user.id and not _is_lead():
+        abort(403)
+    form = PatternForm(obj=pattern, data=None if request.method == "POST" else {
+        "weekdays": [str(d) for d in pattern.weekday_list], "psychologist_id": pattern.psychologist_id})
+    form.psychologist_id.choices = [(pattern.psychologist_id, pattern.psychologist.name)] \
+        if not _is_lead() else _people_choices(session)
+    if form.validate_on_submit():
+        pattern.weekdays = ",".join(sorted(form.weekdays.data))
+        pattern.start_time, pattern.end_time = form.start_time.data, form.end_time.data
+        pattern.every_weeks, pattern.daily_capacity = form.every_weeks.data, form.daily_capacity.data
+        pattern.starts_on, pattern.ends_on = form.starts_on.data, form.ends_on.data
+        pattern.updated_at = utcnow()
+        rota.replace_future_slots(session, pattern)
+        audit.record(session, "rota.pattern_changed", "duty_pattern", pattern.id)
+        session.commit()
+        flash("Duty pattern changed. Duties from now on follow it; calendars are updated.", "success")
+        return redirect(url_for("consult.rota_page"))
+    return render_template("consult/pattern_edit.html", form=form, pattern=pattern)

@@ -15,7 +15,7 @@ from core.pagination import paginate
 from core.security import role_required
 from core.timeutil import utcnow
 
-from . import bp, services
+from . import bp, rota, services
 from .calendar import call_invitation
 from .forms import (AdviceForm, CallForm, CallOutcomeForm, CloseForm, InformationRequestForm, MessageForm,
                     ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
@@ -107,7 +107,10 @@ def received(consultation_id: int):
     c = _load(consultation_id)
     if c.requester_id != current_user.id:
         return redirect(url_for("consult.show", consultation_id=c.id))
-    return render_template("consult/received.html", c=c, asked_for_same=request.args.get("same") == "True")
+    waiting_until = rota.next_duty_start(db.session) \
+        if c.status == Status.RECEIVED.value and not rota.on_duty(db.session) else None
+    return render_template("consult/received.html", c=c, asked_for_same=request.args.get("same") == "True",
+                           waiting_until=waiting_until)
 
 
 def _render_show(c: Consultation, status: int = 200, **forms):

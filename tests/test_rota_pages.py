@@ -133,3 +133,41 @@ def test_the_lead_psychologist_sees_why_a_request_was_allocated(app, session):
     assert "Why it was allocated as it was" in page and "furthest below their fair share" in page
     other = _psychologist(app, "other_psychologist")
     assert "Why it was allocated" not in other.get(f"/consultations/{consultation_id}").get_data(as_text=True)
+
+
+def test_changing_a_pattern_moves_future_duties_and_keeps_the_past(app, session):
+    client = _psychologist(app)
+    start = TODAY + timedelta(days=1)
+    post_form(client, "/consultations/rota/patterns", {
+        "pattern-psychologist_id": person(session, "psychologist").id, "pattern-weekdays": [str(start.weekday())],
+        "pattern-start_time": "09:00", "pattern-end_time": "17:00", "pattern-every_weeks": "1",
+        "pattern-starts_on": start.isoformat(), "pattern-daily_capacity": "3"}, page_url="/consultations/rota")
+    session.rollback()
+    pattern = session.scalars(select(DutyPattern)).one()
+    url = f"/consultations/rota/patterns/{pattern.id}/edit"
+    assert 'value="09:00"' in client.get(url).get_data(as_text=True)
+    bad = post_form(client, url, {"pattern-psychologist_id": pattern.psychologist_id, "pattern-start_time": "25:00"})
+    assert "like 09:00" in bad.get_data(as_text=True)
+    done = post_form(client, url, {
+        "pattern-psychologist_id": pattern.psychologist_id, "pattern-weekdays": [str(start.weekday())],
+        "pattern-start_time": "10:00", "pattern-end_time": "16:00", "pattern-every_weeks": "1",
+        "pattern-starts_on": start.isoformat(), "pattern-daily_capacity": "3"})
+    assert done.status_code == 302
+    session.rollback()
+    active = session.scalars(select(DutySlot).where(DutySlot.status == "active")).all()
+    assert active and {s.starts_at.astimezone(LONDON).strftime("%H:%M") for s in active} == {"10:00"}
+    other = _psychologist(app, "other_psychologist")
+    assert other.get(url).status_code == 403
+
+
+def test_a_request_made_when_nobody_is_on_duty_says_when_the_next_duty_starts(app, session):
+    client = _psychologist(app)
+    later = TODAY + timedelta(days=2)
+    post_form(client, "/consultations/rota/cover", {
+        "cover-psychologist_id": person(session, "psychologist").id, "cover-day": later.isoformat(),
+        "cover-start_time": "09:00", "cover-end_time": "12:00", "cover-capacity": "2"}, page_url="/consultations/rota")
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    response = raise_request(worker)
+    page = worker.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nobody is on duty right now" in page and f"{later.day} {later:%B %Y}, 9:00am" in page
