@@ -9,6 +9,7 @@ from core.models import Base  # noqa: F401  (imports every core model onto the m
 import consult.models  # noqa: F401,E402  (and every feature's)
 import consult.rota_models  # noqa: F401,E402
 import formulations.models  # noqa: F401,E402
+import supervision.models  # noqa: F401,E402
 
 config = context.config
 target_metadata = Base.metadata

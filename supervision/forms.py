@@ -1,0 +1,88 @@
+"""The team lead's form for a reflective-practice group series."""
+from __future__ import annotations
+
+from datetime import time
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from core.forms import DayField, ListMultipleField, ListSelectField, WholeNumberField
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+            (6, "Sunday")]
+NTH = [(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]
+ZONES = [("Europe/London", "UK time (Europe/London)"), ("Europe/Dublin", "Irish time (Europe/Dublin)")]
+
+
+class SeriesForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(message="Enter a title"),
+                                             Length(max=200, message="Title must be 200 characters or fewer")])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000, message="Keep the description to 5000 characters or fewer")])
+    facilitator_id = ListSelectField("Facilitator", coerce=int, choices=[],
+                                     validators=[DataRequired(message="Choose a psychologist to facilitate")],
+                                     not_offered="Choose a psychologist from the list")
+    team_id = ListSelectField("Who is it for?", coerce=int, choices=[],
+                              validators=[InputRequired(message="Choose who the group is for")],
+                              not_offered="Choose one of your teams or your whole organisation")
+    kind = ListSelectField("Open round or closed group?", choices=[
+        ("open", "Open round: anyone it is for can book"), ("closed", "Closed group: named members only")],
+        default="open", validators=[DataRequired(message="Choose open round or closed group")],
+        not_offered="Choose open round or closed group")
+    member_ids = ListMultipleField("Members (closed groups)", coerce=int, choices=[], validators=[Optional()],
+                                   not_offered="Choose members from your teams")
+    capacity = WholeNumberField("Seats", not_a_number="Enter the number of seats, like 8", validators=[
+        InputRequired(message="Enter the number of seats, like 8"),
+        NumberRange(min=1, max=200, message="Seats must be between 1 and 200")])
+    location = StringField("Location or video link", validators=[
+        DataRequired(message="Enter where it happens, or the video link"),
+        Length(max=300, message="Keep the location to 300 characters or fewer")])
+    time_zone = ListSelectField("Time zone", choices=ZONES, default="Europe/London",
+                                validators=[DataRequired(message="Choose a time zone")],
+                                not_offered="Choose a time zone from the list")
+    frequency = ListSelectField("How often", choices=[("weekly", "Weekly, or every few weeks"),
+                                                      ("monthly", "Monthly, on a set weekday")],
+                                default="weekly", validators=[DataRequired(message="Choose how often")],
+                                not_offered="Choose how often")
+    every_weeks = WholeNumberField("Every how many weeks (weekly)", default=1,
+                                   not_a_number="Enter how many weeks apart, like 1 or 2", validators=[
+                                       Optional(), NumberRange(min=1, max=12, message="Between 1 and 12 weeks")])
+    weekday = ListSelectField("Day of the week", coerce=int, choices=WEEKDAYS,
+                              validators=[InputRequired(message="Choose the day of the week")],
+                              not_offered="Choose a day from the list")
+    nth = ListSelectField("Which one in the month (monthly)", coerce=int, choices=NTH, default=1,
+                          validators=[Optional()], not_offered="Choose which one in the month")
+    start_time = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 13:30")])
+    minutes = WholeNumberField("Length (minutes)", default=90, not_a_number="Enter the length in minutes, like 90",
+                               validators=[InputRequired(message="Enter the length in minutes, like 90"),
+                                           NumberRange(min=15, max=480, message="Length must be between 15 and 480 minutes")])
+    starts_on = DayField("First date", validators=[InputRequired(message="Enter the first date")])
+    ends_on = DayField("Until (optional)", validators=[Optional()])
+    session_count = WholeNumberField("Or for how many sessions (optional)", not_a_number="Enter a number of sessions, like 10",
+                                     validators=[Optional(), NumberRange(min=1, max=200, message="Between 1 and 200 sessions")])
+    booking_cutoff_hours = WholeNumberField("Booking closes (hours before)", default=2,
+                                            not_a_number="Enter a number of hours, like 2",
+                                            validators=[InputRequired(message="Enter when booking closes, in hours before"),
+                                                        NumberRange(min=0, max=336, message="Between 0 and 336 hours")])
+    cancellation_cutoff_hours = WholeNumberField("Cancelling closes (hours before)", default=24,
+                                                 not_a_number="Enter a number of hours, like 24",
+                                                 validators=[InputRequired(message="Enter when cancelling closes, in hours before"),
+                                                             NumberRange(min=0, max=336, message="Between 0 and 336 hours")])
+
+    def validate_start_time(self, field):
+        try:
+            field.data = time.fromisoformat((field.data or "").strip().replace(".", ":")).strftime("%H:%M")
+        except ValueError as error:
+            raise ValidationError("Enter the start time as hours and minutes, like 13:30") from error
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("'Until' must be the same as or after the first date")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not on the field: an empty optional field skips its own validators.
+        if self.kind.data == "closed" and not self.member_ids.data:
+            self.member_ids.errors = [*self.member_ids.errors, "Choose the members of the closed group"]
+            valid = False
+        return valid

@@ -1,0 +1,92 @@
+"""Reflective practice: group series, their sessions (real rows), bookings and the waitlist."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import Person
+from core.database import Base
+from core.timeutil import utcnow
+
+BOOKED, WAITLISTED, CANCELLED = "booked", "waitlisted", "cancelled"
+
+
+class GroupSeries(Base):
+    __tablename__ = "group_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)  # None: the whole organisation
+    open_round: Mapped[bool] = mapped_column(Boolean, default=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(String(300), default="")
+    time_zone: Mapped[str] = mapped_column(String(40), default="Europe/London")
+    # Recurrence: weekly every N weeks on a weekday, or monthly on the Nth weekday (N = -1 for the last).
+    frequency: Mapped[str] = mapped_column(String(10))  # weekly, monthly
+    every_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    weekday: Mapped[int] = mapped_column(Integer)
+    nth: Mapped[int | None] = mapped_column(Integer)
+    start_time: Mapped[str] = mapped_column(String(5))
+    minutes: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    session_count: Mapped[int | None] = mapped_column(Integer)
+    booking_cutoff_hours: Mapped[int] = mapped_column(Integer, default=2)
+    cancellation_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    facilitator: Mapped[Person] = relationship(foreign_keys=[facilitator_id], lazy="raise_on_sql")
+
+
+class SeriesMember(Base):
+    """Named members of a closed group."""
+
+    __tablename__ = "group_series_members"
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("group_series.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class GroupSession(Base):
+    __tablename__ = "group_sessions"
+    __table_args__ = (
+        UniqueConstraint("series_id", "occurrence", name="uq_group_sessions_occurrence"),
+        Index("ix_group_sessions_starts", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("group_series.id", ondelete="CASCADE"), index=True)
+    occurrence: Mapped[date] = mapped_column(Date)  # the date the rule gave it, kept when the session is moved
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="scheduled")  # scheduled, cancelled
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+    series: Mapped[GroupSeries] = relationship(lazy="raise_on_sql")
+
+
+class Booking(Base):
+    __tablename__ = "group_bookings"
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id", name="uq_group_bookings_person"),
+        Index("ix_group_bookings_session_status", "session_id", "status", "created_at"),
+        Index("ix_group_bookings_person", "person_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(12))  # booked, waitlisted, cancelled
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+    person: Mapped[Person] = relationship(lazy="raise_on_sql")
+    session: Mapped[GroupSession] = relationship(lazy="raise_on_sql")
