@@ -84,6 +84,8 @@ class Booking(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     status: Mapped[str] = mapped_column(String(12))  # booked, waitlisted, cancelled
+    attendance: Mapped[str | None] = mapped_column(String(10))  # attended, absent: marked by the facilitator
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     sequence: Mapped[int] = mapped_column(Integer, default=0)

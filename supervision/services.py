@@ -133,3 +133,46 @@ def team_ids_led(person: Person) -> list[int]:
 
 def team_members(session: Session, team_id: int) -> list[int]:
     return list(session.scalars(select(TeamMembership.person_id).where(TeamMembership.team_id == team_id)))
+
+
+# --- The register and the CPD record ---------------------------------------------------------
+
+def can_keep_register(person: Person, series: GroupSeries) -> bool:
+    """The facilitator, and the team leads who scheduled the series or lead its team."""
+    if person.id in (series.facilitator_id, series.created_by_id):
+        return True
+    return series.team_id is not None and series.team_id in team_ids_led(person)
+
+
+def mark_attendance(session: Session, gs: GroupSession, marks: dict[int, str], now: datetime | None = None) -> None:
+    for booking in session.scalars(select(Booking).where(Booking.session_id == gs.id, Booking.status == BOOKED)):
+        if booking.id in marks and marks[booking.id] in ("attended", "absent"):
+            booking.attendance = marks[booking.id]
+            booking.updated_at = now or utcnow()
+    audit.record(session, "session.register_marked", "group_session", gs.id)
+
+
+def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | None = None) -> Booking:
+    now = now or utcnow()
+    series = session.get(GroupSeries, gs.series_id)
+    walker = session.scalar(select(Person).where(Person.email == email.strip().lower(), Person.is_active.is_(True)))
+    if walker is None or walker.organisation_id != series.organisation_id:
+        raise BookingRefused("There is no one with that email address in this organisation.")
+    booking = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == walker.id))
+    if booking is None:
+        booking = Booking(session_id=gs.id, person_id=walker.id, status=BOOKED, created_at=now, updated_at=now)
+        session.add(booking)
+    booking.status, booking.attendance, booking.walk_in, booking.updated_at = BOOKED, "attended", True, now
+    session.flush()
+    audit.record(session, "session.walk_in_added", "group_session", gs.id, person=walker.id)
+    return booking
+
+
+def attendance_record(session: Session, person_id: int):
+    """Sessions this person attended, newest first, with the series and facilitator, for their CPD record."""
+    from sqlalchemy.orm import joinedload
+    return (select(Booking).options(joinedload(Booking.session).joinedload(GroupSession.series)
+                                    .joinedload(GroupSeries.facilitator))
+            .join(GroupSession, GroupSession.id == Booking.session_id)
+            .where(Booking.person_id == person_id, Booking.attendance == "attended")
+            .order_by(GroupSession.starts_at.desc(), Booking.id.desc()))

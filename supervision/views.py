@@ -1,7 +1,10 @@
 """Reflective practice pages: sessions people can join, booking and the waitlist, scheduling a group."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, joinedload
@@ -12,7 +15,7 @@ from core.accounts.models import Person, Role, TeamMembership
 from core.database import db
 from core.pagination import paginate
 from core.security import role_required
-from core.timeutil import utcnow
+from core.timeutil import LONDON, utcnow
 
 from . import bp, services
 from .forms import SeriesForm
@@ -58,7 +61,8 @@ def show(session_id: int):
         waiting_ahead = db.session.scalar(select(func.count()).select_from(Booking).where(
             Booking.session_id == gs.id, Booking.status == WAITLISTED, Booking.created_at < booking.created_at))
     return render_template("supervision/session.html", gs=gs, series=gs.series, booking=booking,
-                           taken=services.booked_count(db.session, gs.id), waiting_ahead=waiting_ahead, now=utcnow())
+                           taken=services.booked_count(db.session, gs.id), waiting_ahead=waiting_ahead, now=utcnow(),
+                           can_keep_register=services.can_keep_register(current_user, gs.series))
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
@@ -134,3 +138,69 @@ def new_series():
     return render_template("supervision/series_form.html", form=form)
 
 
+
+
+# --- The register ------------------------------------------------------------------------
+
+def _register_session(session_id: int) -> GroupSession:
+    gs = db.session.scalar(select(GroupSession).options(joinedload(GroupSession.series))
+                           .where(GroupSession.id == session_id))
+    if gs is None or not services.can_keep_register(current_user, gs.series):
+        abort(404)
+    return gs
+
+
+@bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
+def register(session_id: int):
+    gs = _register_session(session_id)
+    session = db.session
+    if request.method == "POST":
+        if request.form.get("walk_in_email", "").strip():
+            try:
+                services.add_walk_in(session, gs, request.form["walk_in_email"])
+            except BookingRefused as refusal:
+                session.rollback()
+                flash(str(refusal), "error")
+                return redirect(url_for("supervision.register", session_id=gs.id))
+        else:
+            marks = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
+                     if key.startswith("attendance-") and key.split("-", 1)[1].isdigit()}
+            services.mark_attendance(session, gs, marks)
+        session.commit()
+        flash("Register saved.", "success")
+        return redirect(url_for("supervision.register", session_id=gs.id))
+    bookings = session.scalars(select(Booking).options(joinedload(Booking.person))
+                               .where(Booking.session_id == gs.id, Booking.status.in_([BOOKED, WAITLISTED]))
+                               .order_by(Booking.status, Booking.created_at)).all()
+    audit.record(session, "session.register_viewed", "group_session", gs.id)
+    return render_template("supervision/register.html", gs=gs, series=gs.series, bookings=bookings)
+
+
+@bp.route("/record")
+def record():
+    page = paginate(db.session, services.attendance_record(db.session, current_user.id))
+    total_minutes = db.session.scalar(
+        select(func.coalesce(func.sum(GroupSeries.minutes), 0))
+        .select_from(Booking).join(GroupSession, GroupSession.id == Booking.session_id)
+        .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+        .where(Booking.person_id == current_user.id, Booking.attendance == "attended"))
+    return render_template("supervision/record.html", page=page, hours=round(total_minutes / 60, 1))
+
+
+@bp.route("/record.csv")
+def record_csv():
+    rows = db.session.scalars(services.attendance_record(db.session, current_user.id)).unique().all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Date", "Start (UK time)", "Session", "Facilitator", "Hours"])
+    for b in rows:
+        local = b.session.starts_at.astimezone(LONDON)
+        writer.writerow([local.date().isoformat(), local.strftime("%H:%M"), _csv_safe(b.session.series.title),
+                         _csv_safe(b.session.series.facilitator.name), round(b.session.series.minutes / 60, 2)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="reflective-practice-record.csv"'})
+
+
+def _csv_safe(value: str) -> str:
+    """Spreadsheets run cells that start with these characters as formulas."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

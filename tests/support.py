@@ -24,7 +24,9 @@ def csrf_from(response) -> str:
 
 
 def sign_in(client, key_or_email: str, password: str = PASSWORD, next_url: str | None = None, **kwargs):
+    """Sign in through the form, starting from a browser with no cookie (as after closing it)."""
     email = key_or_email if "@" in key_or_email else email_for(key_or_email)
+    client.delete_cookie("reach_session")
     page = client.get("/sign-in", **kwargs)
     url = "/sign-in" + (f"?next={next_url}" if next_url is not None else "")
     return client.post(url, data={"email": email, "password": password, "csrf_token": csrf_from(page)}, **kwargs)

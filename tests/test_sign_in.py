@@ -106,12 +106,16 @@ def test_sessions_end_after_the_idle_limit_and_the_absolute_limit(app):
         assert client.get("/").status_code == 302  # past 12 hours however active
 
 
-def test_signing_in_starts_a_new_session_cookie(client):
-    client.get("/sign-in")
+def test_signing_in_starts_a_new_session_so_nothing_planted_before_survives(client):
+    page = client.get("/sign-in")
+    with client.session_transaction() as planted:
+        planted["planted_by_attacker"] = "yes"
     before = client.get_cookie("reach_session").value
-    sign_in(client, "frontline")
-    after = client.get_cookie("reach_session").value
-    assert before != after
+    client.post("/sign-in", data={"email": "frontline@example.org", "password": PASSWORD,
+                                  "csrf_token": csrf_from(page)})
+    assert client.get_cookie("reach_session").value != before
+    with client.session_transaction() as after:
+        assert "planted_by_attacker" not in after
 
 
 def test_repeated_bad_passwords_are_slowed_then_the_real_person_gets_in(app):

@@ -1,6 +1,7 @@
 """Reflective practice: sessions from the series' rule, booking, the waitlist and its promotions."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, datetime, timedelta, timezone
 
@@ -217,3 +218,63 @@ def test_the_session_list_runs_a_fixed_number_of_queries(app, session):
         session.commit()
     assert count_queries(app, client, "/reflective-practice/") == few
     assert "Page 1 of" in client.get("/reflective-practice/").get_data(as_text=True)
+
+
+def _one_session(app, session, **changes):
+    series(session, **changes)
+    with app.app_context():
+        services.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=7)
+        session.commit()
+    return session.scalars(select(GroupSession).order_by(GroupSession.starts_at)).first()
+
+
+def test_the_facilitator_keeps_the_register_and_the_attendee_gets_a_cpd_record(app, session):
+    gs = _one_session(app, session, capacity=3)
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    post_form(worker, f"/reflective-practice/sessions/{gs.id}/book", page_url=f"/reflective-practice/sessions/{gs.id}")
+    facilitator = app.test_client()
+    sign_in(facilitator, "psychologist")
+    url = f"/reflective-practice/sessions/{gs.id}/register"
+    page = facilitator.get(url).get_data(as_text=True)
+    booking_id = re.search(r'name="attendance-(\d+)"', page).group(1)
+    post_form(facilitator, url, {f"attendance-{booking_id}": "attended"})
+    walk_in = post_form(facilitator, url, {"walk_in_email": "team.lead@example.org"})
+    assert walk_in.status_code == 302
+    stranger = post_form(facilitator, url, {"walk_in_email": "other.frontline@example.org"})
+    assert "no one with that email address in this organisation" in facilitator.get(
+        stranger.headers["Location"]).get_data(as_text=True)
+    record = worker.get("/reflective-practice/record").get_data(as_text=True)
+    assert "Keyworkers&#39; reflective practice" in record and "1 session, 1.5 hours in all" in record
+    csv_text = worker.get("/reflective-practice/record.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0] == "Date,Start (UK time),Session,Facilitator,Hours"
+    assert csv_text.splitlines()[1].endswith(",13:30,Keyworkers' reflective practice,Psychologist,1.5")
+    lead_record = app.test_client()
+    sign_in(lead_record, "team_lead")
+    assert "(walk-in)" in facilitator.get(url).get_data(as_text=True)
+    assert "1 session" in lead_record.get("/reflective-practice/record").get_data(as_text=True)
+    session.rollback()
+    from core.audit import AuditEvent
+    assert session.scalars(select(AuditEvent).where(AuditEvent.action == "session.register_viewed")).all()
+
+
+def test_only_the_facilitator_and_the_series_team_leads_see_the_register(app, session):
+    gs = _one_session(app, session)
+    for key, expected in [("psychologist", 200), ("team_lead", 200), ("frontline", 404),
+                          ("other_psychologist", 404), ("other_team_lead", 404)]:
+        client = app.test_client()
+        sign_in(client, key)
+        assert client.get(f"/reflective-practice/sessions/{gs.id}/register").status_code == expected, key
+
+
+def test_csv_cells_that_look_like_formulas_are_defused(app, session):
+    gs = _one_session(app, session, title="=HYPERLINK(\"https://evil.example\")")
+    with app.app_context():
+        b = services.book(session, gs.id, person(session, "frontline"))
+        b.attendance = "attended"
+        session.commit()
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    import csv
+    rows = list(csv.reader(worker.get("/reflective-practice/record.csv").get_data(as_text=True).splitlines()))
+    assert rows[1][2] == "'=HYPERLINK(\"https://evil.example\")"
