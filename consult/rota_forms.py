@@ -23,6 +23,12 @@ def _clock(message: str):
     return check
 
 
+def _clock_field(label: str, which: str, example: str) -> StringField:
+    return StringField(label, validators=[
+        DataRequired(message=f"Enter the {which} time, like {example}"),
+        _clock(f"Enter the {which} time as hours and minutes, like {example}")])
+
+
 class WhoForm(PageForm):
     psychologist_id = ListSelectField("Psychologist", coerce=int, choices=[],
                                       validators=[DataRequired(message="Choose a psychologist")],
@@ -33,10 +39,8 @@ class PatternForm(WhoForm):
     prefix_name = "pattern"
     weekdays = ListMultipleField("Days", choices=WEEKDAYS, validators=[DataRequired(message="Select at least one day")],
                                  not_offered="Select days from the list")
-    start_time = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 09:00"),
-                                                       _clock("Enter the start time as hours and minutes, like 09:00")])
-    end_time = StringField("End time", validators=[DataRequired(message="Enter the end time, like 17:00"),
-                                                   _clock("Enter the end time as hours and minutes, like 17:00")])
+    start_time = _clock_field("Start time", "start", "09:00")
+    end_time = _clock_field("End time", "end", "17:00")
     every_weeks = WholeNumberField("Every how many weeks", default=1,
                                    not_a_number="Enter how often as a number, like 1 for every week", validators=[
         InputRequired(message="Enter how often, like 1 for every week or 2 for every other week"),
@@ -74,10 +78,8 @@ class LeaveForm(WhoForm):
 class CoverForm(WhoForm):
     prefix_name = "cover"
     day = DayField("Date", validators=[InputRequired(message="Enter the date")])
-    start_time = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 09:00"),
-                                                       _clock("Enter the start time as hours and minutes, like 09:00")])
-    end_time = StringField("End time", validators=[DataRequired(message="Enter the end time, like 17:00"),
-                                                   _clock("Enter the end time as hours and minutes, like 17:00")])
+    start_time = _clock_field("Start time", "start", "09:00")
+    end_time = _clock_field("End time", "end", "17:00")
     capacity = WholeNumberField("New consultations", default=3,
                                 not_a_number="Enter how many new consultations you can take, like 3", validators=[
         InputRequired(message="Enter how many new consultations you can take"),
