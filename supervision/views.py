@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, joinedload
@@ -18,6 +18,7 @@ from core.security import role_required
 from core.timeutil import LONDON, utcnow
 
 from . import bp, services
+from .calendar import booking_invitation
 from .forms import SeriesForm
 from .models import BOOKED, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
 from .services import BookingRefused
@@ -204,3 +205,16 @@ def record_csv():
 def _csv_safe(value: str) -> str:
     """Spreadsheets run cells that start with these characters as formulas."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.route("/bookings/<int:booking_id>.ics")
+def booking_calendar(booking_id: int):
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.person_id != current_user.id:
+        abort(404)
+    gs = db.session.get(GroupSession, booking.session_id)
+    series = db.session.get(GroupSeries, gs.series_id)
+    base_url = current_app.config["BASE_URL"]
+    body = booking_invitation(booking, gs, series, base_url, base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0])
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="reflective-practice-{gs.id}.ics"'})

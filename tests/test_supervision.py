@@ -278,3 +278,28 @@ def test_csv_cells_that_look_like_formulas_are_defused(app, session):
     import csv
     rows = list(csv.reader(worker.get("/reflective-practice/record.csv").get_data(as_text=True).splitlines()))
     assert rows[1][2] == "'=HYPERLINK(\"https://evil.example\")"
+
+
+def test_each_attendee_gets_their_own_calendar_invitation_and_a_cancellation(app, session):
+    from icalendar import Calendar
+    gs = _one_session(app, session, capacity=3)
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    post_form(worker, f"/reflective-practice/sessions/{gs.id}/book", page_url=f"/reflective-practice/sessions/{gs.id}")
+    page = worker.get(f"/reflective-practice/sessions/{gs.id}").get_data(as_text=True)
+    link = re.search(r'href="(/reflective-practice/bookings/\d+\.ics)"', page).group(1)
+    invite = Calendar.from_ical(worker.get(link).data)
+    event = invite.walk("VEVENT")[0]
+    assert invite["METHOD"] == "REQUEST" and event["STATUS"] == "CONFIRMED"
+    assert "ATTENDEE" not in event  # attendee lists stay private
+    assert event.decoded("DTSTART") == gs.starts_at
+    uid, sequence = str(event["UID"]), int(event["SEQUENCE"])
+    booking_id = int(re.search(r"bookings/(\d+)", link).group(1))
+    post_form(worker, f"/reflective-practice/bookings/{booking_id}/cancel", page_url=f"/reflective-practice/sessions/{gs.id}")
+    cancelled = Calendar.from_ical(worker.get(link).data)
+    event = cancelled.walk("VEVENT")[0]
+    assert cancelled["METHOD"] == "CANCEL" and event["STATUS"] == "CANCELLED"
+    assert str(event["UID"]) == uid and int(event["SEQUENCE"]) > sequence
+    other = app.test_client()
+    sign_in(other, "team_lead")
+    assert other.get(link).status_code == 404

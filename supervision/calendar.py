@@ -1,0 +1,30 @@
+"""One calendar invitation per attendee: stable UID per booking, SEQUENCE raised on every change,
+REQUEST for invitations and updates, CANCEL with STATUS:CANCELLED for cancellations. Times in UTC."""
+from __future__ import annotations
+
+from icalendar import Calendar, Event
+
+from core.timeutil import utcnow
+
+from .models import BOOKED, Booking, GroupSeries, GroupSession
+
+
+def booking_invitation(booking: Booking, gs: GroupSession, series: GroupSeries, base_url: str, domain: str) -> bytes:
+    cancelled = booking.status != BOOKED or gs.status == "cancelled"
+    calendar = Calendar()
+    calendar.add("prodid", "-//Psychology Reach//Reflective practice//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", f"booking-{booking.id}@{domain}")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", gs.starts_at)
+    event.add("dtend", gs.ends_at)
+    # Either the booking or the session changing must raise the sequence.
+    event.add("sequence", booking.sequence + gs.sequence)
+    event.add("summary", f"Reflective practice: {series.title}")
+    event.add("location", series.location)
+    event.add("description", f"{base_url}/reflective-practice/sessions/{gs.id}")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical()
