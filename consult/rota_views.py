@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from core import audit
 from core.accounts.models import Person, Role
 from core.accounts.tokens import hash_token, new_token
+from core.config import base_host
 from core.database import db
 from core.security import role_required
 from core.timeutil import LONDON, as_utc, utcnow
@@ -220,8 +221,7 @@ def duty_calendar(token: str):
     since = utcnow() - timedelta(days=30)
     slots = session.scalars(select(DutySlot).where(DutySlot.psychologist_id == feed.person_id,
                                                    DutySlot.ends_at > since).order_by(DutySlot.starts_at)).all()
-    base_url = current_app.config["BASE_URL"]
-    return Response(duty_feed(slots, base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]),
+    return Response(duty_feed(slots, base_host(current_app.config)),
                     mimetype="text/calendar")
 
 

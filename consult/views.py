@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.accounts.models import Person, Role
+from core.config import base_host
 from core.database import db
 from core.pagination import paginate
 from core.security import role_required
@@ -288,7 +289,7 @@ def call_calendar(consultation_id: int, call_id: int):
     _require(services.is_requester(current_user, c) or services.is_allocated_psychologist(current_user, c))
     call = _call(c, call_id)
     base_url = current_app.config["BASE_URL"]
-    body = call_invitation(c, call, base_url, base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0])
+    body = call_invitation(c, call, base_url, base_host(current_app.config))
     audit.record(db.session, "consultation.call_calendar_downloaded", "consultation", c.id, call=call.id)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="call-{c.reference}.ics"'})

@@ -98,3 +98,8 @@ def check_production_safety(config: dict) -> None:
             f"{MIN_SECRET_KEY_LENGTH} characters in production "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
+
+
+def base_host(config: dict) -> str:
+    """The host name of BASE_URL, used to make calendar UIDs unique to this installation."""
+    return config["BASE_URL"].split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]

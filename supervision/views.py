@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from consult.services import psychologists
 from core import audit
 from core.accounts.models import Person, Role, TeamMembership
+from core.config import base_host
 from core.database import db
 from core.pagination import paginate
 from core.security import role_required
@@ -215,6 +216,6 @@ def booking_calendar(booking_id: int):
     gs = db.session.get(GroupSession, booking.session_id)
     series = db.session.get(GroupSeries, gs.series_id)
     base_url = current_app.config["BASE_URL"]
-    body = booking_invitation(booking, gs, series, base_url, base_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0])
+    body = booking_invitation(booking, gs, series, base_url, base_host(current_app.config))
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="reflective-practice-{gs.id}.ics"'})
