@@ -58,6 +58,12 @@ def psychologist(app):
     return client
 
 
+def _sign_in_both(frontline, psychologist):
+    """Sign in afresh at the travelled-to time: a cookie signed 'later' is refused as from the future."""
+    sign_in(frontline, "frontline")
+    sign_in(psychologist, "psychologist")
+
+
 # --- Raising a request ----------------------------------------------------------
 
 def test_a_worker_raises_a_request_and_gets_a_reference_and_a_due_time(frontline, session):
@@ -127,6 +133,7 @@ def test_the_whole_path_with_the_clock_paused_while_awaiting_information(app, fr
     # The story spans two days; keep both people signed in throughout.
     app.config.update(IDLE_TIMEOUT_MINUTES=3 * 24 * 60, ABSOLUTE_TIMEOUT_HOURS=72)
     with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
+        _sign_in_both(frontline, psychologist)
         raise_request(frontline)
         c = newest(session)
         url = f"/consultations/{c.id}"
@@ -398,6 +405,7 @@ def test_a_booked_call_is_seen_by_both_with_a_calendar_invitation(app, frontline
     from icalendar import Calendar
     app.config.update(IDLE_TIMEOUT_MINUTES=3 * 24 * 60, ABSOLUTE_TIMEOUT_HOURS=72)
     with time_machine.travel(MONDAY_10AM, tick=False):
+        _sign_in_both(frontline, psychologist)
         raise_request(frontline)
         c = newest(session)
         url = f"/consultations/{c.id}"
@@ -427,6 +435,7 @@ def test_a_booked_call_is_seen_by_both_with_a_calendar_invitation(app, frontline
 def test_a_missed_call_creates_a_follow_up_for_the_requesters_team(app, frontline, psychologist, session):
     app.config.update(IDLE_TIMEOUT_MINUTES=3 * 24 * 60, ABSOLUTE_TIMEOUT_HOURS=72)
     with time_machine.travel(MONDAY_10AM, tick=False) as traveller:
+        _sign_in_both(frontline, psychologist)
         raise_request(frontline)
         c = newest(session)
         url = f"/consultations/{c.id}"
