@@ -161,7 +161,7 @@ def test_many_people_booking_at_once_never_overbook_on_postgresql(pg_app):
 
 
 def test_booking_through_the_pages(app, session):
-    series(session, capacity=1)
+    series(session, capacity=1, **_soon())
     with app.app_context():
         services.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=21)
         session.commit()
@@ -206,13 +206,13 @@ def test_a_team_lead_schedules_a_series(app, session):
 def test_the_session_list_runs_a_fixed_number_of_queries(app, session):
     client = app.test_client()
     sign_in(client, "frontline")
-    series(session)
+    series(session, **_soon())
     with app.app_context():
         services.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=14)
         session.commit()
     few = count_queries(app, client, "/reflective-practice/")
     for n in range(10):
-        series(session, title=f"Extra {n}", weekday=n % 7)
+        series(session, title=f"Extra {n}", weekday=n % 7, starts_on=_soon()["starts_on"])
     with app.app_context():
         services.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=84)
         session.commit()
@@ -220,8 +220,14 @@ def test_the_session_list_runs_a_fixed_number_of_queries(app, session):
     assert "Page 1 of" in client.get("/reflective-practice/").get_data(as_text=True)
 
 
+def _soon() -> dict:
+    """A weekly series starting tomorrow, so page tests hold whatever day they run."""
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    return {"starts_on": tomorrow, "weekday": tomorrow.weekday()}
+
+
 def _one_session(app, session, **changes):
-    series(session, **changes)
+    series(session, **{**_soon(), **changes})
     with app.app_context():
         services.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=7)
         session.commit()
