@@ -61,10 +61,6 @@ def stop_clock(c: Consultation, now: datetime) -> None:
 
 # --- Who may see what ------------------------------------------------------------
 
-def led_team_ids(person: Person) -> list[int]:
-    return [t.id for t in person.teams] if person.has_role(Role.TEAM_LEAD) else []
-
-
 def visible_to(person: Person):
     """SQL condition: the consultations this person may see.
 
@@ -74,7 +70,7 @@ def visible_to(person: Person):
     if person.has_role(Role.PSYCHOLOGIST):
         return true()
     conditions = [Consultation.requester_id == person.id]
-    teams = led_team_ids(person)
+    teams = person.led_team_ids
     if teams:
         conditions.append(Consultation.team_id.in_(teams))
     return or_(*conditions) if conditions else false()
@@ -82,7 +78,7 @@ def visible_to(person: Person):
 
 def can_view(person: Person, c: Consultation) -> bool:
     return (person.has_role(Role.PSYCHOLOGIST) or c.requester_id == person.id
-            or (c.team_id is not None and c.team_id in led_team_ids(person)))
+            or (c.team_id is not None and c.team_id in person.led_team_ids))
 
 
 def is_requester(person: Person, c: Consultation) -> bool:
@@ -157,11 +153,16 @@ def _allocate(session: Session, c: Consultation, psychologist: Person, now: date
           f"{psychologist.name} is looking at your request for {c.client_reference}.")
 
 
-def psychologists(session: Session) -> list[Person]:
+def people_with_role(session: Session, role: Role) -> list[Person]:
+    """Active people holding a role, by name."""
     return list(session.scalars(
         select(Person).join(PersonRole, PersonRole.person_id == Person.id)
-        .where(PersonRole.role == Role.PSYCHOLOGIST.value, Person.is_active.is_(True))
+        .where(PersonRole.role == role.value, Person.is_active.is_(True))
         .order_by(Person.name)))
+
+
+def psychologists(session: Session) -> list[Person]:
+    return people_with_role(session, Role.PSYCHOLOGIST)
 
 
 def route_new_request(session: Session, c: Consultation, now: datetime | None = None) -> None:
@@ -324,9 +325,7 @@ def team_lead_ids(session: Session, team_id: int | None) -> list[int]:
 # --- Escalating breaches ----------------------------------------------------------
 
 def lead_psychologists(session: Session) -> list[Person]:
-    return list(session.scalars(
-        select(Person).join(PersonRole, PersonRole.person_id == Person.id)
-        .where(PersonRole.role == Role.LEAD_PSYCHOLOGIST.value, Person.is_active.is_(True))))
+    return people_with_role(session, Role.LEAD_PSYCHOLOGIST)
 
 
 def escalate_breaches(session: Session, now: datetime | None = None) -> int:

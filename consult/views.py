@@ -60,12 +60,12 @@ def mine():
 @bp.route("/team")
 @role_required(Role.TEAM_LEAD)
 def team():
-    query = _listing(select(Consultation)).where(Consultation.team_id.in_(services.led_team_ids(current_user))) \
+    query = _listing(select(Consultation)).where(Consultation.team_id.in_(current_user.led_team_ids)) \
         .order_by(Consultation.created_at.desc(), Consultation.id.desc())
     page = paginate(db.session, query)
     follow_ups = db.session.scalars(
         select(FollowUp).options(joinedload(FollowUp.consultation))
-        .where(FollowUp.team_id.in_(services.led_team_ids(current_user)), FollowUp.done_at.is_(None))
+        .where(FollowUp.team_id.in_(current_user.led_team_ids), FollowUp.done_at.is_(None))
         .order_by(FollowUp.created_at).limit(FOLLOW_UPS_SHOWN)).all()
     audit.record(db.session, "consultation.team_list_viewed", "team", None, count=len(page.items))
     return render_template("consult/team.html", page=page, follow_ups=follow_ups, now=utcnow())
@@ -298,7 +298,7 @@ def call_calendar(consultation_id: int, call_id: int):
 @bp.route("/follow-ups/<int:follow_up_id>/done", methods=["POST"])
 def complete_follow_up(follow_up_id: int):
     follow_up = db.session.get(FollowUp, follow_up_id)
-    if follow_up is None or follow_up.team_id not in services.led_team_ids(current_user):
+    if follow_up is None or follow_up.team_id not in current_user.led_team_ids:
         abort(404)
     try:
         services.complete_follow_up(db.session, follow_up, current_user)

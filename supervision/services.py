@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.accounts.models import Person, Role, TeamMembership
+from core.accounts.models import Person, Role
 from core.notifications import notify
 from core.timeutil import LONDON, format_london, utcnow
 
@@ -127,21 +127,13 @@ def promote(session: Session, gs: GroupSession, now: datetime) -> Booking | None
     return first
 
 
-def team_ids_led(person: Person) -> list[int]:
-    return [t.id for t in person.teams] if person.has_role(Role.TEAM_LEAD) else []
-
-
-def team_members(session: Session, team_id: int) -> list[int]:
-    return list(session.scalars(select(TeamMembership.person_id).where(TeamMembership.team_id == team_id)))
-
-
 # --- The register and the CPD record ---------------------------------------------------------
 
 def can_keep_register(person: Person, series: GroupSeries) -> bool:
     """The facilitator, and the team leads who scheduled the series or lead its team."""
     if person.id in (series.facilitator_id, series.created_by_id):
         return True
-    return series.team_id is not None and series.team_id in team_ids_led(person)
+    return series.team_id is not None and series.team_id in person.led_team_ids
 
 
 def mark_attendance(session: Session, gs: GroupSession, marks: dict[int, str], now: datetime | None = None) -> None:

@@ -251,7 +251,7 @@ def invitations():
              .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
              .order_by(Invitation.created_at.desc(), Invitation.id.desc()))
     if not current_user.has_role(Role.ADMIN):
-        query = query.where(Invitation.team_id.in_(services.led_team_ids(session, current_user)))
+        query = query.where(Invitation.team_id.in_(current_user.led_team_ids))
     return render_template("admin/invitations.html", page=paginate(session, query), now=utcnow())
 
 
@@ -262,7 +262,7 @@ def revoke_invitation(invitation_id: int):
     invitation = session.get(Invitation, invitation_id)
     allowed = invitation is not None and (
         current_user.has_role(Role.ADMIN)
-        or invitation.team_id in services.led_team_ids(session, current_user))
+        or invitation.team_id in current_user.led_team_ids)
     if not allowed:
         abort(404)
     if invitation.accepted_at is None and invitation.revoked_at is None:
@@ -277,7 +277,7 @@ def revoke_invitation(invitation_id: int):
 @role_required(Role.TEAM_LEAD)
 def my_teams():
     session = db.session
-    team_ids = services.led_team_ids(session, current_user)
+    team_ids = current_user.led_team_ids
     members = session.execute(
         select(TeamMembership.team_id, Person)
         .join(Person, Person.id == TeamMembership.person_id)

@@ -143,6 +143,11 @@ class Person(Base):
         return [Role(r).label for r in sorted(self.roles, key=lambda r: list(Role).index(Role(r)))]
 
     @property
+    def led_team_ids(self) -> list[int]:
+        """The teams a team lead leads: those they belong to."""
+        return [team.id for team in self.teams] if self.has_role(Role.TEAM_LEAD) else []
+
+    @property
     def two_factor_enabled(self) -> bool:
         return bool(self.totp_secret)
 

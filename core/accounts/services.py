@@ -65,13 +65,6 @@ def reactivate(session: Session, person: Person) -> None:
     audit.record(session, "person.reactivated", "person", person.id)
 
 
-def led_team_ids(session: Session, person: Person) -> list[int]:
-    """The teams a team lead leads: those they belong to."""
-    if not person.has_role(Role.TEAM_LEAD):
-        return []
-    return [team.id for team in person.teams]
-
-
 # --- Invitations ---------------------------------------------------------------
 
 def create_invitation(session: Session, *, invited_by: Person, email: str, organisation_id: int,
