@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import DayField, ListMultipleField, ListSelectField, WholeNumberField
+from core.forms import DayField, ListMultipleField, ListSelectField, PageForm, WholeNumberField
 from core.timeutil import LONDON
 
 from .identifiers import free_text_problem, reference_problem
@@ -16,16 +16,6 @@ from .models import CALL_MODES, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
 KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
                 "their mental health, and vice versa?")
 YES_NO = [("no", "No"), ("yes", "Yes")]
-
-
-class PageForm(FlaskForm):
-    """One of several forms on a page: a prefix keeps their field names and ids apart."""
-
-    prefix_name = ""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.prefix_name)
-        super().__init__(*args, **kwargs)
 
 
 def _no_identifiers(form, field):

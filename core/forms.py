@@ -1,6 +1,7 @@
 """Form fields whose refusals are written in plain words for the error summary."""
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
@@ -55,3 +56,13 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(self.not_a_date) from error
+
+
+class PageForm(FlaskForm):
+    """One of several forms on a page: a prefix keeps their field names and ids apart."""
+
+    prefix_name = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)

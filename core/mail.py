@@ -17,6 +17,11 @@ def build_email(message, sender_address: str, domain: str) -> EmailMessage:
     # A stable Message-ID lets a mail server drop a duplicate after a crash mid-send.
     email["Message-ID"] = f"<outbox-{message.id}@{domain}>" if domain else make_msgid()
     email.set_content(message.body)
+    if message.calendar:
+        # The METHOD parameter tells mail clients whether this is an invitation, an update or a cancellation.
+        method = "CANCEL" if "METHOD:CANCEL" in message.calendar else "REQUEST"
+        email.add_attachment(message.calendar, subtype="calendar", filename="invitation.ics",
+                             params={"method": method})
     return email
 
 

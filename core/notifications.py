@@ -29,6 +29,7 @@ class OutboxMessage(Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    calendar: Mapped[str | None] = mapped_column(Text)  # an iCalendar invitation sent with the message
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -51,18 +52,21 @@ class Notification(Base):
     read_at: Mapped[datetime | None]
 
 
-def queue_email(session: Session, to_address: str, subject: str, body: str, recipient_id: int | None = None) -> OutboxMessage:
-    message = OutboxMessage(to_address=to_address, subject=subject, body=body, recipient_id=recipient_id)
+def queue_email(session: Session, to_address: str, subject: str, body: str, recipient_id: int | None = None,
+                calendar: str | None = None) -> OutboxMessage:
+    message = OutboxMessage(to_address=to_address, subject=subject, body=body, recipient_id=recipient_id,
+                            calendar=calendar)
     session.add(message)
     return message
 
 
-def notify(session: Session, person, title: str, body: str, link: str | None = None, email: bool = True) -> Notification:
-    """Tell a person something: an in-app notification, and an email unless told not to."""
+def notify(session: Session, person, title: str, body: str, link: str | None = None, email: bool = True,
+           calendar: str | None = None) -> Notification:
+    """Tell a person something: an in-app notification, and an email (with any calendar invitation) unless told not to."""
     note = Notification(person_id=person.id, title=title, body=body, link=link)
     session.add(note)
     if email and person.is_active:
-        queue_email(session, person.email, title, body, recipient_id=person.id)
+        queue_email(session, person.email, title, body, recipient_id=person.id, calendar=calendar)
     return note
 
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import DayField, ListMultipleField, ListSelectField, WholeNumberField
+from core.forms import DayField, ListMultipleField, ListSelectField, PageForm, WholeNumberField
 
 WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
             (6, "Sunday")]
@@ -86,3 +86,49 @@ class SeriesForm(FlaskForm):
             self.member_ids.errors = [*self.member_ids.errors, "Choose the members of the closed group"]
             valid = False
         return valid
+
+
+REASON_HINT = "Optional. Everyone booked will see it, so do not name anyone."
+
+
+def _reason_field():
+    return TextAreaField("Reason (optional)", description=REASON_HINT, validators=[
+        Optional(), Length(max=300, message="Keep the reason to 300 characters or fewer")])
+
+
+class MoveSessionForm(PageForm):
+    prefix_name = "move"
+    day = DayField("New date", validators=[InputRequired(message="Enter the new date")])
+    start_time = StringField("New start time", validators=[DataRequired(message="Enter the new start time, like 13:30")])
+    reason = _reason_field()
+    validate_start_time = SeriesForm.validate_start_time
+
+
+class CancelSessionForm(PageForm):
+    prefix_name = "cancel"
+    reason = _reason_field()
+
+
+class EndSeriesForm(PageForm):
+    prefix_name = "end"
+    reason = _reason_field()
+
+
+class NotesForm(FlaskForm):
+    private_notes = TextAreaField("Your private reflective notes", description="Only you can see these.",
+                                  validators=[Optional(), Length(max=20000, message="Keep your notes to 20,000 characters or fewer")])
+    themes = TextAreaField("Themes raised", description=(
+        "Shared with the team leads. Describe what came up, not who said it: no names, initials or client details."),
+        validators=[Optional(), Length(max=5000, message="Keep the themes to 5,000 characters or fewer")])
+
+
+class EvaluationForm(FlaskForm):
+    helpful = ListSelectField("Was the session helpful?", choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No")],
+                              validators=[DataRequired(message="Choose whether the session was helpful")],
+                              not_offered="Choose yes, partly or no")
+    come_again = ListSelectField("Would you come again?", choices=[("yes", "Yes"), ("maybe", "Maybe"), ("no", "No")],
+                                 validators=[DataRequired(message="Choose whether you would come again")],
+                                 not_offered="Choose yes, maybe or no")
+    takeaway = TextAreaField("One thing you will take away (optional)",
+                             description="Please do not name anyone, or write anything that would identify you.",
+                             validators=[Optional(), Length(max=500, message="Keep it to 500 characters or fewer")])

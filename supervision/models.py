@@ -10,7 +10,9 @@ from core.accounts.models import Person
 from core.database import Base
 from core.timeutil import utcnow
 
-BOOKED, WAITLISTED, CANCELLED = "booked", "waitlisted", "cancelled"
+BOOKED, WAITLISTED, OFFERED, CANCELLED = "booked", "waitlisted", "offered", "cancelled"
+# An offered seat is held for one person until the offer expires, so it counts against the capacity.
+HOLDING_SEAT = (BOOKED, OFFERED)
 
 
 class GroupSeries(Base):
@@ -68,6 +70,7 @@ class GroupSession(Base):
     ends_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(10), default="scheduled")  # scheduled, cancelled
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    change_note: Mapped[str | None] = mapped_column(String(300))  # why it was moved or cancelled, for attendees
 
     series: Mapped[GroupSeries] = relationship(lazy="raise_on_sql")
 
@@ -78,17 +81,47 @@ class Booking(Base):
         UniqueConstraint("session_id", "person_id", name="uq_group_bookings_person"),
         Index("ix_group_bookings_session_status", "session_id", "status", "created_at"),
         Index("ix_group_bookings_person", "person_id", "status"),
+        Index("ix_group_bookings_offers", "status", "offer_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    status: Mapped[str] = mapped_column(String(12))  # booked, waitlisted, cancelled
+    status: Mapped[str] = mapped_column(String(12))  # booked, waitlisted, offered, cancelled
+    offer_expires_at: Mapped[datetime | None]  # an offered seat passes on to the next person after this
     attendance: Mapped[str | None] = mapped_column(String(10))  # attended, absent: marked by the facilitator
     walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # The reminder already sent, as hours before the start it was for; a moved session starts afresh.
+    reminded_hours: Mapped[int | None] = mapped_column(Integer)
+    reminded_for: Mapped[datetime | None]
+    # None, "invited" or "answered". No time is kept, so the answer cannot be matched back to the person.
+    evaluation: Mapped[str | None] = mapped_column(String(10))
 
     person: Mapped[Person] = relationship(lazy="raise_on_sql")
     session: Mapped[GroupSession] = relationship(lazy="raise_on_sql")
+
+
+class SessionNotes(Base):
+    """The facilitator's private reflective notes, and the themes shared with the team leads."""
+
+    __tablename__ = "group_session_notes"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"), primary_key=True)
+    private_notes: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Evaluation(Base):
+    """An anonymous answer: no person, no time, and a random id so row order says nothing either."""
+
+    __tablename__ = "group_evaluations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"), index=True)
+    helpful: Mapped[str] = mapped_column(String(10))  # yes, partly, no
+    come_again: Mapped[str] = mapped_column(String(10))  # yes, maybe, no
+    takeaway: Mapped[str] = mapped_column(Text, default="")

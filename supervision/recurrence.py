@@ -41,7 +41,12 @@ def occurrence_dates(series, until: date) -> list[date]:
     return dates
 
 
+def wall_clock(day: date, start_time: str, time_zone: str) -> datetime:
+    """A wall-clock time ("13:30") on that day in that zone, as UTC."""
+    return as_utc(datetime.combine(day, time.fromisoformat(start_time), tzinfo=ZoneInfo(time_zone)))
+
+
 def session_times(series, day: date) -> tuple[datetime, datetime]:
-    """Start and end in UTC for a wall-clock time on that day in the series' zone."""
-    starts = datetime.combine(day, time.fromisoformat(series.start_time), tzinfo=ZoneInfo(series.time_zone))
-    return as_utc(starts), as_utc(starts) + timedelta(minutes=series.minutes)
+    """Start and end in UTC for the series' wall-clock time on that day in its zone."""
+    starts = wall_clock(day, series.start_time, series.time_zone)
+    return starts, starts + timedelta(minutes=series.minutes)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,9 @@ from core.accounts.models import Person, Role
 from core.notifications import notify
 from core.timeutil import LONDON, format_london, utcnow
 
-from .models import BOOKED, CANCELLED, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
+from .calendar import tell_with_invitation
+from .models import (BOOKED, CANCELLED, HOLDING_SEAT, OFFERED, WAITLISTED, Booking, GroupSeries, GroupSession,
+                     SeriesMember)
 from .recurrence import occurrence_dates, session_times
 
 WINDOW_DAYS = 84  # twelve weeks of sessions ahead
@@ -55,7 +58,7 @@ def can_join(session: Session, person: Person, series: GroupSeries) -> bool:
                           .where(GroupSeries.id == series.id, joinable_condition(person))) > 0
 
 
-def _locked_session(session: Session, group_session_id: int) -> GroupSession:
+def locked_session(session: Session, group_session_id: int) -> GroupSession:
     query = select(GroupSession).where(GroupSession.id == group_session_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()  # one booking decision at a time per session
@@ -63,14 +66,19 @@ def _locked_session(session: Session, group_session_id: int) -> GroupSession:
 
 
 def booked_count(session: Session, group_session_id: int) -> int:
+    """Seats taken: booked, or held for someone while an offer is open."""
     return session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.session_id == group_session_id, Booking.status == BOOKED)) or 0
+        Booking.session_id == group_session_id, Booking.status.in_(HOLDING_SEAT))) or 0
+
+
+def _where(gs: GroupSession, series: GroupSeries) -> str:
+    return f"{format_london(gs.starts_at)}, {series.location}"
 
 
 def book(session: Session, group_session_id: int, person: Person, now: datetime | None = None) -> Booking:
     """A seat if one is free, otherwise a place on the waitlist. Never more seats than the capacity."""
     now = now or utcnow()
-    gs = _locked_session(session, group_session_id)
+    gs = locked_session(session, group_session_id)
     series = session.get(GroupSeries, gs.series_id)
     if not can_join(session, person, series):
         raise BookingRefused("This group is not open to you.")
@@ -79,9 +87,9 @@ def book(session: Session, group_session_id: int, person: Person, now: datetime 
     if gs.starts_at - timedelta(hours=series.booking_cutoff_hours) <= now:
         raise BookingRefused("Booking for this session has closed.")
     booking = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == person.id))
-    if booking is not None and booking.status in (BOOKED, WAITLISTED):
-        raise BookingRefused("You already have a place." if booking.status == BOOKED
-                             else "You are already on the waitlist.")
+    if booking is not None and booking.status != CANCELLED:
+        raise BookingRefused({BOOKED: "You already have a place.", WAITLISTED: "You are already on the waitlist.",
+                              OFFERED: "A place is already offered to you: accept it below."}[booking.status])
     status = BOOKED if booked_count(session, gs.id) < series.capacity else WAITLISTED
     if booking is None:
         booking = Booking(session_id=gs.id, person_id=person.id, status=status, created_at=now, updated_at=now)
@@ -90,81 +98,105 @@ def book(session: Session, group_session_id: int, person: Person, now: datetime 
         booking.status, booking.created_at, booking.updated_at = status, now, now
         booking.sequence += 1
     session.flush()
+    if status == BOOKED:
+        tell_with_invitation(session, booking, gs, series, f"Booked: {series.title}",
+                             f"Your place is booked: {_where(gs, series)}. The calendar invitation is attached.",
+                             in_app=False)
     audit.record(session, f"session.{status}", "group_session", gs.id, person=person.id)
     return booking
 
 
 def cancel(session: Session, booking: Booking, now: datetime | None = None) -> Booking | None:
-    """Cancel a place; a freed seat goes to the first person on the waitlist, who is told. Returns who was promoted."""
+    """Cancel a place, leave the waitlist or turn down an offer. A freed seat goes to the first person
+    waiting. Returns who was given or offered it."""
     now = now or utcnow()
-    if booking.status not in (BOOKED, WAITLISTED):
+    if booking.status == CANCELLED:
         raise BookingRefused("This booking is already cancelled.")
-    gs = _locked_session(session, booking.session_id)
+    gs = locked_session(session, booking.session_id)
+    if gs.starts_at <= now:
+        raise BookingRefused("This session has already started, so the booking can no longer be changed.")
+    series = session.get(GroupSeries, gs.series_id)
+    held_seat = booking.status in HOLDING_SEAT
     was_booked = booking.status == BOOKED
-    booking.status, booking.updated_at = CANCELLED, now
+    booking.status, booking.updated_at, booking.offer_expires_at = CANCELLED, now, None
     booking.sequence += 1
-    audit.record(session, "session.booking_cancelled", "group_session", gs.id, person=booking.person_id)
-    if not was_booked:
+    late = now >= gs.starts_at - timedelta(hours=series.cancellation_cutoff_hours)
+    audit.record(session, "session.booking_cancelled", "group_session", gs.id, person=booking.person_id, late=late)
+    if was_booked:
+        tell_with_invitation(session, booking, gs, series, f"Cancelled: {series.title}",
+                             f"Your booking for {_where(gs, series)} is cancelled.", in_app=False)
+    if not held_seat:
         return None
     session.flush()
     return promote(session, gs, now)
 
 
 def promote(session: Session, gs: GroupSession, now: datetime) -> Booking | None:
+    """Give a free seat to the first person waiting; after the cancellation cut-off, offer it to them instead,
+    since a place they did not ask for this late may be one they cannot take."""
     series = session.get(GroupSeries, gs.series_id)
-    if booked_count(session, gs.id) >= series.capacity:
+    if gs.status != "scheduled" or gs.starts_at <= now or booked_count(session, gs.id) >= series.capacity:
         return None
     first = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.status == WAITLISTED)
                            .order_by(Booking.created_at, Booking.id).limit(1))
     if first is None:
         return None
-    first.status, first.updated_at = BOOKED, now
+    first.updated_at = now
+    if now >= gs.starts_at - timedelta(hours=series.cancellation_cutoff_hours):
+        first.status = OFFERED
+        first.offer_expires_at = min(now + timedelta(hours=current_app.config["SEAT_OFFER_HOURS"]), gs.starts_at)
+        notify(session, session.get(Person, first.person_id), f"A place is offered to you: {series.title}",
+               f"A place came up for {_where(gs, series)}. It is held for you until "
+               f"{format_london(first.offer_expires_at)}: accept it or turn it down before then, "
+               "or it passes to the next person waiting.",
+               link=f"/reflective-practice/sessions/{gs.id}")
+        audit.record(session, "session.place_offered", "group_session", gs.id, person=first.person_id)
+        return first
+    first.status = BOOKED
     first.sequence += 1
-    notify(session, session.get(Person, first.person_id), f"You have a place: {series.title}",
-           f"A place came up and it is yours: {format_london(gs.starts_at)}. Cancel if you can no longer come.",
-           link=f"/reflective-practice/sessions/{gs.id}")
+    tell_with_invitation(session, first, gs, series, f"You have a place: {series.title}",
+                         f"A place came up and it is yours: {_where(gs, series)}. "
+                         "Cancel if you can no longer come. The calendar invitation is attached.")
     audit.record(session, "session.promoted_from_waitlist", "group_session", gs.id, person=first.person_id)
     return first
 
 
-# --- The register and the CPD record ---------------------------------------------------------
-
-def can_keep_register(person: Person, series: GroupSeries) -> bool:
-    """The facilitator, and the team leads who scheduled the series or lead its team."""
-    if person.id in (series.facilitator_id, series.created_by_id):
-        return True
-    return series.team_id is not None and series.team_id in person.led_team_ids
-
-
-def mark_attendance(session: Session, gs: GroupSession, marks: dict[int, str], now: datetime | None = None) -> None:
-    for booking in session.scalars(select(Booking).where(Booking.session_id == gs.id, Booking.status == BOOKED)):
-        if booking.id in marks and marks[booking.id] in ("attended", "absent"):
-            booking.attendance = marks[booking.id]
-            booking.updated_at = now or utcnow()
-    audit.record(session, "session.register_marked", "group_session", gs.id)
-
-
-def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | None = None) -> Booking:
+def accept_offer(session: Session, booking: Booking, now: datetime | None = None) -> Booking:
     now = now or utcnow()
+    gs = locked_session(session, booking.session_id)
+    if booking.status != OFFERED:
+        raise BookingRefused("This offer is no longer open.")
+    if booking.offer_expires_at <= now or gs.status != "scheduled":
+        raise BookingRefused("This offer has run out, so the place has passed to the next person waiting.")
     series = session.get(GroupSeries, gs.series_id)
-    walker = session.scalar(select(Person).where(Person.email == email.strip().lower(), Person.is_active.is_(True)))
-    if walker is None or walker.organisation_id != series.organisation_id:
-        raise BookingRefused("There is no one with that email address in this organisation.")
-    booking = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == walker.id))
-    if booking is None:
-        booking = Booking(session_id=gs.id, person_id=walker.id, status=BOOKED, created_at=now, updated_at=now)
-        session.add(booking)
-    booking.status, booking.attendance, booking.walk_in, booking.updated_at = BOOKED, "attended", True, now
-    session.flush()
-    audit.record(session, "session.walk_in_added", "group_session", gs.id, person=walker.id)
+    booking.status, booking.offer_expires_at, booking.updated_at = BOOKED, None, now
+    booking.sequence += 1
+    tell_with_invitation(session, booking, gs, series, f"Booked: {series.title}",
+                         f"You took the place: {_where(gs, series)}. The calendar invitation is attached.",
+                         in_app=False)
+    audit.record(session, "session.offer_accepted", "group_session", gs.id, person=booking.person_id)
     return booking
 
 
-def attendance_record(session: Session, person_id: int):
-    """Sessions this person attended, newest first, with the series and facilitator, for their CPD record."""
-    from sqlalchemy.orm import joinedload
-    return (select(Booking).options(joinedload(Booking.session).joinedload(GroupSession.series)
-                                    .joinedload(GroupSeries.facilitator))
-            .join(GroupSession, GroupSession.id == Booking.session_id)
-            .where(Booking.person_id == person_id, Booking.attendance == "attended")
-            .order_by(GroupSession.starts_at.desc(), Booking.id.desc()))
+def expire_offers(session: Session, now: datetime | None = None) -> int:
+    """Pass on every offer that ran out to the next person waiting. Safe with two schedulers at once."""
+    now = now or utcnow()
+    query = (select(Booking).where(Booking.status == OFFERED, Booking.offer_expires_at <= now)
+             .order_by(Booking.offer_expires_at).limit(200))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    lapsed = list(session.scalars(query))
+    for booking in lapsed:
+        gs = locked_session(session, booking.session_id)
+        series = session.get(GroupSeries, gs.series_id)
+        booking.status, booking.offer_expires_at, booking.updated_at = CANCELLED, None, now
+        notify(session, session.get(Person, booking.person_id), f"The offered place has passed on: {series.title}",
+               f"The place for {_where(gs, series)} was not taken in time, so it has been offered to the next "
+               "person waiting. You can still book if another place comes up.",
+               link=f"/reflective-practice/sessions/{gs.id}")
+        audit.record(session, "session.offer_lapsed", "group_session", gs.id, person=booking.person_id)
+        session.flush()
+        promote(session, gs, now)
+    return len(lapsed)
+
+

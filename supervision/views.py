@@ -1,10 +1,9 @@
 """Reflective practice pages: sessions people can join, booking and the waitlist, scheduling a group."""
 from __future__ import annotations
 
-import csv
-import io
+from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, joinedload
@@ -12,23 +11,25 @@ from sqlalchemy.orm import aliased, joinedload
 from consult.services import psychologists
 from core import audit
 from core.accounts.models import Person, Role, TeamMembership
-from core.config import base_host
 from core.database import db
 from core.pagination import paginate
 from core.security import role_required
-from core.timeutil import LONDON, utcnow
+from core.timeutil import utcnow
 
-from . import bp, services
+from . import bp, changes, services
 from .calendar import booking_invitation
-from .forms import SeriesForm
-from .models import BOOKED, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
+from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm, SeriesForm
+from .models import BOOKED, HOLDING_SEAT, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
+from .recurrence import wall_clock
+from .register import can_evaluate, can_keep_register, can_manage_series
 from .services import BookingRefused
 
 
 def _session_rows(query):
     """Sessions with their series, seats taken and this person's booking: one query for the whole page."""
     mine = aliased(Booking)
-    taken = (select(func.count(Booking.id)).where(Booking.session_id == GroupSession.id, Booking.status == BOOKED)
+    taken = (select(func.count(Booking.id)).where(Booking.session_id == GroupSession.id,
+                                                  Booking.status.in_(HOLDING_SEAT))
              .correlate(GroupSession).scalar_subquery())
     return (query.add_columns(taken.label("taken"), mine.status.label("my_status"))
             .outerjoin(mine, and_(mine.session_id == GroupSession.id, mine.person_id == current_user.id))
@@ -62,9 +63,12 @@ def show(session_id: int):
     if booking is not None and booking.status == WAITLISTED:
         waiting_ahead = db.session.scalar(select(func.count()).select_from(Booking).where(
             Booking.session_id == gs.id, Booking.status == WAITLISTED, Booking.created_at < booking.created_at))
+    now = utcnow()
     return render_template("supervision/session.html", gs=gs, series=gs.series, booking=booking,
-                           taken=services.booked_count(db.session, gs.id), waiting_ahead=waiting_ahead, now=utcnow(),
-                           can_keep_register=services.can_keep_register(current_user, gs.series))
+                           taken=services.booked_count(db.session, gs.id), waiting_ahead=waiting_ahead, now=now,
+                           can_keep_register=can_keep_register(current_user, gs.series),
+                           can_manage=can_manage_series(current_user, gs.series),
+                           can_evaluate=booking is not None and can_evaluate(booking, gs, now))
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
@@ -82,20 +86,35 @@ def book(session_id: int):
     return redirect(url_for("supervision.show", session_id=gs.id))
 
 
-@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
-def cancel(booking_id: int):
+def my_booking(booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.person_id != current_user.id:
         abort(404)
+    return booking
+
+
+def _change_booking(booking_id: int, change, done: str):
+    booking = my_booking(booking_id)
+    session_id = booking.session_id
     try:
-        services.cancel(db.session, booking)
+        change(db.session, booking)
     except BookingRefused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
     else:
         db.session.commit()
-        flash("Your booking is cancelled.", "success")
-    return redirect(url_for("supervision.show", session_id=booking.session_id))
+        flash(done, "success")
+    return redirect(url_for("supervision.show", session_id=session_id))
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+def cancel(booking_id: int):
+    return _change_booking(booking_id, services.cancel, "Your booking is cancelled.")
+
+
+@bp.route("/bookings/<int:booking_id>/accept", methods=["POST"])
+def accept_offer(booking_id: int):
+    return _change_booking(booking_id, services.accept_offer, "Your place is booked.")
 
 
 def _series_form(session) -> SeriesForm:
@@ -142,80 +161,74 @@ def new_series():
 
 
 
-# --- The register ------------------------------------------------------------------------
+@bp.route("/bookings/<int:booking_id>.ics")
+def booking_calendar(booking_id: int):
+    booking = my_booking(booking_id)
+    gs = db.session.get(GroupSession, booking.session_id)
+    series = db.session.get(GroupSeries, gs.series_id)
+    body = booking_invitation(booking, gs, series)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="reflective-practice-{gs.id}.ics"'})
 
-def _register_session(session_id: int) -> GroupSession:
-    gs = db.session.scalar(select(GroupSession).options(joinedload(GroupSession.series))
-                           .where(GroupSession.id == session_id))
-    if gs is None or not services.can_keep_register(current_user, gs.series):
+
+# --- A team lead moves or cancels one session, or ends the series -------------------------------
+
+def _managed_session(session_id: int) -> GroupSession:
+    gs = _load_session(session_id)
+    if not can_manage_series(current_user, gs.series):
         abort(404)
     return gs
 
 
-@bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
-def register(session_id: int):
-    gs = _register_session(session_id)
-    session = db.session
-    if request.method == "POST":
-        if request.form.get("walk_in_email", "").strip():
-            try:
-                services.add_walk_in(session, gs, request.form["walk_in_email"])
-            except BookingRefused as refusal:
-                session.rollback()
-                flash(str(refusal), "error")
-                return redirect(url_for("supervision.register", session_id=gs.id))
-        else:
-            marks = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
-                     if key.startswith("attendance-") and key.split("-", 1)[1].isdigit()}
-            services.mark_attendance(session, gs, marks)
-        session.commit()
-        flash("Register saved.", "success")
-        return redirect(url_for("supervision.register", session_id=gs.id))
-    bookings = session.scalars(select(Booking).options(joinedload(Booking.person))
-                               .where(Booking.session_id == gs.id, Booking.status.in_([BOOKED, WAITLISTED]))
-                               .order_by(Booking.status, Booking.created_at)).all()
-    audit.record(session, "session.register_viewed", "group_session", gs.id)
-    return render_template("supervision/register.html", gs=gs, series=gs.series, bookings=bookings)
+def _change_page(gs: GroupSession, **forms):
+    local = gs.starts_at.astimezone(ZoneInfo(gs.series.time_zone))
+    forms.setdefault("move", MoveSessionForm(formdata=None, data={"day": local.date(),
+                                                                  "start_time": local.strftime("%H:%M")}))
+    forms.setdefault("cancel_form", CancelSessionForm(formdata=None))
+    forms.setdefault("end_form", EndSeriesForm(formdata=None))
+    return render_template("supervision/change.html", gs=gs, series=gs.series, **forms)
 
 
-@bp.route("/record")
-def record():
-    page = paginate(db.session, services.attendance_record(db.session, current_user.id))
-    total_minutes = db.session.scalar(
-        select(func.coalesce(func.sum(GroupSeries.minutes), 0))
-        .select_from(Booking).join(GroupSession, GroupSession.id == Booking.session_id)
-        .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-        .where(Booking.person_id == current_user.id, Booking.attendance == "attended"))
-    return render_template("supervision/record.html", page=page, hours=round(total_minutes / 60, 1))
+def _apply_change(gs: GroupSession, form, form_name: str, change, done: str):
+    if not form.validate_on_submit():
+        return _change_page(gs, **{form_name: form})
+    try:
+        change(form)
+    except BookingRefused as refusal:
+        db.session.rollback()
+        form.form_errors.append(str(refusal))
+        return _change_page(gs, **{form_name: form})
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("supervision.show", session_id=gs.id))
 
 
-@bp.route("/record.csv")
-def record_csv():
-    rows = db.session.scalars(services.attendance_record(db.session, current_user.id)).unique().all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Date", "Start (UK time)", "Session", "Facilitator", "Hours"])
-    for b in rows:
-        local = b.session.starts_at.astimezone(LONDON)
-        writer.writerow([local.date().isoformat(), local.strftime("%H:%M"), _csv_safe(b.session.series.title),
-                         _csv_safe(b.session.series.facilitator.name), round(b.session.series.minutes / 60, 2)])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="reflective-practice-record.csv"'})
+@bp.route("/sessions/<int:session_id>/change")
+def change(session_id: int):
+    return _change_page(_managed_session(session_id))
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with these characters as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+@bp.route("/sessions/<int:session_id>/move", methods=["POST"])
+def move_session(session_id: int):
+    gs = _managed_session(session_id)
+    return _apply_change(
+        gs, MoveSessionForm(), "move",
+        lambda f: changes.move_session(db.session, gs, wall_clock(f.day.data, f.start_time.data, gs.series.time_zone),
+                                       f.reason.data or ""),
+        "The session is moved. Everyone booked has been sent an updated invitation.")
 
 
-@bp.route("/bookings/<int:booking_id>.ics")
-def booking_calendar(booking_id: int):
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.person_id != current_user.id:
-        abort(404)
-    gs = db.session.get(GroupSession, booking.session_id)
-    series = db.session.get(GroupSeries, gs.series_id)
-    base_url = current_app.config["BASE_URL"]
-    body = booking_invitation(booking, gs, series, base_url, base_host(current_app.config))
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="reflective-practice-{gs.id}.ics"'})
+@bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+def cancel_session(session_id: int):
+    gs = _managed_session(session_id)
+    return _apply_change(gs, CancelSessionForm(), "cancel_form",
+                         lambda f: changes.cancel_session(db.session, gs, f.reason.data or ""),
+                         "The session is cancelled. Everyone booked has been told and their invitation withdrawn.")
+
+
+@bp.route("/sessions/<int:session_id>/end-series", methods=["POST"])
+def end_series(session_id: int):
+    gs = _managed_session(session_id)
+    return _apply_change(gs, EndSeriesForm(), "end_form",
+                         lambda f: changes.end_series(db.session, gs.series, f.reason.data or ""),
+                         "The group has ended. Every session still to come is cancelled and everyone booked told.")

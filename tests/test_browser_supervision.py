@@ -63,3 +63,20 @@ def test_schedule_book_waitlist_promote_register_and_record(browser, live):
     record = lead.locator("main").inner_text()
     assert "Tuesday keyworker round" in record and "1 session, 1.5 hours in all" in record
     assert serious_violations(lead) == []
+
+    # The facilitator writes notes and themes; the team lead moves the session.
+    facilitator.goto(session_url)
+    facilitator.get_by_role("link", name="Your notes, themes and the evaluations").click()
+    facilitator.get_by_label("Themes raised").fill("Compassion fatigue; wanting clearer routes into mental health care.")
+    facilitator.get_by_role("button", name="Save notes").click()
+    assert "Notes saved" in facilitator.locator("main").inner_text()
+    assert serious_violations(facilitator) == []
+
+    lead.goto(session_url)
+    lead.get_by_role("link", name="Move or cancel this session, or end the group").click()
+    assert serious_violations(lead) == []
+    lead.get_by_label("New date").fill((first_day + timedelta(days=1)).isoformat())
+    lead.get_by_label("New start time").fill("10:00")
+    lead.get_by_role("button", name="Move session").click()
+    page = lead.locator("main").inner_text()
+    assert "The session is moved" in page and "Moved to this time" in page

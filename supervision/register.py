@@ -1,0 +1,143 @@
+"""The register and walk-ins, each person's attendance (CPD) record, the facilitator's notes and themes,
+and the anonymous evaluations."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from consult.identifiers import free_text_problem
+from core import audit
+from core.accounts.models import Person
+from core.timeutil import utcnow
+
+from .models import BOOKED, WAITLISTED, Booking, Evaluation, GroupSeries, GroupSession, SessionNotes
+from .services import BookingRefused
+
+# Fewer answers than this are not shown: with two or three people in the room, one answer is one person.
+EVALUATIONS_SHOWN_FROM = 3
+HELPFUL = [("yes", "Yes"), ("partly", "Partly"), ("no", "No")]
+COME_AGAIN = [("yes", "Yes"), ("maybe", "Maybe"), ("no", "No")]
+
+
+def can_keep_register(person: Person, series: GroupSeries) -> bool:
+    """The facilitator, and the team leads who scheduled the series or lead its team."""
+    return person.id == series.facilitator_id or can_manage_series(person, series)
+
+
+def can_manage_series(person: Person, series: GroupSeries) -> bool:
+    """The team lead who scheduled the series, and the leads of the team it is for."""
+    if person.id == series.created_by_id:
+        return True
+    return series.team_id is not None and series.team_id in person.led_team_ids
+
+
+def register_query(gs: GroupSession):
+    """Booked people first (alphabetical by sign-up), then the waitlist, with names in the same query."""
+    return (select(Booking).options(joinedload(Booking.person))
+            .where(Booking.session_id == gs.id, Booking.status.in_([BOOKED, WAITLISTED]))
+            .order_by(Booking.status, Booking.created_at, Booking.id))
+
+
+def mark_attendance(session: Session, gs: GroupSession, marks: dict[int, str], now: datetime | None = None) -> None:
+    chosen = {booking_id: mark for booking_id, mark in marks.items() if mark in ("attended", "absent")}
+    for booking in session.scalars(select(Booking).where(Booking.session_id == gs.id, Booking.status == BOOKED,
+                                                         Booking.id.in_(chosen))):
+        booking.attendance = chosen[booking.id]
+        booking.updated_at = now or utcnow()
+    audit.record(session, "session.register_marked", "group_session", gs.id)
+
+
+def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | None = None) -> Booking:
+    now = now or utcnow()
+    series = session.get(GroupSeries, gs.series_id)
+    walker = session.scalar(select(Person).where(Person.email == email.strip().lower(), Person.is_active.is_(True)))
+    if walker is None or walker.organisation_id != series.organisation_id:
+        raise BookingRefused("There is no one with that email address in this organisation.")
+    booking = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == walker.id))
+    if booking is None:
+        booking = Booking(session_id=gs.id, person_id=walker.id, status=BOOKED, created_at=now, updated_at=now)
+        session.add(booking)
+    booking.status, booking.attendance, booking.walk_in, booking.updated_at = BOOKED, "attended", True, now
+    booking.offer_expires_at = None
+    session.flush()
+    audit.record(session, "session.walk_in_added", "group_session", gs.id, person=walker.id)
+    return booking
+
+
+def attendance_record(session: Session, person_id: int):
+    """Sessions this person attended, newest first, with the series and facilitator, for their CPD record."""
+    return (select(Booking).options(joinedload(Booking.session).joinedload(GroupSession.series)
+                                    .joinedload(GroupSeries.facilitator))
+            .join(GroupSession, GroupSession.id == Booking.session_id)
+            .where(Booking.person_id == person_id, Booking.attendance == "attended")
+            .order_by(GroupSession.starts_at.desc(), Booking.id.desc()))
+
+
+# --- The facilitator's notes and the themes shared with team leads ---------------------------
+
+def notes_for(session: Session, gs: GroupSession) -> SessionNotes:
+    return session.get(SessionNotes, gs.id) or SessionNotes(session_id=gs.id, private_notes="", themes="")
+
+
+def themes_problem(session: Session, gs: GroupSession, themes: str) -> str | None:
+    """Themes go to the team leads, so they must not name anyone in the room or carry identifiers."""
+    problem = free_text_problem(themes)
+    if problem:
+        return problem
+    names = session.scalars(select(Person.name).join(Booking, Booking.person_id == Person.id)
+                            .where(Booking.session_id == gs.id, Booking.status == BOOKED))
+    for name in names:
+        for part in {name, *name.split()}:
+            if len(part) >= 3 and re.search(rf"\b{re.escape(part)}\b", themes, re.IGNORECASE):
+                return (f"Themes are shared with team leads, so they must not name anyone: remove \u201c{part}\u201d. "
+                        "Describe what came up, not who said it.")
+    return None
+
+
+def save_notes(session: Session, gs: GroupSession, private_notes: str, themes: str, now: datetime | None = None) -> None:
+    notes = session.get(SessionNotes, gs.id)
+    if notes is None:
+        notes = SessionNotes(session_id=gs.id)
+        session.add(notes)
+    notes.private_notes, notes.themes, notes.updated_at = private_notes, themes, now or utcnow()
+    audit.record(session, "session.notes_saved", "group_session", gs.id)
+
+
+# --- Anonymous evaluations --------------------------------------------------------------------
+
+def can_evaluate(booking: Booking, gs: GroupSession, now: datetime | None = None) -> bool:
+    return (booking.attendance == "attended" and booking.evaluation != "answered"
+            and gs.ends_at <= (now or utcnow()))
+
+
+def answer_evaluation(session: Session, booking: Booking, gs: GroupSession, helpful: str, come_again: str,
+                      takeaway: str) -> None:
+    """Store the answer with no link to the person: no person, no time, a random id. The booking only
+    remembers that it has been answered, so nobody answers twice."""
+    if not can_evaluate(booking, gs):
+        raise BookingRefused("You have already answered for this session, thank you.")
+    booking.evaluation = "answered"
+    session.add(Evaluation(id=secrets.token_hex(16), session_id=gs.id, helpful=helpful, come_again=come_again,
+                           takeaway=takeaway.strip()))
+
+
+def evaluation_summary(session: Session, gs: GroupSession) -> dict:
+    """Counts for each answer, and the takeaways in alphabetical order (not the order they came in)."""
+    def tally(column) -> dict[str, int]:
+        return dict(session.execute(select(column, func.count()).where(Evaluation.session_id == gs.id)
+                                    .group_by(column)).all())
+
+    helpful = tally(Evaluation.helpful)
+    total = sum(helpful.values())
+    if total < EVALUATIONS_SHOWN_FROM:
+        return {"total": total, "shown": False}
+    again = tally(Evaluation.come_again)
+    takeaways = sorted(t for t in session.scalars(select(Evaluation.takeaway).where(
+        Evaluation.session_id == gs.id, Evaluation.takeaway != "")))
+    return {"total": total, "shown": True, "takeaways": takeaways,
+            "helpful": [(label, helpful.get(value, 0)) for value, label in HELPFUL],
+            "come_again": [(label, again.get(value, 0)) for value, label in COME_AGAIN]}

@@ -1,0 +1,133 @@
+"""The facilitator's pages (register, private notes, themes, evaluations), the evaluation form, and each
+person's attendance (CPD) record."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from core import audit
+from core.database import db
+from core.pagination import paginate
+from core.timeutil import LONDON
+
+from . import bp, register
+from .forms import EvaluationForm, NotesForm
+from .models import Booking, GroupSeries, GroupSession, SessionNotes
+from .services import BookingRefused
+from .views import my_booking
+
+
+def _session_with_series(session_id: int) -> GroupSession | None:
+    return db.session.scalar(select(GroupSession).options(joinedload(GroupSession.series))
+                             .where(GroupSession.id == session_id))
+
+
+def _register_session(session_id: int) -> GroupSession:
+    gs = _session_with_series(session_id)
+    if gs is None or not register.can_keep_register(current_user, gs.series):
+        abort(404)
+    return gs
+
+
+@bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"], endpoint="register")
+def register_page(session_id: int):
+    gs = _register_session(session_id)
+    session = db.session
+    if request.method == "POST":
+        if request.form.get("walk_in_email", "").strip():
+            try:
+                register.add_walk_in(session, gs, request.form["walk_in_email"])
+            except BookingRefused as refusal:
+                session.rollback()
+                flash(str(refusal), "error")
+                return redirect(url_for("supervision.register", session_id=gs.id))
+        else:
+            marks = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
+                     if key.startswith("attendance-") and key.split("-", 1)[1].isdigit()}
+            register.mark_attendance(session, gs, marks)
+        session.commit()
+        flash("Register saved.", "success")
+        return redirect(url_for("supervision.register", session_id=gs.id, page=request.args.get("page")))
+    page = paginate(session, register.register_query(gs))
+    themes = session.scalar(select(SessionNotes.themes).where(SessionNotes.session_id == gs.id))
+    audit.record(session, "session.register_viewed", "group_session", gs.id)
+    return render_template("supervision/register.html", gs=gs, series=gs.series, page=page, themes=themes,
+                           is_facilitator=gs.series.facilitator_id == current_user.id)
+
+
+@bp.route("/sessions/<int:session_id>/notes", methods=["GET", "POST"])
+def notes(session_id: int):
+    """Only the facilitator: nobody else, not even the team lead, sees the private notes."""
+    gs = _session_with_series(session_id)
+    if gs is None or gs.series.facilitator_id != current_user.id:
+        abort(404)
+    session = db.session
+    stored = register.notes_for(session, gs)
+    form = NotesForm(obj=stored)
+    if form.validate_on_submit():
+        problem = register.themes_problem(session, gs, form.themes.data or "")
+        if problem:
+            form.themes.errors = [problem]
+        else:
+            register.save_notes(session, gs, form.private_notes.data or "", form.themes.data or "")
+            session.commit()
+            flash("Notes saved. The themes are shared with the team leads.", "success")
+            return redirect(url_for("supervision.notes", session_id=gs.id))
+    else:
+        audit.record(session, "session.notes_viewed", "group_session", gs.id)
+    return render_template("supervision/notes.html", gs=gs, series=gs.series, form=form,
+                           evaluations=register.evaluation_summary(session, gs),
+                           shown_from=register.EVALUATIONS_SHOWN_FROM)
+
+
+@bp.route("/evaluations/<int:booking_id>", methods=["GET", "POST"])
+def evaluation(booking_id: int):
+    booking = my_booking(booking_id)
+    gs = _session_with_series(booking.session_id)
+    if not register.can_evaluate(booking, gs):
+        flash("There is nothing to answer for this session: you have answered already, or it has not happened yet.",
+              "error")
+        return redirect(url_for("supervision.show", session_id=gs.id))
+    form = EvaluationForm()
+    if form.validate_on_submit():
+        register.answer_evaluation(db.session, booking, gs, form.helpful.data, form.come_again.data,
+                                   form.takeaway.data or "")
+        db.session.commit()
+        flash("Thank you. Your answers are anonymous.", "success")
+        return redirect(url_for("supervision.record"))
+    return render_template("supervision/evaluation.html", gs=gs, series=gs.series, form=form)
+
+
+@bp.route("/record")
+def record():
+    page = paginate(db.session, register.attendance_record(db.session, current_user.id))
+    total_minutes = db.session.scalar(
+        select(func.coalesce(func.sum(GroupSeries.minutes), 0))
+        .select_from(Booking).join(GroupSession, GroupSession.id == Booking.session_id)
+        .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+        .where(Booking.person_id == current_user.id, Booking.attendance == "attended"))
+    return render_template("supervision/record.html", page=page, hours=round(total_minutes / 60, 1))
+
+
+@bp.route("/record.csv")
+def record_csv():
+    rows = db.session.scalars(register.attendance_record(db.session, current_user.id)).unique().all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Date", "Start (UK time)", "Session", "Facilitator", "Hours"])
+    for b in rows:
+        local = b.session.starts_at.astimezone(LONDON)
+        writer.writerow([local.date().isoformat(), local.strftime("%H:%M"), _csv_safe(b.session.series.title),
+                         _csv_safe(b.session.series.facilitator.name), round(b.session.series.minutes / 60, 2)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="reflective-practice-record.csv"'})
+
+
+def _csv_safe(value: str) -> str:
+    """Spreadsheets run cells that start with these characters as formulas."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
