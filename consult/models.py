@@ -61,6 +61,9 @@ class Consultation(Base):
         Index("ix_consultations_psychologist_status", "psychologist_id", "status"),
         Index("ix_consultations_client_reference", "organisation_id", "client_reference"),
         Index("ix_consultations_allocated", "psychologist_id", "allocated_at"),
+        # The reach dashboard counts requests raised and closed in a period.
+        Index("ix_consultations_created", "created_at"),
+        Index("ix_consultations_closed", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,6 +26,7 @@ PEOPLE = [
     ("pharmacist@example.org", "Priya Shah", 2, ["Pharmacy Counter"], [Role.FRONTLINE], None),
     ("outreach@example.org", "Jo Evans", 3, ["Street Outreach"], [Role.FRONTLINE], None),
     ("hostel.lead@example.org", "Kim Taylor", 3, ["Hostel Support"], [Role.TEAM_LEAD], None),
+    ("commissioner@example.org", "Dana Whitfield", 0, [], [Role.COMMISSIONER], None),
 ]
 
 

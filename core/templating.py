@@ -18,11 +18,14 @@ NHSUK_BUNDLES = {"nhsuk-frontend.min.css", "nhsuk-frontend.min.js",
                  "nhsuk-frontend.min.css.map", "nhsuk-frontend.min.js.map"}
 
 # (label, endpoint, roles that see it); an empty tuple means everyone signed in.
+CLIENT_LEVEL = tuple(r for r in Role if r is not Role.COMMISSIONER)
 NAVIGATION = [
     ("Home", "core.home", ()),
-    ("Consultations", "consult.index", ()),
-    ("Reflective practice", "supervision.index", ()),
-    ("Formulations", "formulations.index", ()),
+    ("Consultations", "consult.index", CLIENT_LEVEL),
+    ("Reflective practice", "supervision.index", CLIENT_LEVEL),
+    ("Formulations", "formulations.index", CLIENT_LEVEL),
+    ("Reach", "reach.dashboard", (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.TEAM_LEAD, Role.ADMIN,
+                                  Role.COMMISSIONER)),
     ("My teams", "accounts_admin.my_teams", (Role.TEAM_LEAD,)),
     ("Admin", "accounts_admin.index", (Role.ADMIN,)),
 ]

@@ -1,11 +1,11 @@
 """Home, notifications and the health check."""
 from __future__ import annotations
 
-
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select, text, update
 
+from .accounts.models import Role
 from .database import db
 from .notifications import Notification, unread_count
 from .pagination import paginate
@@ -29,7 +29,19 @@ def _require_sign_in():
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
+    if current_user.has_role(Role.COMMISSIONER) and not _open_to_commissioners(request.endpoint):
+        abort(403)  # commissioners see aggregate figures only, never a client-level page
     return None
+
+
+COMMISSIONER_ENDPOINTS = {
+    "core.home", "core.notifications", "core.mark_notifications_read", "core.healthz", "static", "nhsuk_assets",
+    "accounts.sign_out", "accounts.account", "accounts.change_password", "accounts.set_up_two_factor",
+}
+
+
+def _open_to_commissioners(endpoint: str) -> bool:
+    return endpoint in COMMISSIONER_ENDPOINTS or endpoint.startswith("reach.")
 
 
 @bp.route("/")

@@ -82,7 +82,8 @@ def _freeze_published_versions(session: Session, _ctx, _instances) -> None:
 
 class Formulation(Base):
     __tablename__ = "formulations"
-    __table_args__ = (Index("ix_formulations_author_updated", "author_id", "updated_at"),)
+    __table_args__ = (Index("ix_formulations_author_updated", "author_id", "updated_at"),
+                      Index("ix_formulations_created", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_version_id: Mapped[int] = mapped_column(ForeignKey("formulation_template_versions.id"), index=True)

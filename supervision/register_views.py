@@ -2,15 +2,13 @@
 person's attendance (CPD) record."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from core import audit
+from core.csv_export import csv_response
 from core.database import db
 from core.pagination import paginate
 from core.timeutil import LONDON
@@ -117,17 +115,10 @@ def record():
 @bp.route("/record.csv")
 def record_csv():
     rows = db.session.scalars(register.attendance_record(db.session, current_user.id)).unique().all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Date", "Start (UK time)", "Session", "Facilitator", "Hours"])
-    for b in rows:
+
+    def line(b):
         local = b.session.starts_at.astimezone(LONDON)
-        writer.writerow([local.date().isoformat(), local.strftime("%H:%M"), _csv_safe(b.session.series.title),
-                         _csv_safe(b.session.series.facilitator.name), round(b.session.series.minutes / 60, 2)])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="reflective-practice-record.csv"'})
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with these characters as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        return [local.date().isoformat(), local.strftime("%H:%M"), b.session.series.title,
+                b.session.series.facilitator.name, round(b.session.series.minutes / 60, 2)]
+    return csv_response("reflective-practice-record.csv", ["Date", "Start (UK time)", "Session", "Facilitator", "Hours"],
+                        map(line, rows))

@@ -96,3 +96,21 @@ def test_only_admins_see_the_audit_log(app):
         client = app.test_client()
         sign_in(client, key)
         assert client.get("/admin/audit").status_code == 403
+
+
+def test_admin_exports_the_search_as_csv_and_the_export_is_audited(app, session):
+    import csv
+    sign_in(app.test_client(), "frontline", password="not-the-password")
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    response = admin.get("/admin/audit.csv?action=sign_in.failed")
+    rows = list(csv.reader(response.get_data(as_text=True).splitlines()))
+    assert response.mimetype == "text/csv" and rows[0][:3] == ["When (UK time)", "Who", "Action"]
+    assert [r[2] for r in rows[1:]] == ["sign_in.failed"] and "frontline@example.org" in rows[1][6]
+    assert admin.get("/admin/audit.csv?date_from=nonsense").status_code == 400
+    session.rollback()
+    exported = session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.exported")).one()
+    assert exported.detail_items == {"action": "sign_in.failed"}
+    frontline = app.test_client()
+    sign_in(frontline, "frontline")
+    assert frontline.get("/admin/audit.csv").status_code == 403

@@ -44,6 +44,7 @@ class Role(str, enum.Enum):
     TEAM_LEAD = "team_lead"
     LEAD_PSYCHOLOGIST = "lead_psychologist"
     ADMIN = "admin"
+    COMMISSIONER = "commissioner"  # read-only: the reach dashboard's aggregate figures, never client-level detail
 
     @property
     def label(self) -> str:
@@ -56,6 +57,7 @@ ROLE_LABELS = {
     Role.TEAM_LEAD: "Team lead",
     Role.LEAD_PSYCHOLOGIST: "Lead psychologist",
     Role.ADMIN: "Admin",
+    Role.COMMISSIONER: "Commissioner",
 }
 
 

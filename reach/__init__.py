@@ -1,0 +1,6 @@
+"""Reach: the dashboard of how far the psychologists' expertise reaches (issue 7)."""
+from flask import Blueprint
+
+bp = Blueprint("reach", __name__, url_prefix="/reach")
+
+from . import views  # noqa: E402,F401  (routes register on the blueprint)

@@ -1,0 +1,117 @@
+"""The reach dashboard: figures for a period with their trend, charts beside tables, CSV of every table."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import audit
+from core.accounts.models import Organisation, Role
+from core.csv_export import csv_response
+from core.database import db
+from core.security import role_required
+from core.timeutil import LONDON, utcnow
+
+from . import bp
+from .charts import bar_chart
+from .figures import Scope, figures, joint_kpis
+from .forms import DashboardFilterForm
+from .presenting import Presenter
+
+DASHBOARD_ROLES = (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.TEAM_LEAD, Role.ADMIN, Role.COMMISSIONER)
+PARTNERSHIP_ROLES = (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.ADMIN, Role.COMMISSIONER)
+
+
+def _midnight(day) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON)
+
+
+def _day(day) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _filters():
+    """The form, the scope it chooses and who is looking. Team leads see their own teams only."""
+    form = DashboardFilterForm(request.args)
+    organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    form.organisation_id.choices = [(0, "All organisations")] + [(o.id, o.name) for o in organisations]
+    valid = form.validate() if request.args else True
+    today = datetime.now(LONDON).date()
+    start, end = form.period(today) if valid else (today - timedelta(days=364), today)
+    whole_partnership = current_user.has_role(*PARTNERSHIP_ROLES)
+    scope = Scope(start=_midnight(start), end=_midnight(end + timedelta(days=1)),
+                  organisation_id=(form.organisation_id.data or None) if valid else None,
+                  service_type=(form.service_type.data or None) if valid else None,
+                  team_ids=None if whole_partnership else tuple(sorted(current_user.led_team_ids)))
+    return form, scope, (start, end), whole_partnership
+
+
+def _tables(scope: Scope, presenter: Presenter) -> tuple[dict, dict]:
+    """Every table as (header, rows) of display strings, and the raw figures behind them for the charts."""
+    session, now = db.session, utcnow()
+    current, before = figures(session, scope, now), figures(session, scope.previous(), now)
+    joint = joint_kpis(session, scope)
+    show = presenter.count
+    tables = {
+        "headlines": (["Figure", "This period", "Previous period", "Trend"],
+                      [[h["label"], h["value"], h["previous"], h["trend"]]
+                       for h in presenter.headlines(current, before)]),
+        "compliance": (["Urgency", "Answered or overdue", "Answered within target", "Share within target"],
+                       [[c["label"], show(c["decided"]), show(c["met"]), presenter.share(c["met"], c["decided"])]
+                        for c in current["compliance"]]),
+        "outcomes": (["Outcome", "Consultations closed"],
+                     [[o["label"], show(o["count"])] for o in current["outcomes"]]),
+        "survey": (["Answer", "Was the advice useful?", "More confident afterwards?"],
+                   [[s["label"], show(s["useful"]), show(s["more_confident"])] for s in current["survey"]]),
+        "joint": (["Kind of service", "Requests", "Average hours to first reply", "Joint working agreed",
+                   "Reflective practice attendances"],
+                  [[j["label"], show(j["requests"]),
+                    "none" if j["hours_to_first_reply"] is None or presenter.hidden(j["responded"])
+                    else f"{j['hours_to_first_reply']:g}",
+                    show(j["joint_working"]), show(j["attendances"])] for j in joint]),
+    }
+    return tables, {**current, "joint": joint}
+
+
+def _charts(raw: dict, presenter: Presenter) -> dict:
+    def bars(items, label_key, value_key):
+        return [(i[label_key], None if presenter.hidden(i[value_key]) else i[value_key], presenter.count(i[value_key]))
+                for i in items]
+
+    compliance = [(c["label"], None if presenter.hidden(c["decided"]) or not c["decided"]
+                   else 100 * c["met"] / c["decided"], presenter.share(c["met"], c["decided"]))
+                  for c in raw["compliance"]]
+    return {
+        "compliance": bar_chart("chart-compliance", "Share answered within the response target", compliance),
+        "outcomes": bar_chart("chart-outcomes", "Outcomes of closed consultations", bars(raw["outcomes"], "label", "count")),
+        "joint": bar_chart("chart-joint", "Requests by kind of service", bars(raw["joint"], "label", "requests")),
+    }
+
+
+@bp.route("/")
+@role_required(*DASHBOARD_ROLES)
+def dashboard():
+    form, scope, period, whole_partnership = _filters()
+    presenter = Presenter(suppress=current_user.has_role(Role.COMMISSIONER))
+    tables, raw = _tables(scope, presenter)
+    audit.record(db.session, "reach.dashboard_viewed", None, None, start=period[0].isoformat(),
+                 end=period[1].isoformat(), organisation=scope.organisation_id, service_type=scope.service_type)
+    args = {k: v for k, v in request.args.items() if k in form.data}
+    return render_template("reach/dashboard.html", form=form, tables=tables, charts=_charts(raw, presenter),
+                           period_text=f"{_day(period[0])} to {_day(period[1])}", whole_partnership=whole_partnership, args=args,
+                           suppressing=presenter.suppress)
+
+
+@bp.route("/<table>.csv")
+@role_required(*DASHBOARD_ROLES)
+def table_csv(table: str):
+    form, scope, period, _ = _filters()
+    tables, _ = _tables(scope, Presenter(suppress=current_user.has_role(Role.COMMISSIONER)))
+    if table not in tables:
+        abort(404)
+    header, rows = tables[table]
+    audit.record(db.session, "reach.csv_downloaded", None, None, table=table, start=period[0].isoformat(),
+                 end=period[1].isoformat())
+    return csv_response(f"reach-{table}-{period[0].isoformat()}-to-{period[1].isoformat()}.csv", header, rows)

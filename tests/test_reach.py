@@ -1,0 +1,265 @@
+"""The reach dashboard: each figure against a hand-counted fixture (October 2026, across the clock change),
+empty periods and filters, team leads' scope, commissioners' small-number suppression and refusals, CSV."""
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from consult.models import CloseOutSurvey, Consultation
+from core.accounts.models import Team
+from core.accounts.services import create_person
+from core.timeutil import LONDON
+from formulations.models import TemplateVersion
+from formulations.services import start_formulation
+from formulations.starter import seed_starter_library
+from reach.figures import Scope, figures, joint_kpis
+from supervision.models import Booking, GroupSeries, GroupSession
+
+from .support import PASSWORD, count_queries, person, sign_in
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+OCTOBER = Scope(start=datetime(2026, 10, 1, tzinfo=LONDON), end=datetime(2026, 11, 1, tzinfo=LONDON))
+NOW = utc(2026, 11, 23, 12)
+
+
+def _consultation(session, key, reference, created, urgency="routine", **values):
+    who = person(session, key)
+    c = Consultation(requester_id=who.id, organisation_id=who.organisation_id, team_id=who.teams[0].id,
+                     client_reference=reference, consent_basis="consented", presenting_needs="alcohol",
+                     use_and_mental_health="-", urgency=urgency, preferred_mode="written", question="?",
+                     target_seconds={"urgent": 14400, "soon": 57600, "routine": 144000}[urgency],
+                     created_at=created, updated_at=created, **values)
+    session.add(c)
+    session.flush()
+    return c
+
+
+@pytest.fixture
+def october(app, session):
+    """Hand-counted: see each line's comment for where it lands."""
+    # 00:30 on 1 October in London (BST) is still 30 September in UTC: in the period.
+    c1 = _consultation(session, "frontline", "RDA-001", utc(2026, 9, 30, 23, 30), first_response_at=utc(2026, 10, 1, 1, 30),
+                       advice_given_at=utc(2026, 10, 2), closed_at=utc(2026, 10, 5), outcome="joint_working",
+                       minutes_spent=30, used_seconds=3600, status="closed")
+    _consultation(session, "frontline", "RDA-001", utc(2026, 10, 10, 9), "urgent", first_response_at=utc(2026, 10, 10, 10),
+                  advice_given_at=utc(2026, 10, 11), closed_at=utc(2026, 10, 12), outcome="advice_only", minutes_spent=20,
+                  used_seconds=20000, status="closed")  # answered late
+    _consultation(session, "other_frontline", "HH-7", utc(2026, 10, 20, 9), "soon", due_at=utc(2026, 10, 22, 9),
+                  status="allocated")  # never answered, overdue
+    # 23:30 on 30 September in London: the previous period; closed in October.
+    c4 = _consultation(session, "team_lead", "RDA-002", utc(2026, 9, 30, 22, 30), closed_at=utc(2026, 10, 2),
+                       outcome="referral_avoided", minutes_spent=10, status="closed", first_response_at=utc(2026, 10, 1, 9),
+                       advice_given_at=utc(2026, 10, 1, 9))
+    # 23:30 on 31 October, after the clocks went back: still October. Waiting on the requester, so not yet due.
+    _consultation(session, "frontline", "RDA-003", utc(2026, 10, 31, 23, 30), status="awaiting_information")
+    _consultation(session, "frontline", "RDA-004", utc(2026, 11, 1, 0, 30))  # November: outside
+    session.add_all([CloseOutSurvey(consultation_id=c1.id, useful="yes", more_confident="yes"),
+                     CloseOutSurvey(consultation_id=c4.id, useful="partly", more_confident="no")])
+
+    lead = person(session, "team_lead")
+    series = GroupSeries(title="Round", facilitator_id=person(session, "psychologist").id, created_by_id=lead.id,
+                         organisation_id=lead.organisation_id, team_id=lead.teams[0].id, capacity=8, location="Room",
+                         frequency="weekly", weekday=2, start_time="13:30", minutes=90, starts_on=date(2026, 10, 14))
+    session.add(series)
+    session.flush()
+    marks = {14: {"frontline": "attended", "team_lead": "attended", "admin": "absent"},
+             21: {"frontline": "attended"}, 28: {"frontline": "attended"}, 4: {"frontline": "attended"}}
+    for day, people in marks.items():
+        month = 11 if day == 4 else 10
+        starts = datetime(2026, month, day, 13, 30, tzinfo=LONDON)
+        gs = GroupSession(series_id=series.id, occurrence=starts.date(), starts_at=starts,
+                          ends_at=starts + timedelta(minutes=90), status="cancelled" if day == 28 else "scheduled")
+        session.add(gs)
+        session.flush()
+        for key, mark in people.items():
+            session.add(Booking(session_id=gs.id, person_id=person(session, key).id, status="booked", attendance=mark))
+
+    with app.app_context():
+        seed_starter_library(session, person(session, "psychologist"))
+        version = session.scalars(select(TemplateVersion).order_by(TemplateVersion.id)).first()
+        start_formulation(session, person(session, "frontline"), version, None, now=utc(2026, 10, 15, 10))
+        start_formulation(session, person(session, "frontline"), version, None, now=utc(2026, 9, 15, 10))
+    session.commit()
+
+
+def test_each_figure_matches_the_hand_count(session, october):
+    f = figures(session, OCTOBER, NOW)
+    assert (f["consultations_raised"], f["consultations_closed"]) == (4, 3)
+    assert f["client_references"] == 3  # RDA-001 twice is one client
+    assert (f["staff_supported"], f["teams_supported"], f["organisations_supported"]) == (3, 2, 2)
+    assert (f["sessions_held"], f["attendances"], f["attendees"]) == (2, 3, 2)  # the cancelled one does not count
+    assert (f["formulations"], f["templates_used"]) == (1, 1)
+    assert (f["consultation_minutes"], f["facilitation_minutes"], f["psychologist_hours"]) == (60, 180, 4.0)
+    assert f["reach_multiplier"] == 0.75
+    assert [(c["urgency"], c["decided"], c["met"]) for c in f["compliance"]] == [
+        ("urgent", 1, 0), ("soon", 1, 0), ("routine", 1, 1)]
+    assert {o["outcome"]: o["count"] for o in f["outcomes"] if o["count"]} == {
+        "joint_working": 1, "advice_only": 1, "referral_avoided": 1}
+    assert [(s["answer"], s["useful"], s["more_confident"]) for s in f["survey"]] == [
+        ("yes", 1, 1), ("partly", 1, 0), ("no", 0, 1)]
+
+
+def test_the_previous_period_for_the_trend(session, october):
+    before = figures(session, OCTOBER.previous(), NOW)
+    assert OCTOBER.previous().start == datetime(2026, 8, 31, tzinfo=LONDON)
+    assert (before["consultations_raised"], before["consultations_closed"], before["formulations"]) == (1, 0, 1)
+
+
+def test_joint_measures_put_mental_health_and_substance_use_side_by_side(session, october):
+    rows = {r["service_type"]: r for r in joint_kpis(session, OCTOBER)}
+    assert list(rows)[:2] == ["mental_health", "drug_and_alcohol"]
+    assert rows["mental_health"]["requests"] == 0 and rows["mental_health"]["hours_to_first_reply"] is None
+    substance = rows["drug_and_alcohol"]
+    assert (substance["requests"], substance["hours_to_first_reply"], substance["joint_working"],
+            substance["attendances"]) == (3, 1.5, 1, 3)
+    assert (rows["housing"]["requests"], rows["housing"]["responded"]) == (1, 0)
+
+
+def test_empty_periods_and_filters_that_match_nothing_give_zeros_not_errors(session, october):
+    empty = Scope(start=datetime(2020, 1, 1, tzinfo=LONDON), end=datetime(2020, 2, 1, tzinfo=LONDON))
+    nobody = Scope(OCTOBER.start, OCTOBER.end, service_type="mental_health")
+    for scope in (empty, nobody):
+        f = figures(session, scope, NOW)
+        assert f["consultations_raised"] == f["staff_supported"] == f["attendances"] == 0
+        assert f["psychologist_hours"] == 0 and f["reach_multiplier"] is None
+    housing = figures(session, Scope(OCTOBER.start, OCTOBER.end, organisation_id=person(session, "other_frontline").organisation_id), NOW)
+    assert (housing["consultations_raised"], housing["consultations_closed"], housing["sessions_held"]) == (1, 0, 0)
+
+
+def test_a_team_lead_sees_their_own_teams(session, october):
+    team = person(session, "team_lead").teams[0].id
+    f = figures(session, Scope(OCTOBER.start, OCTOBER.end, team_ids=(team,)), NOW)
+    assert (f["consultations_raised"], f["sessions_held"]) == (3, 2)  # not the housing request
+
+
+# --- The pages ------------------------------------------------------------------------------
+
+@pytest.fixture
+def commissioner(app, session):
+    org = session.scalars(select(Team)).first().organisation_id
+    who = create_person(session, email="commissioner@example.org", name="Casey Commissioner", organisation_id=org,
+                        roles=["commissioner"], password=PASSWORD)
+    session.commit()
+    client = app.test_client()
+    sign_in(client, "commissioner@example.org")
+    return client, who
+
+
+OCTOBER_ARGS = "date_from=2026-10-01&date_to=2026-10-31"
+
+
+def test_the_dashboard_shows_figures_with_their_trend_and_a_table_beside_each_chart(app, session, october):
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    page = client.get(f"/reach/?{OCTOBER_ARGS}").get_data(as_text=True)
+    assert "1 October 2026 to 31 October 2026" in page
+    assert "up 3 from 1" in page  # consultations raised: 4 against September's 1
+    assert page.count('<svg class="reach-chart"') == 3 and page.count('aria-labelledby="chart-') == 3
+    assert page.count("<table") >= 5
+    assert "Joint working agreed" in page
+
+
+def test_csv_of_a_table_holds_the_same_figures(app, session, october):
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    response = client.get(f"/reach/compliance.csv?{OCTOBER_ARGS}")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(response.get_data(as_text=True).splitlines()))
+    assert rows[0] == ["Urgency", "Answered or overdue", "Answered within target", "Share within target"]
+    assert rows[1:] == [["Urgent", "1", "0", "0%"], ["Soon", "1", "0", "0%"], ["Routine", "1", "1", "100%"]]
+    assert client.get(f"/reach/nothing.csv?{OCTOBER_ARGS}").status_code == 404
+
+
+def test_commissioners_never_see_figures_for_fewer_than_five(app, session, october, commissioner):
+    client, _ = commissioner
+    page = client.get(f"/reach/?{OCTOBER_ARGS}").get_data(as_text=True)
+    assert "fewer than 5" in page and "RDA-001" not in page
+    rows = {r[0]: r for r in csv.reader(client.get(f"/reach/headlines.csv?{OCTOBER_ARGS}").get_data(as_text=True).splitlines())}
+    assert rows["Consultations raised"][1] == "fewer than 5"
+    assert rows["Frontline staff supported"][1] == "fewer than 5"
+    assert rows["Reach multiplier (staff supported per psychologist hour)"][1] == "fewer than 5"
+    assert rows["Psychologist hours (consultations and facilitation)"][1] == "4"  # hours are not people
+    assert rows["Consultations raised"][3] == ""  # no trend that would give the small number away
+    psychologist = app.test_client()
+    sign_in(psychologist, "psychologist")
+    unsuppressed = {r[0]: r for r in csv.reader(
+        psychologist.get(f"/reach/headlines.csv?{OCTOBER_ARGS}").get_data(as_text=True).splitlines())}
+    assert unsuppressed["Consultations raised"][1] == "4"
+
+
+def test_five_or_more_are_shown_to_commissioners(app, session, october, commissioner):
+    for n in range(5):
+        _consultation(session, "frontline", f"RDA-1{n}", utc(2026, 10, 5, 9))
+    session.commit()
+    client, _ = commissioner
+    rows = {r[0]: r for r in csv.reader(client.get(f"/reach/headlines.csv?{OCTOBER_ARGS}").get_data(as_text=True).splitlines())}
+    assert rows["Consultations raised"][1] == "9"
+
+
+def test_commissioners_are_refused_every_client_level_page(app, session, commissioner):
+    client, who = commissioner
+    allowed = {"core.home", "core.notifications", "core.healthz", "accounts.account", "accounts.change_password",
+               "accounts.set_up_two_factor", "static", "nhsuk_assets", "reach.dashboard", "reach.table_csv"}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in allowed or rule.endpoint in _public(app):
+            continue
+        url = rule.build({arg: ("x" if arg in ("token", "filename", "table") else 1) for arg in rule.arguments})[1]
+        assert client.get(url).status_code == 403, url
+        checked += 1
+    assert checked > 30
+    assert client.get("/reach/").status_code == 200
+    page = client.get("/").get_data(as_text=True)
+    assert "/consultations" not in page and "/reach/" in page
+
+
+def _public(app):
+    from core.views import PUBLIC_ENDPOINTS
+    return PUBLIC_ENDPOINTS
+
+
+def test_frontline_staff_do_not_see_the_dashboard(app):
+    client = app.test_client()
+    sign_in(client, "frontline")
+    assert client.get("/reach/").status_code == 403
+
+
+def test_the_dashboard_form_explains_a_bad_period_and_keeps_it(app, session):
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    page = client.get("/reach/?date_from=2026-10-31&date_to=2026-10-01").get_data(as_text=True)
+    assert "There is a problem" in page and "must be the same as or after" in page and 'value="2026-10-31"' in page
+    page = client.get("/reach/?date_from=not-a-date").get_data(as_text=True)
+    assert "Enter a real date" in page
+
+
+def test_the_dashboard_runs_the_same_number_of_queries_however_much_there_is(app, session, october):
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    few = count_queries(app, client, f"/reach/?{OCTOBER_ARGS}")
+    session.rollback()
+    for n in range(40):
+        _consultation(session, "other_frontline", f"HH-{n}", utc(2026, 10, 3, 9) + timedelta(hours=n),
+                      closed_at=utc(2026, 10, 20), outcome="signposted", minutes_spent=15, status="closed")
+    session.commit()
+    assert count_queries(app, client, f"/reach/?{OCTOBER_ARGS}") == few
+
+
+
+def test_the_figures_run_on_postgresql_too(pg_app):
+    from core.database import db
+    with pg_app.app_context(), db.new_session() as s:
+        _consultation(s, "frontline", "RDA-9", utc(2026, 10, 6, 9), first_response_at=utc(2026, 10, 6, 11),
+                      closed_at=utc(2026, 10, 7), outcome="joint_working", minutes_spent=45, status="closed")
+        s.commit()
+        substance = next(r for r in joint_kpis(s, OCTOBER) if r["service_type"] == "drug_and_alcohol")
+        assert (substance["requests"], substance["hours_to_first_reply"], substance["joint_working"]) == (1, 2.0, 1)
+        f = figures(s, OCTOBER, NOW)
+        assert (f["consultations_raised"], f["staff_supported"], f["psychologist_hours"]) == (1, 1, 0.8)
