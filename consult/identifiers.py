@@ -6,6 +6,8 @@ and say why in words a frontline worker can act on.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 NHS_NUMBER = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
@@ -48,3 +50,10 @@ def free_text_problem(value: str) -> str | None:
         return ("This looks like an NHS number. Remove it: refer to the person only by your "
                 "client reference")
     return None
+
+
+def client_key(secret: str, organisation_id: int, reference: str) -> str:
+    """A keyed hash of the client reference: it counts distinct clients and outlives the reference itself
+    (retention removes the reference), but cannot be read back without the installation's secret key."""
+    normalised = f"{organisation_id}:{reference.strip().upper()}"
+    return hmac.new(secret.encode(), normalised.encode(), hashlib.sha256).hexdigest()

@@ -64,6 +64,7 @@ class Consultation(Base):
         # The reach dashboard counts requests raised and closed in a period.
         Index("ix_consultations_created", "created_at"),
         Index("ix_consultations_closed", "closed_at"),
+        Index("ix_consultations_client_key", "client_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +72,7 @@ class Consultation(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     client_reference: Mapped[str] = mapped_column(String(40))
+    client_key: Mapped[str | None] = mapped_column(String(64))  # identifiers.client_key: survives retention
     consent_basis: Mapped[str] = mapped_column(String(20))
     presenting_needs: Mapped[str] = mapped_column(String(200))  # comma-separated NEEDS keys
     use_and_mental_health: Mapped[str] = mapped_column(Text)  # the PHE key question
@@ -100,6 +102,7 @@ class Consultation(Base):
     outcome: Mapped[str | None] = mapped_column(String(30))
     minutes_spent: Mapped[int | None]
     referral_or_signposting: Mapped[str | None] = mapped_column(Text)
+    details_removed_at: Mapped[datetime | None]  # past its retention period: free text and messages removed
 
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="raise_on_sql")
     psychologist: Mapped[Person | None] = relationship(foreign_keys=[psychologist_id], lazy="raise_on_sql")

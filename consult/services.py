@@ -14,6 +14,7 @@ from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
 from . import allocation
+from .identifiers import client_key
 from .models import CALL_MODES, CallSlot, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused, check_transition
 from .workhours import WorkingWeek, add_working_time, working_seconds_between
@@ -99,6 +100,7 @@ def raise_request(session: Session, requester: Person, data: dict, now: datetime
         organisation_id=requester.organisation_id,
         team_id=requester.teams[0].id if requester.teams else None,
         client_reference=data["client_reference"].strip(),
+        client_key=client_key(current_app.config["SECRET_KEY"], requester.organisation_id, data["client_reference"]),
         consent_basis=data["consent_basis"],
         presenting_needs=",".join(data["presenting_needs"]),
         use_and_mental_health=data["use_and_mental_health"],

@@ -48,12 +48,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from consult import bp as consult_bp
     from formulations import bp as formulations_bp
+    from governance import bp as governance_bp
     from reach import bp as reach_bp
     from supervision import bp as supervision_bp
     app.register_blueprint(consult_bp)
     app.register_blueprint(reach_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(formulations_bp)
+    app.register_blueprint(governance_bp)
     return app
 
 

@@ -83,7 +83,8 @@ def _freeze_published_versions(session: Session, _ctx, _instances) -> None:
 class Formulation(Base):
     __tablename__ = "formulations"
     __table_args__ = (Index("ix_formulations_author_updated", "author_id", "updated_at"),
-                      Index("ix_formulations_created", "created_at"))
+                      Index("ix_formulations_created", "created_at"),
+                      Index("ix_formulations_updated", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_version_id: Mapped[int] = mapped_column(ForeignKey("formulation_template_versions.id"), index=True)
@@ -91,6 +92,7 @@ class Formulation(Base):
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_removed_at: Mapped[datetime | None]  # past its retention period: answers and comments removed
 
     version: Mapped[TemplateVersion] = relationship(lazy="raise_on_sql")
     author: Mapped[Person] = relationship(lazy="raise_on_sql")

@@ -10,6 +10,7 @@ import consult.models  # noqa: F401,E402  (and every feature's)
 import consult.rota_models  # noqa: F401,E402
 import formulations.models  # noqa: F401,E402
 import supervision.models  # noqa: F401,E402
+import governance.models  # noqa: F401,E402
 
 config = context.config
 target_metadata = Base.metadata

@@ -86,9 +86,8 @@ def seconds_between(session: Session, earlier, later):
 def figures(session: Session, scope: Scope, now: datetime) -> dict:
     raised = session.execute(select(func.count(), func.count(distinct(Consultation.requester_id)))
                              .where(*_consultations(scope, Consultation.created_at))).one()
-    clients = session.scalar(select(func.count()).select_from(
-        select(Consultation.organisation_id, Consultation.client_reference).distinct()
-        .where(*_consultations(scope, Consultation.created_at)).subquery()))
+    clients = session.scalar(select(func.count(distinct(Consultation.client_key)))
+                             .where(*_consultations(scope, Consultation.created_at)))
     closed = session.execute(select(func.count(), func.coalesce(func.sum(Consultation.minutes_spent), 0))
                              .where(*_consultations(scope, Consultation.closed_at))).one()
 

@@ -108,6 +108,7 @@ class SessionNotes(Base):
     """The facilitator's private reflective notes, and the themes shared with the team leads."""
 
     __tablename__ = "group_session_notes"
+    __table_args__ = (Index("ix_group_session_notes_updated", "updated_at"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"), primary_key=True)
     private_notes: Mapped[str] = mapped_column(Text, default="")

@@ -19,6 +19,8 @@ from core.cli import upgrade_database
 from core.database import db
 
 from .browser import LiveServer, launch
+
+pytest_plugins = ["tests.partnership_october"]  # the hand-counted `october` fixture
 from .support import PASSWORD, email_for
 
 TEST_CONFIG = {

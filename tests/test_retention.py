@@ -1,0 +1,112 @@
+"""Retention: admins set periods; the sweep removes what is past its time, keeps the figures, logs each removal."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from consult.models import CloseOutSurvey, Consultation, Message
+from core.audit import AuditEvent
+from core.scheduler import _SWEEPS, run_sweep
+from formulations.models import Formulation, FormulationComment, FormulationRevision
+from governance.retention import apply_retention, set_periods
+from reach.figures import figures
+from supervision.models import SessionNotes
+
+from .support import person, post_form, sign_in
+from .partnership_october import NOW, OCTOBER, utc
+
+SECRET = "test-secret-key-that-is-long-enough-for-tests"
+
+
+def _add_old_records(session):
+    c1 = session.scalars(select(Consultation).where(Consultation.client_reference == "RDA-001")
+                         .order_by(Consultation.id)).first()
+    session.add(Message(consultation_id=c1.id, author_id=c1.requester_id, kind="message", body="He drinks to sleep.",
+                        created_at=utc(2026, 10, 1, 2)))
+    f = session.scalars(select(Formulation).order_by(Formulation.created_at)).first()  # September's
+    session.add(FormulationComment(formulation_id=f.id, section_index=0, author_id=f.author_id, body="Good start"))
+    from supervision.models import GroupSession
+    gs = session.scalars(select(GroupSession)).first()
+    session.add(SessionNotes(session_id=gs.id, private_notes="Tired today", themes="Burnout", updated_at=utc(2026, 10, 14)))
+    session.commit()
+    return c1, f, gs
+
+
+def test_the_sweep_removes_what_is_past_its_time_keeps_the_figures_and_logs_each_removal(app, session, october):
+    c1, old_formulation, gs = _add_old_records(session)
+    before = figures(session, OCTOBER, NOW)
+    set_periods(session, {"closed_consultations": 45, "formulations": 60, "session_notes": 30}, None)
+    session.commit()
+    with app.app_context():
+        done = apply_retention(session, SECRET, NOW)
+        session.commit()
+    # Closed before 9 October (45 days before 23 November): C1 (5 Oct) and C4 (2 Oct). C2 closed on 12 October stays.
+    assert done == {"closed_consultations": 2, "formulations": 1, "session_notes": 1}
+
+    session.expire_all()
+    gone = session.get(Consultation, c1.id)
+    assert gone.client_reference == "removed" and gone.question == "" and gone.details_removed_at
+    assert session.scalar(select(func.count()).select_from(Message).where(Message.consultation_id == c1.id)) == 0
+    assert (gone.outcome, gone.minutes_spent, gone.urgency) == ("joint_working", 30, "routine")
+    assert session.get(CloseOutSurvey, c1.id).useful == "yes"
+    kept = session.scalars(select(Consultation).where(Consultation.client_reference == "RDA-001")).one()
+    assert kept.question == "?" and kept.details_removed_at is None
+
+    assert session.get(Formulation, old_formulation.id).content_removed_at is not None
+    revisions = session.scalars(select(FormulationRevision).where(
+        FormulationRevision.formulation_id == old_formulation.id)).all()
+    assert len(revisions) == 1 and "Good start" not in revisions[0].answers_json
+    assert session.scalar(select(func.count()).select_from(FormulationComment)) == 0
+    assert session.get(SessionNotes, gs.id) is None
+
+    # The same figures as before, including distinct clients (the hashed reference still tells them apart).
+    after = figures(session, OCTOBER, NOW)
+    assert after == before
+
+    logged = session.scalars(select(AuditEvent.action).where(AuditEvent.action.startswith("retention."))).all()
+    assert sorted(logged) == sorted(["retention.periods_changed", "retention.consultation_details_removed",
+                                     "retention.consultation_details_removed", "retention.formulation_content_removed",
+                                     "retention.session_notes_removed"])
+    with app.app_context():
+        assert apply_retention(session, SECRET, NOW) == {"closed_consultations": 0, "formulations": 0,
+                                                         "session_notes": 0}
+
+
+def test_nothing_is_removed_until_an_admin_sets_a_period(app, session, october):
+    _add_old_records(session)
+    with app.app_context():
+        run_sweep(app, _SWEEPS["retention"])
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Consultation).where(
+        Consultation.details_removed_at.is_not(None))) == 0
+    assert session.scalar(select(func.count()).select_from(SessionNotes)) == 1
+
+
+def test_a_removed_consultation_still_opens_and_says_what_happened(app, session, october):
+    c1, _, _ = _add_old_records(session)
+    set_periods(session, {"closed_consultations": 30, "formulations": None, "session_notes": None}, None)
+    session.commit()
+    with app.app_context():
+        apply_retention(session, SECRET, NOW)
+        session.commit()
+    client = app.test_client()
+    sign_in(client, "frontline")
+    page = client.get(f"/consultations/{c1.id}").get_data(as_text=True)
+    assert "The details of this consultation were removed" in page and "He drinks to sleep" not in page
+
+
+def test_admins_set_the_periods_with_clear_messages(app, session):
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    page = post_form(admin, "/admin/retention", {"closed_consultations": "7", "formulations": "lots",
+                                                 "session_notes": "365"}).get_data(as_text=True)
+    assert "Enter between 30 and 36,500 days" in page and "Enter a number of days" in page
+    assert 'value="365"' in page  # what was typed stays
+    assert post_form(admin, "/admin/retention", {"closed_consultations": "2555", "session_notes": "365"}).status_code == 302
+    session.rollback()
+    from governance.retention import periods
+    assert periods(session) == {"closed_consultations": 2555, "formulations": None, "session_notes": 365}
+    frontline = app.test_client()
+    sign_in(frontline, "frontline")
+    assert frontline.get("/admin/retention").status_code == 403
+    changed = session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.periods_changed")).one()
+    assert changed.actor_id == person(session, "admin").id
