@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test setup migrate seed scheduler clean
+.PHONY: run test bench setup migrate seed scheduler clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -33,6 +33,9 @@ scheduler: migrate
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) node_modules instance/reach.db*

@@ -30,6 +30,9 @@ def upgrade_database(app: Flask) -> None:
 
 
 def register(app: Flask) -> None:
+    from bench.cli import bench_data
+    app.cli.add_command(bench_data)
+
     @app.cli.command("db-upgrade")
     def db_upgrade():
         """Apply every database migration not yet applied."""

@@ -83,7 +83,7 @@ def _freeze_published_versions(session: Session, _ctx, _instances) -> None:
 class Formulation(Base):
     __tablename__ = "formulations"
     __table_args__ = (Index("ix_formulations_author_updated", "author_id", "updated_at"),
-                      Index("ix_formulations_created", "created_at"),
+                      Index("ix_formulations_reach", "created_at", "author_id", "template_version_id"),
                       Index("ix_formulations_updated", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -106,10 +106,12 @@ def figures(session: Session, scope: Scope, now: datetime) -> dict:
     supported = union(select(Consultation.requester_id.label("person_id"))
                       .where(*_consultations(scope, Consultation.created_at)),
                       select(_attended(scope).subquery().c.person_id)).subquery()
-    people = session.execute(select(func.count(distinct(Person.id)), func.count(distinct(Person.organisation_id)))
-                             .where(Person.id.in_(select(supported.c.person_id)))).one()
-    teams = session.scalar(select(func.count(distinct(TeamMembership.team_id)))
-                           .where(TeamMembership.person_id.in_(select(supported.c.person_id))))
+    people = session.execute(
+        select(func.count(distinct(Person.id)), func.count(distinct(Person.organisation_id)),
+               func.count(distinct(TeamMembership.team_id)))
+        .select_from(Person).outerjoin(TeamMembership, TeamMembership.person_id == Person.id)
+        .where(Person.id.in_(select(supported.c.person_id)))).one()
+    teams = people[2]
 
     hours = (int(closed[1]) + int(facilitation_minutes)) / 60
     return {

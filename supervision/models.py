@@ -82,6 +82,7 @@ class Booking(Base):
         Index("ix_group_bookings_session_status", "session_id", "status", "created_at"),
         Index("ix_group_bookings_person", "person_id", "status"),
         Index("ix_group_bookings_offers", "status", "offer_expires_at"),
+        Index("ix_group_bookings_reach", "session_id", "attendance", "person_id"),  # the dashboard's attendance
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,15 +1,15 @@
-"""retention and client keys
+"""reach dashboard and retention
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-23
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
@@ -27,11 +27,16 @@ def upgrade() -> None:
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_key', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('details_removed_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index('ix_consultations_client_key', ['client_key'], unique=False)
+        batch_op.create_index('ix_consultations_reach_closed', ['closed_at', 'organisation_id', 'team_id', 'outcome', 'minutes_spent'], unique=False)
+        batch_op.create_index('ix_consultations_reach_raised', ['created_at', 'organisation_id', 'team_id', 'requester_id', 'client_key', 'urgency', 'first_response_at', 'advice_given_at', 'closed_at', 'due_at', 'used_seconds', 'target_seconds'], unique=False)
 
     with op.batch_alter_table('formulations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('content_removed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_formulations_reach', ['created_at', 'author_id', 'template_version_id'], unique=False)
         batch_op.create_index('ix_formulations_updated', ['updated_at'], unique=False)
+
+    with op.batch_alter_table('group_bookings', schema=None) as batch_op:
+        batch_op.create_index('ix_group_bookings_reach', ['session_id', 'attendance', 'person_id'], unique=False)
 
     with op.batch_alter_table('group_session_notes', schema=None) as batch_op:
         batch_op.create_index('ix_group_session_notes_updated', ['updated_at'], unique=False)
@@ -58,12 +63,17 @@ def downgrade() -> None:
     with op.batch_alter_table('group_session_notes', schema=None) as batch_op:
         batch_op.drop_index('ix_group_session_notes_updated')
 
+    with op.batch_alter_table('group_bookings', schema=None) as batch_op:
+        batch_op.drop_index('ix_group_bookings_reach')
+
     with op.batch_alter_table('formulations', schema=None) as batch_op:
         batch_op.drop_index('ix_formulations_updated')
+        batch_op.drop_index('ix_formulations_reach')
         batch_op.drop_column('content_removed_at')
 
     with op.batch_alter_table('consultations', schema=None) as batch_op:
-        batch_op.drop_index('ix_consultations_client_key')
+        batch_op.drop_index('ix_consultations_reach_raised')
+        batch_op.drop_index('ix_consultations_reach_closed')
         batch_op.drop_column('details_removed_at')
         batch_op.drop_column('client_key')
 

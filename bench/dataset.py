@@ -1,0 +1,281 @@
+"""A partnership at scale for benchmarks: deterministic from a seed and an end date.
+
+Rows go in with Core bulk inserts in chunks, so five years of a 3,000-person partnership loads in about
+a minute on SQLite. Every account shares one password (BENCH_PASSWORD) so the benchmark can sign in.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable, Iterator
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from consult.identifiers import client_key
+from consult.models import NEEDS, OUTCOMES, CloseOutSurvey, Consultation, Message
+from consult.rota_models import DutyPattern, DutySlot
+from core.accounts.models import Organisation, Person, PersonRole, Role, ServiceType, Team, TeamMembership
+from core.accounts.passwords import hash_password
+from core.audit import AuditEvent
+from core.timeutil import LONDON
+from formulations.models import Formulation, FormulationRevision, Template, TemplateVersion
+from formulations.sections import parse_sections, to_json
+from supervision.models import Booking, GroupSeries, GroupSession
+
+BENCH_PASSWORD = "bench-password-2026"
+CHUNK = 5000
+SECTIONS = parse_sections("## What is happening\nWhat the person says.\n? What is going on now?\n"
+                          "## What helps\n? What helps, even a little?\n## What hinders\n? What gets in the way?")
+
+
+@dataclass(frozen=True)
+class Size:
+    organisations: int = 25
+    staff: int = 3000
+    psychologists: int = 80
+    years: int = 5
+    consultations: int = 100_000
+    messages: int = 400_000
+    series: int = 600
+    sessions: int = 25_000
+    bookings: int = 250_000
+    templates: int = 300
+    versions: int = 1_500
+    formulations: int = 20_000
+
+    def scaled(self, factor: float) -> Size:
+        """A smaller partnership of the same shape (for tests of the generator itself)."""
+        return Size(**{f.name: max(1, round(getattr(self, f.name) * factor)) if f.name != "years" else self.years
+                       for f in fields(self)})
+
+
+class Writer:
+    """Bulk inserts in chunks, with explicit ids so rows can point at each other without reading back."""
+
+    def __init__(self, session: Session, progress: Callable[[str, int], None]):
+        self.session, self.progress = session, progress
+
+    def write(self, model, rows: Iterator[dict], label: str) -> int:
+        count, chunk = 0, []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                count += self._flush(model, chunk, label)
+                chunk = []
+        if chunk:
+            count += self._flush(model, chunk, label)
+        return count
+
+    def _flush(self, model, chunk: list[dict], label: str) -> int:
+        self.session.execute(insert(model), chunk)
+        self.progress(label, len(chunk))
+        return len(chunk)
+
+
+def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, until: date | None = None,
+             progress: Callable[[str, int], None] = lambda label, n: None) -> dict:
+    """Fill an empty, migrated database. Returns the accounts the benchmark signs in as."""
+    if session.scalar(select(func.count()).select_from(Person)):
+        raise ValueError("The database already has people: generate into an empty, migrated database.")
+    rng = random.Random(seed)
+    until = until or date.today()
+    end = datetime.combine(until, time(0), tzinfo=timezone.utc)
+    start = end - timedelta(days=365 * size.years)
+    span = (end - start).total_seconds()
+    w = Writer(session, progress)
+    password_hash = hash_password(BENCH_PASSWORD)
+
+    def moment() -> datetime:
+        return start + timedelta(seconds=rng.random() * span)
+
+    # --- Organisations, teams, people -----------------------------------------------------------
+    kinds = [t.value for t in ServiceType]
+    orgs = [{"id": n + 1, "name": f"Bench organisation {n + 1:02d}", "service_type": kinds[n % len(kinds)],
+             "created_at": start} for n in range(size.organisations)]
+    w.write(Organisation, iter(orgs), "organisations")
+    teams, team_id = [], 0
+    for org in orgs:
+        for t in range(3):
+            team_id += 1
+            teams.append({"id": team_id, "organisation_id": org["id"], "name": f"Team {t + 1}", "created_at": start})
+    w.write(Team, iter(teams), "teams")
+
+    people, roles, memberships = [], [], []
+    staff_by_org: dict[int, list[int]] = {}
+    team_of: dict[int, int] = {}
+    leads: dict[int, int] = {}  # team id -> lead
+    for n in range(size.staff):
+        team = teams[n % len(teams)]
+        pid = n + 1
+        people.append({"id": pid, "email": f"staff{pid}@bench.example", "name": f"Staff {pid}",
+                       "organisation_id": team["organisation_id"], "password_hash": password_hash, "is_active": True,
+                       "created_at": start})
+        roles.append({"person_id": pid, "role": Role.FRONTLINE.value})
+        if team["id"] not in leads:
+            leads[team["id"]] = pid
+            roles.append({"person_id": pid, "role": Role.TEAM_LEAD.value})
+        memberships.append({"person_id": pid, "team_id": team["id"]})
+        staff_by_org.setdefault(team["organisation_id"], []).append(pid)
+        team_of[pid] = team["id"]
+    mental_health = [o["id"] for o in orgs if o["service_type"] == ServiceType.MENTAL_HEALTH.value] or [1]
+    psychologists = []
+    for n in range(size.psychologists):
+        pid = size.staff + n + 1
+        psychologists.append(pid)
+        people.append({"id": pid, "email": f"psychologist{n + 1}@bench.example", "name": f"Dr Bench {n + 1}",
+                       "organisation_id": mental_health[n % len(mental_health)], "password_hash": password_hash,
+                       "is_active": True, "created_at": start, "professional_registration": f"HCPC PYL{n:06d}"})
+        roles.append({"person_id": pid, "role": Role.PSYCHOLOGIST.value})
+        if n == 0:
+            roles.append({"person_id": pid, "role": Role.LEAD_PSYCHOLOGIST.value})
+    admin_id, commissioner_id = size.staff + size.psychologists + 1, size.staff + size.psychologists + 2
+    for pid, label, role in ((admin_id, "admin", Role.ADMIN), (commissioner_id, "commissioner", Role.COMMISSIONER)):
+        people.append({"id": pid, "email": f"{label}@bench.example", "name": label.title(), "organisation_id": 1,
+                       "password_hash": password_hash, "is_active": True, "created_at": start})
+        roles.append({"person_id": pid, "role": role.value})
+    w.write(Person, iter(people), "people")
+    w.write(PersonRole, iter(roles), "roles")
+    w.write(TeamMembership, iter(memberships), "team memberships")
+
+    # --- Five years of duty rota ------------------------------------------------------------------
+    w.write(DutyPattern, ({"id": i + 1, "psychologist_id": p, "weekdays": str(i % 5), "start_time": "09:00",
+                           "end_time": "13:00", "every_weeks": 1, "starts_on": start.date(), "daily_capacity": 4,
+                           "created_at": start, "updated_at": start} for i, p in enumerate(psychologists)), "duty patterns")
+
+    on_weekday = {d: [(i, p) for i, p in enumerate(psychologists) if i % 5 == d] for d in range(7)}
+
+    def slots():
+        day = start.date()
+        while day < until + timedelta(days=56):
+            for i, p in on_weekday[day.weekday()]:
+                starts = datetime.combine(day, time(9), tzinfo=LONDON)
+                yield {"psychologist_id": p, "pattern_id": i + 1, "kind": "pattern", "starts_at": starts,
+                       "ends_at": starts + timedelta(hours=4), "capacity": 4, "status": "active",
+                       "sequence": 0, "updated_at": start}
+            day += timedelta(days=1)
+    w.write(DutySlot, slots(), "duty slots")
+
+    # --- Consultations, messages, surveys ------------------------------------------------------------
+    frontline = list(range(1, size.staff + 1))
+    needs, outcomes = list(NEEDS), list(OUTCOMES)
+    targets = {"urgent": 14400, "soon": 57600, "routine": 144000}
+    consultations, closed_ids = [], []
+    for cid in range(1, size.consultations + 1):
+        requester = rng.choice(frontline)
+        org = people[requester - 1]["organisation_id"]
+        created = moment()
+        urgency = rng.choices(["urgent", "soon", "routine"], [1, 3, 6])[0]
+        age = (end - created).days
+        reference = f"C{org}-{rng.randrange(size.consultations // 8 or 1):05d}"
+        row = {"id": cid, "requester_id": requester, "organisation_id": org, "team_id": team_of[requester],
+               "client_reference": reference, "client_key": client_key(secret, org, reference),
+               "consent_basis": "consented", "presenting_needs": ",".join(rng.sample(needs, 2)),
+               "use_and_mental_health": "Drinks to get to sleep; the low mood is worse the day after.",
+               "tried_so_far": "Motivational interviewing.", "care_coordinator": "", "risks": "",
+               "immediate_danger": False, "urgency": urgency, "preferred_mode": "written",
+               "question": "How can I help them think about the link between their mood and their drinking?",
+               "status": "received", "created_at": created, "updated_at": created,
+               "target_seconds": targets[urgency], "used_seconds": 0, "due_at": created + timedelta(days=3),
+               "psychologist_id": None, "allocated_at": None, "first_response_at": None, "advice_given_at": None,
+               "closed_at": None, "outcome": None, "minutes_spent": None, "clock_started_at": created}
+        if age > 2 or rng.random() < 0.5:
+            replied = created + timedelta(hours=rng.uniform(0.5, 60))
+            row.update(psychologist_id=rng.choice(psychologists), allocated_at=created + timedelta(minutes=5),
+                       first_response_at=replied, status="allocated")
+            if age > 14 or rng.random() < 0.3:
+                row.update(status="closed", advice_given_at=replied, closed_at=replied + timedelta(days=rng.uniform(0, 5)),
+                           outcome=rng.choice(outcomes), minutes_spent=rng.randrange(10, 90, 5),
+                           used_seconds=int(rng.uniform(0.3, 1.3) * targets[urgency]), due_at=None,
+                           clock_started_at=None)
+                closed_ids.append(cid)
+        consultations.append(row)
+    w.write(Consultation, iter(consultations), "consultations")
+
+    def messages():
+        for n in range(size.messages):
+            c = consultations[n % len(consultations)]
+            author = c["requester_id"] if n % 2 == 0 or c["psychologist_id"] is None else c["psychologist_id"]
+            yield {"consultation_id": c["id"], "author_id": author, "kind": "message",
+                   "body": "Thank you: that helps. **One more thing** to try next time.",
+                   "created_at": c["created_at"] + timedelta(hours=n % 48 + 1)}
+    w.write(Message, messages(), "messages")
+    w.write(CloseOutSurvey, ({"consultation_id": cid, "useful": rng.choice(["yes", "yes", "partly", "no"]),
+                              "more_confident": rng.choice(["yes", "partly", "no"]), "what_happened_next": "",
+                              "submitted_at": end} for cid in closed_ids[::3]), "surveys")
+
+    # --- Reflective practice: series, sessions, bookings -----------------------------------------------------
+    sessions_per = max(1, size.sessions // size.series)
+    series_rows, session_rows = [], []
+    for sid in range(1, size.series + 1):
+        team = teams[(sid - 1) % len(teams)]
+        first = (start + timedelta(days=rng.randrange(max(1, 365 * size.years - 7 * sessions_per + 120)))).date()
+        series_rows.append({"id": sid, "title": f"Reflective practice round {sid}", "description": "A monthly space.",
+                            "facilitator_id": rng.choice(psychologists), "created_by_id": leads[team["id"]],
+                            "organisation_id": team["organisation_id"], "team_id": team["id"], "open_round": True,
+                            "capacity": 12, "location": "Room 1", "time_zone": "Europe/London", "frequency": "weekly",
+                            "every_weeks": 1, "weekday": first.weekday(), "start_time": "13:30", "minutes": 90,
+                            "starts_on": first, "booking_cutoff_hours": 2, "cancellation_cutoff_hours": 24,
+                            "created_at": start})
+        for k in range(sessions_per):
+            day = first + timedelta(weeks=k)
+            starts = datetime.combine(day, time(13, 30), tzinfo=LONDON)
+            session_rows.append({"id": len(session_rows) + 1, "series_id": sid, "occurrence": day, "starts_at": starts,
+                                 "ends_at": starts + timedelta(minutes=90), "status": "scheduled", "sequence": 0})
+    w.write(GroupSeries, iter(series_rows), "group series")
+    w.write(GroupSession, iter(session_rows), "group sessions")
+    per_session = max(1, size.bookings // len(session_rows))
+
+    def bookings():
+        for s in session_rows:
+            org = series_rows[s["series_id"] - 1]["organisation_id"]
+            past = s["ends_at"] < end
+            for pid in rng.sample(staff_by_org[org], min(per_session, len(staff_by_org[org]))):
+                yield {"session_id": s["id"], "person_id": pid, "status": "booked", "walk_in": False,
+                       "attendance": ("attended" if rng.random() < 0.8 else "absent") if past else None,
+                       "created_at": s["starts_at"] - timedelta(days=7), "updated_at": s["starts_at"], "sequence": 0}
+    w.write(Booking, bookings(), "bookings")
+
+    # --- Formulation templates, versions, formulations -------------------------------------------------------
+    per_template = max(1, size.versions // size.templates)
+    sections_json = to_json(SECTIONS)
+    versions = []
+    w.write(Template, ({"id": t, "created_by_id": psychologists[t % len(psychologists)], "created_at": start}
+                       for t in range(1, size.templates + 1)), "templates")
+    for t in range(1, size.templates + 1):
+        for number in range(1, per_template + 1):
+            versions.append({"id": len(versions) + 1, "template_id": t, "number": number, "status": "published",
+                             "title": f"Template {t}", "summary": "A way to think a situation through together.",
+                             "audience": "plain" if t % 2 else "specialist", "tags": "mood,alcohol",
+                             "minutes_needed": 20, "source_note": "Bench data.", "sections_json": sections_json,
+                             "created_by_id": psychologists[t % len(psychologists)], "created_at": start,
+                             "published_at": start})
+    w.write(TemplateVersion, iter(versions), "template versions")
+    answers = json.dumps([["" for _ in section["prompts"]] for section in SECTIONS])
+    formulation_rows = [{"id": f, "template_version_id": rng.choice(versions)["id"], "author_id": rng.choice(frontline),
+                         "consultation_id": None, "created_at": (m := moment()), "updated_at": m}
+                        for f in range(1, size.formulations + 1)]
+    w.write(Formulation, iter(formulation_rows), "formulations")
+    w.write(FormulationRevision, ({"formulation_id": f["id"], "number": 1, "answers_json": answers,
+                                   "author_id": f["author_id"], "created_at": f["created_at"]}
+                                  for f in formulation_rows), "formulation revisions")
+
+    # --- Audit rows to match: each request raised and viewed, each register kept ---------------------------
+    def audit_rows():
+        for c in consultations:
+            yield {"at": c["created_at"], "actor_id": c["requester_id"], "action": "consultation.created",
+                   "record_type": "consultation", "record_id": str(c["id"]), "detail": None}
+            yield {"at": c["created_at"] + timedelta(hours=1), "actor_id": c["psychologist_id"] or c["requester_id"],
+                   "action": "consultation.viewed", "record_type": "consultation", "record_id": str(c["id"]),
+                   "detail": None}
+        for s in session_rows:
+            yield {"at": s["starts_at"], "actor_id": series_rows[s["series_id"] - 1]["facilitator_id"],
+                   "action": "session.register_viewed", "record_type": "group_session", "record_id": str(s["id"]),
+                   "detail": None}
+    w.write(AuditEvent, audit_rows(), "audit events")
+    session.commit()
+    return {"frontline": f"staff{len(teams) + 1}@bench.example", "team_lead": f"staff{leads[1]}@bench.example",
+            "psychologist": "psychologist1@bench.example", "admin": "admin@bench.example",
+            "commissioner": "commissioner@bench.example"}

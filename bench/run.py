@@ -1,0 +1,151 @@
+"""`make bench`: the key pages timed against the benchmark partnership, with their SQL query counts.
+
+Loads the dataset (generated once per seed into instance/, or into DATABASE_URL when it is set and empty),
+signs in as the person each page is for, and times each page in-process: warm-up requests first, then
+REPEATS timed ones. Writes bench/results.md and exits non-zero when a target is missed.
+"""
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import event, func, select
+
+from consult.models import Consultation, Message
+from core import create_app
+from core.cli import upgrade_database
+from core.config import INSTANCE_DIR, PROJECT_ROOT
+from core.database import db
+from formulations.models import Template, TemplateVersion
+from supervision.models import Booking, GroupSeries, GroupSession
+
+from .dataset import BENCH_PASSWORD, Size, generate
+
+SEED = int(os.environ.get("BENCH_SEED", 1))
+REPEATS = int(os.environ.get("BENCH_REPEATS", 30))
+WARM_UP = 3
+TARGETS = {"p95_ms": 50.0, "dashboard_ms": 300.0, "queries": 12}
+RESULTS = PROJECT_ROOT / "bench" / "results.md"
+
+
+def _database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / f'bench-{SEED}.db'}"
+
+
+def load(app) -> dict:
+    """Migrate, and generate the partnership if the database has nobody in it yet."""
+    upgrade_database(app)
+    with app.app_context(), db.new_session() as session:
+        from core.accounts.models import Person
+        if not session.scalar(select(func.count()).select_from(Person)):
+            started = time.perf_counter()
+            print("Generating the benchmark partnership (about half a minute on SQLite)…", flush=True)
+            generate(session, app.config["SECRET_KEY"], Size(), SEED, date.today())
+            print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+        return _subjects(session)
+
+
+def _subjects(session) -> dict:
+    """Real ids for the pages that need one: busy records, as a user would open them."""
+    psychologist = session.scalar(select(func.min(Consultation.psychologist_id)))
+    thread = session.scalar(select(Message.consultation_id).join(Consultation, Consultation.id == Message.consultation_id)
+                            .where(Consultation.psychologist_id == psychologist)
+                            .group_by(Message.consultation_id).order_by(func.count().desc()).limit(1))
+    register = session.execute(
+        select(GroupSession.id, GroupSeries.facilitator_id).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+        .join(Booking, Booking.session_id == GroupSession.id).group_by(GroupSession.id, GroupSeries.facilitator_id)
+        .order_by(func.count().desc(), GroupSession.id).limit(1)).one()
+    from core.accounts.models import Person
+    email = dict(session.execute(select(Person.id, Person.email)).all())
+    return {"psychologist": email[psychologist], "thread": thread, "register": register[0],
+            "facilitator": email[register[1]],
+            "version": session.scalar(select(func.max(TemplateVersion.id)).where(
+                TemplateVersion.template_id == select(func.min(Template.id)).scalar_subquery()))}
+
+
+def _signed_in(app, email: str):
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/sign-in", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, f"could not sign in as {email}"
+    return client
+
+
+def pages(subjects: dict) -> list[tuple[str, str, str]]:
+    frontline = "staff76@bench.example"
+    return [
+        ("Duty queue", subjects["psychologist"], "/consultations/queue"),
+        ("My requests", frontline, "/consultations/mine"),
+        ("Consultation thread", subjects["psychologist"], f"/consultations/{subjects['thread']}"),
+        ("Session list", frontline, "/reflective-practice/"),
+        ("Register", subjects["facilitator"], f"/reflective-practice/sessions/{subjects['register']}/register"),
+        ("Template library", frontline, "/formulations/"),
+        ("Template history", subjects["psychologist"], f"/formulations/versions/{subjects['version']}"),
+        ("Dashboard, a year, whole partnership", subjects["psychologist"], "/reach/"),
+    ]
+
+
+def measure(app, email: str, url: str) -> dict:
+    client = _signed_in(app, email)
+    engine = app.extensions["database"]["engine"]
+    statements: list[str] = []
+
+    def count(*_args):
+        statements.append("")
+
+    for _ in range(WARM_UP):
+        assert client.get(url).status_code == 200, url
+    times = []
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(REPEATS):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, url
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    times.sort()
+    return {"median": statistics.median(times), "p95": times[max(0, round(0.95 * len(times)) - 1)],
+            "queries": len(statements)}
+
+
+def main() -> int:
+    url = _database_url()
+    app = create_app({"DATABASE_URL": url})
+    subjects = load(app)
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    rows, failures = [], []
+    for label, email, path in pages(subjects):
+        result = measure(app, email, path)
+        limit = TARGETS["dashboard_ms"] if label.startswith("Dashboard") else TARGETS["p95_ms"]
+        met = result["p95"] < limit and result["queries"] <= TARGETS["queries"]
+        if not met:
+            failures.append(label)
+        rows.append(f"| {label} | {result['median']:.1f} | {result['p95']:.1f} | {limit:.0f} | {result['queries']} | "
+                    f"{'yes' if met else '**no**'} |")
+        print(rows[-1], flush=True)
+    table = "\n".join([
+        f"# Benchmark results ({backend}, {date.today():%d %B %Y})", "",
+        f"Dataset: {Size().staff:,} staff, {Size().consultations:,} consultations, {Size().messages:,} messages, "
+        f"{Size().sessions:,} sessions, {Size().bookings:,} bookings, {Size().formulations:,} formulations (seed {SEED}).",
+        f"Server time in milliseconds over {REPEATS} requests after {WARM_UP} warm-up requests, in-process.", "",
+        "| page | median ms | p95 ms | target p95 ms | SQL queries | target met |",
+        "|---|---|---|---|---|---|", *rows, ""])
+    Path(RESULTS).write_text(table, encoding="utf-8")
+    print(f"\nWritten to {RESULTS.relative_to(PROJECT_ROOT)}.")
+    if failures:
+        print("Targets missed: " + ", ".join(failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The benchmark partnership: the shape asked for, deterministic from its seed, and usable by the app."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.dataset import Size, generate
+from consult.models import Consultation, Message
+from core import create_app
+from core.accounts.models import Person
+from core.cli import upgrade_database
+from core.database import db
+from formulations.models import Formulation, TemplateVersion
+from supervision.models import Booking, GroupSeries, GroupSession
+
+from .conftest import TEST_CONFIG
+
+SMALL = Size().scaled(0.02)
+
+
+def _generated(tmp_path, name: str, seed: int = 7):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / name}"})
+    upgrade_database(app)
+    with app.app_context(), db.new_session() as session:
+        accounts = generate(session, "k", SMALL, seed, date(2026, 11, 23))
+    return app, accounts
+
+
+def _fingerprint(app) -> tuple:
+    with app.app_context(), db.new_session() as s:
+        return (tuple(s.scalars(select(Consultation.created_at).order_by(Consultation.id).limit(50))),
+                tuple(s.scalars(select(Booking.person_id).order_by(Booking.id).limit(50))))
+
+
+def test_the_partnership_has_the_shape_asked_for_and_is_the_same_from_the_same_seed(tmp_path):
+    app, accounts = _generated(tmp_path, "a.db")
+    with app.app_context(), db.new_session() as s:
+        def count(model):
+            return s.scalar(select(func.count()).select_from(model))
+        assert count(Person) == SMALL.staff + SMALL.psychologists + 2
+        assert count(Consultation) == SMALL.consultations and count(Message) == SMALL.messages
+        assert count(GroupSeries) == SMALL.series and count(GroupSession) >= SMALL.sessions * 0.9
+        assert count(Booking) >= SMALL.bookings * 0.9
+        assert count(TemplateVersion) == SMALL.versions and count(Formulation) == SMALL.formulations
+    same, _ = _generated(tmp_path, "b.db")
+    other, _ = _generated(tmp_path, "c.db", seed=8)
+    assert _fingerprint(app) == _fingerprint(same) != _fingerprint(other)
+
+    client = app.test_client()
+    from .support import csrf_from
+    page = client.get("/sign-in")
+    response = client.post("/sign-in", data={"email": accounts["psychologist"], "password": "bench-password-2026",
+                                             "csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    assert client.get("/reach/").status_code == 200 and client.get("/consultations/queue").status_code == 200
+
+
+def test_generating_into_a_database_with_people_is_refused(app, session):
+    with app.app_context(), pytest.raises(ValueError, match="already has people"):
+        generate(session, "k", SMALL)
