@@ -96,8 +96,9 @@ def measure(app, email: str, url: str) -> dict:
     engine = app.extensions["database"]["engine"]
     statements: list[str] = []
 
-    def count(*_args):
-        statements.append("")
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
 
     for _ in range(WARM_UP):
         assert client.get(url).status_code == 200, url

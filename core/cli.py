@@ -29,6 +29,15 @@ def upgrade_database(app: Flask) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def _backup_step(step, database_url: str, path: str, done: str) -> None:
+    from .backup import BackupError
+    try:
+        step(database_url, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(done)
+
+
 def register(app: Flask) -> None:
     from bench.cli import bench_data
     app.cli.add_command(bench_data)
@@ -64,27 +73,19 @@ def register(app: Flask) -> None:
     @click.argument("target", type=click.Path(dir_okay=False))
     def backup_command(target: str):
         """Write a consistent backup of the database to TARGET (safe while the app runs)."""
-        from .backup import BackupError, backup
-        try:
-            backup(app.config["DATABASE_URL"], target)
-        except BackupError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"Backup written to {target}.")
+        from .backup import backup
+        _backup_step(backup, app.config["DATABASE_URL"], target, f"Backup written to {target}.")
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(dir_okay=False))
     @click.option("--yes", is_flag=True, help="Confirm: everything now in the database is replaced.")
     def restore_command(source: str, yes: bool):
         """Replace the database with the backup in SOURCE. Stop the app and the scheduler first."""
-        from .backup import BackupError, restore
+        from .backup import restore
         if not yes:
             raise click.ClickException("Restoring replaces everything in the database: run again with --yes.")
         app.extensions["database"]["engine"].dispose()  # no pooled connection may outlive the old data
-        try:
-            restore(app.config["DATABASE_URL"], source)
-        except BackupError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"Database restored from {source}.")
+        _backup_step(restore, app.config["DATABASE_URL"], source, f"Database restored from {source}.")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

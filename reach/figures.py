@@ -1,11 +1,17 @@
 """The reach figures: every one an SQL aggregate over a period, an organisation or service type, and (for a
-team lead) their teams. Nothing here loads rows into Python beyond a handful of grouped totals."""
+team lead) their teams.
+
+Each query reads the period and the one before it together (a `period` column: 1 for the chosen period,
+0 for the one before, for the trend) and groups by organisation, so six grouped queries give both periods'
+figures and the joint measures by kind of service. Python only adds up a few dozen grouped rows: counts of
+distinct people and clients add up across organisations because each belongs to one organisation.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, distinct, exists, func, or_, select, union
+from sqlalchemy import and_, case, distinct, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from consult.models import OUTCOMES, CloseOutSurvey, Consultation
@@ -15,6 +21,7 @@ from supervision.models import Booking, GroupSeries, GroupSession
 
 URGENCIES = [("urgent", "Urgent"), ("soon", "Soon"), ("routine", "Routine")]
 SURVEY_ANSWERS = [("yes", "Yes"), ("partly", "Partly"), ("no", "No")]
+NOW, BEFORE = 1, 0
 
 
 @dataclass(frozen=True)
@@ -27,13 +34,21 @@ class Scope:
     organisation_id: int | None = None
     service_type: str | None = None
     team_ids: tuple[int, ...] | None = None
+    alone: bool = False  # read only this period, not the one before it too
 
     def previous(self) -> Scope:
         """The period of the same length just before, for the trend."""
         return replace(self, start=self.start - (self.end - self.start), end=self.start)
 
 
-def _organisations(scope: Scope, column):
+@dataclass
+class Report:
+    current: dict
+    previous: dict
+    joint: list[dict]
+
+
+def _organisations(scope: Scope, column) -> list:
     """Conditions on an organisation id column for the organisation and service-type filters."""
     conditions = []
     if scope.organisation_id:
@@ -43,37 +58,15 @@ def _organisations(scope: Scope, column):
     return conditions
 
 
-def _consultations(scope: Scope, when) -> list:
-    conditions = [when >= scope.start, when < scope.end, *_organisations(scope, Consultation.organisation_id)]
-    if scope.team_ids is not None:
-        conditions.append(Consultation.team_id.in_(scope.team_ids))
-    return conditions
+def _both_periods(scope: Scope, when) -> tuple:
+    """The `period` column, and the conditions for the chosen period and the one before it (or for the
+    chosen period alone, when the scope is marked `alone`)."""
+    since = scope.start if scope.alone else scope.previous().start
+    return (case((when >= scope.start, NOW), else_=BEFORE).label("period"), [when >= since, when < scope.end])
 
 
-def _sessions(scope: Scope) -> list:
-    conditions = [GroupSession.starts_at >= scope.start, GroupSession.starts_at < scope.end,
-                  GroupSession.status == "scheduled", *_organisations(scope, GroupSeries.organisation_id)]
-    if scope.team_ids is not None:
-        conditions.append(GroupSeries.team_id.in_(scope.team_ids))
-    return conditions
-
-
-def _attended(scope: Scope) -> Select:
-    return (select(Booking.person_id, Booking.session_id)
-            .join(GroupSession, GroupSession.id == Booking.session_id)
-            .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-            .where(Booking.attendance == "attended", *_sessions(scope)))
-
-
-def _formulations(scope: Scope) -> list:
-    conditions = [Formulation.created_at >= scope.start, Formulation.created_at < scope.end]
-    authors = select(Person.id).where(*_organisations(scope, Person.organisation_id))
-    if scope.organisation_id or scope.service_type:
-        conditions.append(Formulation.author_id.in_(authors))
-    if scope.team_ids is not None:
-        conditions.append(Formulation.author_id.in_(
-            select(TeamMembership.person_id).where(TeamMembership.team_id.in_(scope.team_ids))))
-    return conditions
+def _for_teams(scope: Scope, column) -> list:
+    return [] if scope.team_ids is None else [column.in_(scope.team_ids)]
 
 
 def seconds_between(session: Session, earlier, later):
@@ -83,108 +76,202 @@ def seconds_between(session: Session, earlier, later):
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def figures(session: Session, scope: Scope, now: datetime) -> dict:
-    raised = session.execute(select(func.count(), func.count(distinct(Consultation.requester_id)))
-                             .where(*_consultations(scope, Consultation.created_at))).one()
-    clients = session.scalar(select(func.count(distinct(Consultation.client_key)))
-                             .where(*_consultations(scope, Consultation.created_at)))
-    closed = session.execute(select(func.count(), func.coalesce(func.sum(Consultation.minutes_spent), 0))
-                             .where(*_consultations(scope, Consultation.closed_at))).one()
-
-    attended = _attended(scope).subquery()
-    attendance = session.execute(select(func.count(), func.count(distinct(attended.c.person_id)),
-                                        func.count(distinct(attended.c.session_id)))).one()
-    held = select(GroupSession.id, GroupSeries.minutes).join(GroupSeries, GroupSeries.id == GroupSession.series_id) \
-        .where(*_sessions(scope), exists().where(Booking.session_id == GroupSession.id,
-                                                 Booking.attendance == "attended")).subquery()
-    facilitation_minutes = session.scalar(select(func.coalesce(func.sum(held.c.minutes), 0)))
-
-    used = session.execute(select(func.count(), func.count(distinct(TemplateVersion.template_id)))
-                           .select_from(Formulation).join(TemplateVersion, TemplateVersion.id == Formulation.template_version_id)
-                           .where(*_formulations(scope))).one()
-
-    supported = union(select(Consultation.requester_id.label("person_id"))
-                      .where(*_consultations(scope, Consultation.created_at)),
-                      select(_attended(scope).subquery().c.person_id)).subquery()
-    people = session.execute(
-        select(func.count(distinct(Person.id)), func.count(distinct(Person.organisation_id)),
-               func.count(distinct(TeamMembership.team_id)))
-        .select_from(Person).outerjoin(TeamMembership, TeamMembership.person_id == Person.id)
-        .where(Person.id.in_(select(supported.c.person_id)))).one()
-    teams = people[2]
-
-    hours = (int(closed[1]) + int(facilitation_minutes)) / 60
-    return {
-        "consultations_raised": raised[0], "consultations_closed": closed[0],
-        "staff_supported": people[0], "teams_supported": teams, "organisations_supported": people[1],
-        "client_references": clients, "sessions_held": attendance[2], "attendances": attendance[0],
-        "attendees": attendance[1], "formulations": used[0], "templates_used": used[1],
-        "consultation_minutes": int(closed[1]), "facilitation_minutes": int(facilitation_minutes),
-        "psychologist_hours": round(hours, 1),
-        "reach_multiplier": round(people[0] / hours, 2) if hours else None,
-        "compliance": compliance(session, scope, now),
-        "outcomes": outcome_mix(session, scope),
-        "survey": survey_results(session, scope),
-    }
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
 
 
-def compliance(session: Session, scope: Scope, now: datetime) -> list[dict]:
-    """Of requests raised in the period that have been answered or are overdue: the share answered within
-    the response target (working time, not counting time waiting for the requester)."""
+def _raised(session: Session, scope: Scope, now: datetime):
+    """Requests raised, by period and organisation, with the response-target counts and reply times."""
+    period, within = _both_periods(scope, Consultation.created_at)
     answered = or_(Consultation.advice_given_at.is_not(None), Consultation.closed_at.is_not(None))
     decided = or_(answered, Consultation.due_at < now)
     met = and_(answered, Consultation.used_seconds <= Consultation.target_seconds)
-    rows = dict((urgency, (total, hit)) for urgency, total, hit in session.execute(
-        select(Consultation.urgency, func.count(), func.sum(case((met, 1), else_=0)))
-        .where(*_consultations(scope, Consultation.created_at), decided).group_by(Consultation.urgency)))
-    return [{"urgency": key, "label": label, "decided": rows.get(key, (0, 0))[0], "met": int(rows.get(key, (0, 0))[1] or 0)}
-            for key, label in URGENCIES]
-
-
-def outcome_mix(session: Session, scope: Scope) -> list[dict]:
-    counts = dict(session.execute(select(Consultation.outcome, func.count())
-                                  .where(*_consultations(scope, Consultation.closed_at))
-                                  .group_by(Consultation.outcome)).all())
-    return [{"outcome": key, "label": label, "count": counts.get(key, 0)} for key, label in OUTCOMES.items()]
-
-
-def survey_results(session: Session, scope: Scope) -> list[dict]:
-    rows = session.execute(select(CloseOutSurvey.useful, CloseOutSurvey.more_confident, func.count())
-                           .join(Consultation, Consultation.id == CloseOutSurvey.consultation_id)
-                           .where(*_consultations(scope, Consultation.closed_at))
-                           .group_by(CloseOutSurvey.useful, CloseOutSurvey.more_confident)).all()
-    return [{"answer": key, "label": label,
-             "useful": sum(n for useful, _, n in rows if useful == key),
-             "more_confident": sum(n for _, confident, n in rows if confident == key)}
-            for key, label in SURVEY_ANSWERS]
-
-
-def joint_kpis(session: Session, scope: Scope) -> list[dict]:
-    """Each kind of service side by side: requests, hours to first reply, joint working agreed, attendance at
-    reflective practice. Mental health and drug and alcohol services always appear, even at zero."""
-    kind = Organisation.service_type
-    org = Organisation.id == Consultation.organisation_id
+    compliance = []
+    for urgency, _ in URGENCIES:
+        compliance += [_count_if(and_(Consultation.urgency == urgency, decided)),
+                       _count_if(and_(Consultation.urgency == urgency, met))]
     wait = seconds_between(session, Consultation.created_at, Consultation.first_response_at)
-    raised = {row[0]: row[1:] for row in session.execute(
-        select(kind, func.count(), func.avg(wait), func.count(Consultation.first_response_at))
-        .select_from(Consultation).join(Organisation, org).where(*_consultations(scope, Consultation.created_at)).group_by(kind))}
-    joint = dict(session.execute(
-        select(kind, func.count()).select_from(Consultation).join(Organisation, org)
-        .where(*_consultations(scope, Consultation.closed_at), Consultation.outcome == "joint_working")
-        .group_by(kind)).all())
+    return session.execute(
+        select(period, Consultation.organisation_id, func.count(), func.count(distinct(Consultation.requester_id)),
+               func.count(distinct(Consultation.client_key)), func.coalesce(func.sum(wait), 0),
+               func.count(Consultation.first_response_at), *compliance)
+        .where(*within, *_organisations(scope, Consultation.organisation_id),
+               *_for_teams(scope, Consultation.team_id))
+        .group_by(period, Consultation.organisation_id)).all()
+
+
+def _closed(session: Session, scope: Scope):
+    """Requests closed, by period and organisation, with minutes, outcomes and the close-out survey."""
+    period, within = _both_periods(scope, Consultation.closed_at)
+    outcomes = [_count_if(Consultation.outcome == key) for key in OUTCOMES]
+    survey = [_count_if(column == key) for column in (CloseOutSurvey.useful, CloseOutSurvey.more_confident)
+              for key, _ in SURVEY_ANSWERS]
+    return session.execute(
+        select(period, Consultation.organisation_id, func.count(), func.coalesce(func.sum(Consultation.minutes_spent), 0),
+               *outcomes, *survey)
+        .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
+        .where(*within, *_organisations(scope, Consultation.organisation_id),
+               *_for_teams(scope, Consultation.team_id))
+        .group_by(period, Consultation.organisation_id)).all()
+
+
+def _session_conditions(scope: Scope) -> tuple:
+    period, within = _both_periods(scope, GroupSession.starts_at)
+    return period, [*within, GroupSession.status == "scheduled", *_organisations(scope, GroupSeries.organisation_id),
+                    *_for_teams(scope, GroupSeries.team_id)]
+
+
+def _attended(scope: Scope):
+    """Attendances: who attended which session, in which period, and the organisation the group is for
+    (the attendees' own: groups are for one organisation's staff)."""
+    period, conditions = _session_conditions(scope)
+    return (select(period, Booking.person_id, Booking.session_id, GroupSeries.organisation_id)
+            .join(GroupSession, GroupSession.id == Booking.session_id)
+            .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+            .where(Booking.attendance == "attended", *conditions))
+
+
+def _attendance(session: Session, scope: Scope):
     attended = _attended(scope).subquery()
-    attendance = dict(session.execute(
-        select(kind, func.count()).select_from(attended)
-        .join(Person, Person.id == attended.c.person_id).join(Organisation, Organisation.id == Person.organisation_id)
-        .group_by(kind)).all())
-    kinds = [ServiceType.MENTAL_HEALTH.value, ServiceType.DRUG_AND_ALCOHOL.value]
-    kinds += sorted(k for k in {*raised, *joint, *attendance} if k not in kinds)
+    return session.execute(
+        select(attended.c.period, attended.c.organisation_id, func.count(), func.count(distinct(attended.c.person_id)))
+        .group_by(attended.c.period, attended.c.organisation_id)).all()
+
+
+def _sessions_held(session: Session, scope: Scope):
+    """Sessions with anyone marked attended, and their facilitation minutes, by period."""
+    period, conditions = _session_conditions(scope)
+    held = (select(period, GroupSeries.minutes)
+            .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+            .where(*conditions, select(Booking.id).where(Booking.session_id == GroupSession.id,
+                                                         Booking.attendance == "attended").exists())).subquery()
+    return dict((p, (n, minutes)) for p, n, minutes in session.execute(
+        select(held.c.period, func.count(), func.coalesce(func.sum(held.c.minutes), 0)).group_by(held.c.period)))
+
+
+def _formulations(session: Session, scope: Scope):
+    period, within = _both_periods(scope, Formulation.created_at)
+    conditions = list(within)
+    if scope.organisation_id or scope.service_type:
+        conditions.append(Formulation.author_id.in_(
+            select(Person.id).where(*_organisations(scope, Person.organisation_id))))
+    if scope.team_ids is not None:
+        conditions.append(Formulation.author_id.in_(
+            select(TeamMembership.person_id).where(TeamMembership.team_id.in_(scope.team_ids))))
+    return dict((p, (n, templates)) for p, n, templates in session.execute(
+        select(period, func.count(), func.count(distinct(TemplateVersion.template_id)))
+        .select_from(Formulation).join(TemplateVersion, TemplateVersion.id == Formulation.template_version_id)
+        .where(*conditions).group_by(period)))
+
+
+def _people(session: Session, scope: Scope):
+    """Distinct staff, organisations and teams supported (asked a question, or attended), by period."""
+    period, within = _both_periods(scope, Consultation.created_at)
+    asked = select(period, Consultation.requester_id.label("person_id")).where(
+        *within, *_organisations(scope, Consultation.organisation_id), *_for_teams(scope, Consultation.team_id))
+    attended = _attended(scope).subquery()
+    # UNION (not UNION ALL): each person once per period before the join, so the join stays small.
+    supported = union(asked, select(attended.c.period, attended.c.person_id)).subquery()
+    return dict((p, (people, orgs, teams)) for p, people, orgs, teams in session.execute(
+        select(supported.c.period, func.count(distinct(Person.id)), func.count(distinct(Person.organisation_id)),
+               func.count(distinct(TeamMembership.team_id)))
+        .select_from(supported).join(Person, Person.id == supported.c.person_id)
+        .outerjoin(TeamMembership, TeamMembership.person_id == Person.id)
+        .group_by(supported.c.period)))
+
+
+def _empty() -> dict:
+    return {"raised": 0, "requesters": 0, "clients": 0, "wait_seconds": 0.0, "responded": 0,
+            "compliance": [0] * (2 * len(URGENCIES)), "closed": 0, "minutes": 0, "outcomes": [0] * len(OUTCOMES),
+            "survey": [0] * (2 * len(SURVEY_ANSWERS)), "attendances": 0, "attendees": 0}
+
+
+def _add(totals: dict, key: str, values) -> None:
+    if isinstance(values, list):
+        totals[key] = [a + int(b or 0) for a, b in zip(totals[key], values, strict=True)]
+    else:
+        totals[key] += values or 0
+
+
+def report(session: Session, scope: Scope, now: datetime, service_types: dict[int, str] | None = None) -> Report:
+    """Both periods' figures and the chosen period's joint measures. `service_types` maps organisation ids to
+    their kind of service (the caller often has it already)."""
+    if service_types is None:
+        service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
+    periods = {NOW: _empty(), BEFORE: _empty()}
+    kinds: dict[str, dict] = {}
+
+    def kind(org_id: int) -> dict:
+        return kinds.setdefault(service_types.get(org_id, ServiceType.OTHER.value), _empty())
+
+    for row in _raised(session, scope, now):
+        p, org, raised, requesters, clients, wait, responded, *compliance = row
+        for totals in (periods[p], kind(org)) if p == NOW else (periods[p],):
+            _add(totals, "raised", raised)
+            _add(totals, "requesters", requesters)
+            _add(totals, "clients", clients)
+            _add(totals, "wait_seconds", float(wait or 0))
+            _add(totals, "responded", responded)
+            _add(totals, "compliance", list(compliance))
+    for row in _closed(session, scope):
+        p, org, closed, minutes, *rest = row
+        outcomes, survey = list(rest[:len(OUTCOMES)]), list(rest[len(OUTCOMES):])
+        for totals in (periods[p], kind(org)) if p == NOW else (periods[p],):
+            _add(totals, "closed", closed)
+            _add(totals, "minutes", int(minutes or 0))
+            _add(totals, "outcomes", outcomes)
+            _add(totals, "survey", survey)
+    for p, org, attendances, attendees in _attendance(session, scope):
+        for totals in (periods[p], kind(org)) if p == NOW else (periods[p],):
+            _add(totals, "attendances", attendances)
+            _add(totals, "attendees", attendees)
+    held, used, people = _sessions_held(session, scope), _formulations(session, scope), _people(session, scope)
+    current, previous = (_figures(periods[p], held.get(p, (0, 0)), used.get(p, (0, 0)), people.get(p, (0, 0, 0)))
+                         for p in (NOW, BEFORE))
+    return Report(current, previous, _joint(kinds))
+
+
+def _figures(t: dict, held: tuple, used: tuple, people: tuple) -> dict:
+    hours = (t["minutes"] + int(held[1])) / 60
+    outcome_keys = list(OUTCOMES)
+    return {
+        "consultations_raised": t["raised"], "consultations_closed": t["closed"],
+        "staff_supported": people[0], "teams_supported": people[2], "organisations_supported": people[1],
+        "client_references": t["clients"], "sessions_held": held[0], "attendances": t["attendances"],
+        "attendees": t["attendees"], "formulations": used[0], "templates_used": used[1],
+        "consultation_minutes": t["minutes"], "facilitation_minutes": int(held[1]),
+        "psychologist_hours": round(hours, 1),
+        "reach_multiplier": round(people[0] / hours, 2) if hours else None,
+        "compliance": [{"urgency": key, "label": label, "decided": t["compliance"][2 * n],
+                        "met": t["compliance"][2 * n + 1]} for n, (key, label) in enumerate(URGENCIES)],
+        "outcomes": [{"outcome": key, "label": OUTCOMES[key], "count": t["outcomes"][n]}
+                     for n, key in enumerate(outcome_keys)],
+        "survey": [{"answer": key, "label": label, "useful": t["survey"][n],
+                    "more_confident": t["survey"][len(SURVEY_ANSWERS) + n]}
+                   for n, (key, label) in enumerate(SURVEY_ANSWERS)],
+    }
+
+
+def _joint(kinds: dict[str, dict]) -> list[dict]:
+    """Each kind of service side by side; mental health and drug and alcohol services always appear."""
+    order = [ServiceType.MENTAL_HEALTH.value, ServiceType.DRUG_AND_ALCOHOL.value]
+    order += sorted(k for k in kinds if k not in order)
+    joint_working = list(OUTCOMES).index("joint_working")
     rows = []
-    for key in kinds:
-        requests, average_wait, responded = raised.get(key, (0, None, 0))
-        rows.append({"service_type": key, "label": ServiceType(key).label, "requests": requests,
-                     "responded": responded,
-                     "hours_to_first_reply": round(float(average_wait) / 3600, 1) if average_wait is not None else None,
-                     "joint_working": joint.get(key, 0), "attendances": attendance.get(key, 0)})
+    for key in order:
+        t = kinds.get(key) or _empty()
+        rows.append({"service_type": key, "label": ServiceType(key).label, "requests": t["raised"],
+                     "responded": t["responded"],
+                     "hours_to_first_reply": round(t["wait_seconds"] / t["responded"] / 3600, 1) if t["responded"] else None,
+                     "joint_working": t["outcomes"][joint_working], "attendances": t["attendances"]})
     return rows
+
+
+def figures(session: Session, scope: Scope, now: datetime) -> dict:
+    """The chosen period's figures on their own."""
+    return report(session, scope, now).current
+
+
+def joint_kpis(session: Session, scope: Scope, now: datetime | None = None) -> list[dict]:
+    return report(session, scope, now or scope.end).joint
 

@@ -16,7 +16,7 @@ from core.timeutil import LONDON, utcnow
 
 from . import bp
 from .charts import bar_chart
-from .figures import Scope, figures, joint_kpis
+from .figures import Scope, report
 from .forms import DashboardFilterForm
 from .presenting import Presenter
 
@@ -35,7 +35,8 @@ def _day(day) -> str:
 def _filters():
     """The form, the scope it chooses and who is looking. Team leads see their own teams only."""
     form = DashboardFilterForm(request.args)
-    organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    organisations = db.session.execute(select(Organisation.id, Organisation.name, Organisation.service_type)
+                                       .order_by(Organisation.name)).all()
     form.organisation_id.choices = [(0, "All organisations")] + [(o.id, o.name) for o in organisations]
     valid = form.validate() if request.args else True
     today = datetime.now(LONDON).date()
@@ -45,14 +46,13 @@ def _filters():
                   organisation_id=(form.organisation_id.data or None) if valid else None,
                   service_type=(form.service_type.data or None) if valid else None,
                   team_ids=None if whole_partnership else tuple(sorted(current_user.led_team_ids)))
-    return form, scope, (start, end), whole_partnership
+    return form, scope, (start, end), whole_partnership, {o.id: o.service_type for o in organisations}
 
 
-def _tables(scope: Scope, presenter: Presenter) -> tuple[dict, dict]:
+def _tables(scope: Scope, presenter: Presenter, service_types: dict[int, str]) -> tuple[dict, dict]:
     """Every table as (header, rows) of display strings, and the raw figures behind them for the charts."""
-    session, now = db.session, utcnow()
-    current, before = figures(session, scope, now), figures(session, scope.previous(), now)
-    joint = joint_kpis(session, scope)
+    figures = report(db.session, scope, utcnow(), service_types)
+    current, before, joint = figures.current, figures.previous, figures.joint
     show = presenter.count
     tables = {
         "headlines": (["Figure", "This period", "Previous period", "Trend"],
@@ -93,9 +93,9 @@ def _charts(raw: dict, presenter: Presenter) -> dict:
 @bp.route("/")
 @role_required(*DASHBOARD_ROLES)
 def dashboard():
-    form, scope, period, whole_partnership = _filters()
+    form, scope, period, whole_partnership, service_types = _filters()
     presenter = Presenter(suppress=current_user.has_role(Role.COMMISSIONER))
-    tables, raw = _tables(scope, presenter)
+    tables, raw = _tables(scope, presenter, service_types)
     audit.record(db.session, "reach.dashboard_viewed", None, None, start=period[0].isoformat(),
                  end=period[1].isoformat(), organisation=scope.organisation_id, service_type=scope.service_type)
     args = {k: v for k, v in request.args.items() if k in form.data}
@@ -107,8 +107,8 @@ def dashboard():
 @bp.route("/<table>.csv")
 @role_required(*DASHBOARD_ROLES)
 def table_csv(table: str):
-    form, scope, period, _ = _filters()
-    tables, _ = _tables(scope, Presenter(suppress=current_user.has_role(Role.COMMISSIONER)))
+    _, scope, period, _, service_types = _filters()
+    tables, _ = _tables(scope, Presenter(suppress=current_user.has_role(Role.COMMISSIONER)), service_types)
     if table not in tables:
         abort(404)
     header, rows = tables[table]

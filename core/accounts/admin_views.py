@@ -123,7 +123,7 @@ def people():
     session = db.session
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = select(Person).order_by(Person.name, Person.id)
+    query = select(Person).options(selectinload(Person.role_rows)).order_by(Person.name, Person.id)
     if q:
         like = f"%{q.lower()}%"
         query = query.where(or_(func.lower(Person.name).like(like), Person.email.like(like)))
@@ -281,6 +281,7 @@ def my_teams():
     members = session.execute(
         select(TeamMembership.team_id, Person)
         .join(Person, Person.id == TeamMembership.person_id)
+        .options(selectinload(Person.role_rows))
         .where(TeamMembership.team_id.in_(team_ids))
         .order_by(Person.name)
     ).all()

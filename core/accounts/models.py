@@ -122,12 +122,10 @@ class Person(Base):
     deactivated_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
-    role_rows: Mapped[list[PersonRole]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan", order_by=PersonRole.role
-    )
-    teams: Mapped[list[Team]] = relationship(
-        secondary="team_memberships", lazy="selectin", order_by=Team.name
-    )
+    # Loaded on first use, not with every person: the signed-in person's are loaded with them (see
+    # sessions.load_person) and lists that show roles ask for them, so pages that only show names stay lean.
+    role_rows: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", order_by=PersonRole.role)
+    teams: Mapped[list[Team]] = relationship(secondary="team_memberships", order_by=Team.name)
 
     # Flask-Login: the signed-in session this request belongs to (set by the loader).
     sign_in = None

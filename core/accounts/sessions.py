@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app, request, session as flask_session
 from flask_login import LoginManager, login_user
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..database import db
 from ..timeutil import utcnow
@@ -80,6 +80,7 @@ def load_person(token: str) -> Person | None:
     row = session.execute(
         select(SignInSession, Person)
         .join(Person, Person.id == SignInSession.person_id)
+        .options(selectinload(Person.role_rows), selectinload(Person.teams))
         .where(SignInSession.token_hash == hash_token(token))
     ).one_or_none()
     if row is None:
