@@ -212,3 +212,32 @@ def test_change_password_keeps_this_session_and_ends_the_others(app, client):
     assert client.get("/").status_code == 200
     assert elsewhere.get("/").status_code == 302
     assert sign_in(app.test_client(), "frontline", password="a-brand-new-passphrase").status_code == 302
+
+
+def test_a_cookie_planted_before_sign_in_never_becomes_a_signed_in_one(app, client):
+    """Session fixation: an attacker who plants their own pre-sign-in cookie on someone learns nothing."""
+    client.get("/sign-in")
+    attacker = _copy_cookie(client, app)
+    planted = client.get_cookie("reach_session").value
+    sign_in_without_clearing = client.post("/sign-in", data={
+        "email": "frontline@example.org", "password": PASSWORD, "csrf_token": csrf_from(client.get("/sign-in"))})
+    assert sign_in_without_clearing.status_code == 302
+    assert client.get_cookie("reach_session").value != planted
+    assert client.get("/").status_code == 200
+    response = attacker.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_cookie_copied_from_another_device_stops_working_when_the_password_changes(app, client):
+    """Replay: a stolen signed-in cookie dies when its owner changes their password; their own device stays."""
+    sign_in(client, "frontline")
+    other_device = app.test_client()
+    sign_in(other_device, "frontline")
+    stolen = _copy_cookie(other_device, app)
+    assert stolen.get("/").status_code == 200
+    response = post_form(client, "/account/password", {"current_password": PASSWORD,
+                                                       "password": "a-brand-new-long-passphrase-77",
+                                                       "confirm": "a-brand-new-long-passphrase-77"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert client.get("/").status_code == 200
+    assert stolen.get("/").status_code == 302

@@ -1,0 +1,164 @@
+"""The access matrix: every id-bearing page tried as every role, from the same organisation and another,
+against the answer each should get. Access follows the person's relationship to the record, not only their
+role: the requester and their team leads see a consultation, so do the partnership's psychologists; other
+organisations' staff get "not found" (so ids give nothing away); commissioners are refused everything but
+the dashboard. Every state-changing id-bearing route is also tried by people from another organisation,
+and must refuse without changing anything."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from consult.models import CallSlot
+from consult.rota_models import DutyPattern
+from core.accounts.models import Organisation
+from core.accounts.services import create_person
+from core.timeutil import LONDON, utcnow
+from formulations.models import TemplateVersion
+from formulations.services import start_formulation
+from formulations.starter import seed_starter_library
+from supervision import services as supervision
+from supervision.models import Booking, GroupSession
+
+from .partnership_october import consultation
+from .support import PASSWORD, post_form, person, sign_in
+from .test_supervision import series
+
+PERSONAS = ["frontline", "psychologist", "team_lead", "admin", "other_frontline", "other_psychologist",
+            "other_team_lead", "other_admin", "commissioner"]
+OK, NOT_FOUND, FORBIDDEN, REDIRECT = 200, 404, 403, 302
+
+
+@pytest.fixture
+def world(app, session):
+    """One record of each kind, belonging to the first organisation's Keyworkers team."""
+    frontline, psychologist = person(session, "frontline"), person(session, "psychologist")
+    c = consultation(session, "frontline", "RDA-100", utcnow() - timedelta(days=1), psychologist_id=psychologist.id,
+                     status="allocated", allocated_at=utcnow())
+    call = CallSlot(consultation_id=c.id, starts_at=utcnow() + timedelta(days=2), mode="phone",
+                    booked_by_id=psychologist.id)
+    session.add(call)
+    session.add(DutyPattern(psychologist_id=psychologist.id, weekdays="0", start_time="09:00", end_time="12:00",
+                            starts_on=date.today(), daily_capacity=3))
+    create_person(session, email="commissioner@example.org", name="Commissioner",
+                  organisation_id=frontline.organisation_id, roles=["commissioner"], password=PASSWORD)
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    series(session, starts_on=tomorrow, weekday=tomorrow.weekday(), capacity=5)
+    with app.app_context():
+        seed_starter_library(session, psychologist)
+        version = session.scalars(select(TemplateVersion).order_by(TemplateVersion.id)).first()
+        f = start_formulation(session, frontline, version, c.id)
+        supervision.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=7)
+        gs = session.scalars(select(GroupSession)).first()
+        booking = supervision.book(session, gs.id, frontline)
+    session.commit()
+    pattern = session.scalars(select(DutyPattern)).one()
+    return {"consultation": c.id, "call": call.id, "formulation": f.id, "version": version.id,
+            "template": version.template_id, "session": gs.id, "booking": booking.id, "pattern": pattern.id,
+            "organisation": frontline.organisation_id, "person": frontline.id}
+
+
+# Expected answer per persona, in PERSONAS order.
+F, P, TL, A, OF, OP, OTL, OA, C = range(9)
+
+
+def row(*answers):
+    return dict(zip(PERSONAS, answers, strict=True))
+
+
+N, X, R = NOT_FOUND, FORBIDDEN, REDIRECT
+GET_MATRIX = {
+    # Consultations: the requester, their team lead and any psychologist; nobody else.
+    "/consultations/{consultation}": row(OK, OK, OK, N, N, OK, N, N, X),
+    # The acknowledgement is the requester's; others who may see the case are sent to the case itself.
+    "/consultations/{consultation}/received": row(OK, R, R, N, N, R, N, N, X),
+    # A call's invitation is for the two people on the call.
+    "/consultations/{consultation}/calls/{call}.ics": row(OK, OK, X, N, N, X, N, N, X),
+    # A formulation on a case follows the case.
+    "/formulations/{formulation}": row(OK, OK, OK, N, N, OK, N, N, X),
+    "/formulations/{formulation}.md": row(OK, OK, OK, N, N, OK, N, N, X),
+    "/formulations/{formulation}/revisions/1": row(OK, OK, OK, N, N, OK, N, N, X),
+    # Published templates are the partnership's library.
+    "/formulations/versions/{version}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
+    "/formulations/templates/{template}": row(R, R, R, R, R, R, R, R, X),
+    "/formulations/templates/{template}/differences?from={version}&to={version}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
+    "/formulations/versions/{version}/start": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
+    "/formulations/versions/{version}/edit": row(X, X, X, X, X, X, X, X, X),  # published: nobody edits it
+    # Reflective practice: members see sessions; the facilitator and the team lead the register;
+    # the facilitator alone the notes; the team lead who scheduled it changes it.
+    "/reflective-practice/sessions/{session}": row(OK, OK, OK, OK, N, N, N, OK, X),
+    "/reflective-practice/sessions/{session}/register": row(N, OK, OK, N, N, N, N, N, X),
+    "/reflective-practice/sessions/{session}/notes": row(N, OK, N, N, N, N, N, N, X),
+    "/reflective-practice/sessions/{session}/change": row(N, N, OK, N, N, N, N, N, X),
+    "/reflective-practice/bookings/{booking}.ics": row(OK, N, N, N, N, N, N, N, X),
+    "/reflective-practice/evaluations/{booking}": row(R, N, N, N, N, N, N, N, X),
+    # The rota: a psychologist's own pattern (the lead psychologist's too; the coverage grid shows them all).
+    "/consultations/rota/patterns/{pattern}/edit": row(X, OK, X, X, X, X, X, X, X),
+    # Admin pages: admins.
+    "/admin/organisations/{organisation}": row(X, X, X, OK, X, X, X, OK, X),
+    "/admin/people/{person}": row(X, X, X, OK, X, X, X, OK, X),
+}
+
+
+def _clients(app):
+    clients = {}
+    for key in PERSONAS:
+        client = app.test_client()
+        sign_in(client, "commissioner@example.org" if key == "commissioner" else key)
+        clients[key] = client
+    return clients
+
+
+def test_every_id_bearing_page_answers_each_role_as_it_should(app, session, world):
+    clients = _clients(app)
+    wrong = []
+    for pattern, expected in GET_MATRIX.items():
+        url = pattern.format(**world)
+        for key, status in expected.items():
+            got = clients[key].get(url).status_code
+            if got != status:
+                wrong.append(f"{url} as {key}: {got}, expected {status}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_the_matrix_covers_every_id_bearing_page(app):
+    covered = {pattern.split("/")[1:3][0] for pattern in GET_MATRIX}
+    id_pages = [rule for rule in app.url_map.iter_rules()
+                if "GET" in rule.methods and rule.arguments - {"filename", "token", "table"}]
+    assert len(id_pages) == len(GET_MATRIX), sorted(r.rule for r in id_pages)
+    assert covered >= {"consultations", "formulations", "reflective-practice", "admin"}
+
+
+POSTS = [
+    "/consultations/{consultation}/take", "/consultations/{consultation}/reply", "/consultations/{consultation}/advice",
+    "/consultations/{consultation}/information", "/consultations/{consultation}/close",
+    "/consultations/{consultation}/reassign", "/consultations/{consultation}/calls",
+    "/consultations/{consultation}/calls/{call}/outcome", "/consultations/{consultation}/survey",
+    "/consultations/{consultation}/suggest-template", "/formulations/{formulation}/comments",
+    "/formulations/{formulation}", "/reflective-practice/sessions/{session}/register",
+    "/reflective-practice/sessions/{session}/notes", "/reflective-practice/sessions/{session}/move",
+    "/reflective-practice/sessions/{session}/cancel", "/reflective-practice/sessions/{session}/end-series",
+    "/reflective-practice/sessions/{session}/book", "/reflective-practice/bookings/{booking}/cancel",
+    "/reflective-practice/bookings/{booking}/accept", "/consultations/rota/patterns/{pattern}/end",
+    "/formulations/versions/{version}/retire", "/formulations/versions/{version}/new-draft",
+]
+
+
+@pytest.mark.parametrize("outsider", ["other_frontline", "other_team_lead", "commissioner"])
+def test_people_from_another_organisation_can_change_nothing(app, session, world, outsider):
+    client = app.test_client()
+    sign_in(client, "commissioner@example.org" if outsider == "commissioner" else outsider)
+    token_page = client.get("/account")
+    for pattern in POSTS:
+        url = pattern.format(**world)
+        response = post_form(client, url, {"body": "x", "reason": "x", "outcome": "advice_only", "minutes": "10",
+                                           "private_notes": "x", "themes": "x", "move-day": "2030-01-01",
+                                           "move-start_time": "10:00"}, page_url="/account")
+        assert response.status_code in (FORBIDDEN, NOT_FOUND), f"{url} as {outsider}: {response.status_code}"
+    assert token_page.status_code == 200
+    session.rollback()
+    assert session.get(Booking, world["booking"]).status == "booked"
+    assert session.get(GroupSession, world["session"]).status == "scheduled"
+    assert session.get(Organisation, world["organisation"]) is not None
