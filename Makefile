@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test bench setup migrate seed scheduler clean
+.PHONY: run test bench soak setup migrate seed scheduler clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -36,6 +36,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+soak: setup
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) node_modules instance/reach.db*

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Integer, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from consult.identifiers import client_key
@@ -73,6 +73,18 @@ class Writer:
         self.session.execute(insert(model), chunk)
         self.progress(label, len(chunk))
         return len(chunk)
+
+
+def _advance_sequences(session: Session) -> None:
+    """Rows went in with explicit ids; PostgreSQL's sequences must move past them, or the app's next
+    insert into those tables would reuse an id."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from core.database import Base
+    for table in Base.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and isinstance(table.c.id.type, Integer):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
 def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, until: date | None = None,
@@ -275,6 +287,7 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
                    "action": "session.register_viewed", "record_type": "group_session", "record_id": str(s["id"]),
                    "detail": None}
     w.write(AuditEvent, audit_rows(), "audit events")
+    _advance_sequences(session)
     session.commit()
     return {"frontline": f"staff{len(teams) + 1}@bench.example", "team_lead": f"staff{leads[1]}@bench.example",
             "psychologist": "psychologist1@bench.example", "admin": "admin@bench.example",

@@ -12,7 +12,6 @@ import statistics
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import event, func, select
 
@@ -24,12 +23,14 @@ from core.database import db
 from formulations.models import Template, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 
+from . import load
 from .dataset import BENCH_PASSWORD, Size, generate
 
 SEED = int(os.environ.get("BENCH_SEED", 1))
 REPEATS = int(os.environ.get("BENCH_REPEATS", 30))
 WARM_UP = 3
-TARGETS = {"p95_ms": 50.0, "dashboard_ms": 300.0, "queries": 12}
+TARGETS = {"p95_ms": 50.0, "dashboard_ms": 300.0, "queries": 12, "throughput_ratio": 0.25}
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", 20))
 RESULTS = PROJECT_ROOT / "bench" / "results.md"
 
 
@@ -37,7 +38,7 @@ def _database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / f'bench-{SEED}.db'}"
 
 
-def load(app) -> dict:
+def load_dataset(app) -> dict:
     """Migrate, and generate the partnership if the database has nobody in it yet."""
     upgrade_database(app)
     with app.app_context(), db.new_session() as session:
@@ -91,6 +92,9 @@ def pages(subjects: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+COLD_DASHBOARD = "Dashboard, first view (figures worked out afresh)"
+
+
 def measure(app, email: str, url: str) -> dict:
     client = _signed_in(app, email)
     engine = app.extensions["database"]["engine"]
@@ -118,30 +122,63 @@ def measure(app, email: str, url: str) -> dict:
             "queries": len(statements)}
 
 
+def load_test(url: str, subjects: dict) -> dict:
+    """The signed-in mix and the trivial endpoint, each hammered through gunicorn for LOAD_SECONDS."""
+    port = load.free_port()
+    server = load.serve(url, port)
+    try:
+        cookies: dict[str, str] = {}
+        mix = []
+        for _, email, path in pages(subjects):
+            cookie = cookies.setdefault(email, load.signed_in_cookie(port, email))
+            mix.append((path, cookie))
+        trivial = load.hammer(port, [(load.TRIVIAL, "")], LOAD_SECONDS)
+        signed_in = load.hammer(port, mix, LOAD_SECONDS)
+    finally:
+        load.stop(server)
+    result = {"trivial": trivial, "mix": signed_in, "ratio": signed_in["rps"] / trivial["rps"]}
+    print(f"trivial {trivial['rps']:.0f}/s, mix {signed_in['rps']:.0f}/s: {result['ratio']:.0%}", flush=True)
+    return result
+
+
 def main() -> int:
     url = _database_url()
     app = create_app({"DATABASE_URL": url})
-    subjects = load(app)
+    subjects = load_dataset(app)
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     rows, failures = [], []
-    for label, email, path in pages(subjects):
-        result = measure(app, email, path)
-        limit = TARGETS["dashboard_ms"] if label.startswith("Dashboard") else TARGETS["p95_ms"]
+    # The dashboard keeps its figures for a few minutes; its first view works them out afresh.
+    cold = create_app({"DATABASE_URL": url, "REACH_CACHE_SECONDS": 0})
+    runs = [(app, *page) for page in pages(subjects)] + [(cold, COLD_DASHBOARD, subjects["psychologist"], "/reach/")]
+    for which, label, email, path in runs:
+        result = measure(which, email, path)
+        limit = TARGETS["dashboard_ms"] if label == COLD_DASHBOARD else TARGETS["p95_ms"]
         met = result["p95"] < limit and result["queries"] <= TARGETS["queries"]
         if not met:
             failures.append(label)
         rows.append(f"| {label} | {result['median']:.1f} | {result['p95']:.1f} | {limit:.0f} | {result['queries']} | "
                     f"{'yes' if met else '**no**'} |")
         print(rows[-1], flush=True)
+    throughput = load_test(url, subjects)
+    if throughput["ratio"] < TARGETS["throughput_ratio"]:
+        failures.append("throughput of the signed-in mix")
     table = "\n".join([
         f"# Benchmark results ({backend}, {date.today():%d %B %Y})", "",
         f"Dataset: {Size().staff:,} staff, {Size().consultations:,} consultations, {Size().messages:,} messages, "
         f"{Size().sessions:,} sessions, {Size().bookings:,} bookings, {Size().formulations:,} formulations (seed {SEED}).",
         f"Server time in milliseconds over {REPEATS} requests after {WARM_UP} warm-up requests, in-process.", "",
         "| page | median ms | p95 ms | target p95 ms | SQL queries | target met |",
-        "|---|---|---|---|---|---|", *rows, ""])
-    Path(RESULTS).write_text(table, encoding="utf-8")
-    print(f"\nWritten to {RESULTS.relative_to(PROJECT_ROOT)}.")
+        "|---|---|---|---|---|---|", *rows, "",
+        f"Under gunicorn (2 workers, loopback, {LOAD_SECONDS} s each, {load.CLIENT_PROCESSES} clients):", "",
+        "| requests | per second | median ms | p95 ms | errors |", "|---|---|---|---|---|",
+        *[f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['errors']} |"
+          for name, r in (("Trivial endpoint (/healthz)", throughput["trivial"]),
+                          ("Signed-in mix of the key pages", throughput["mix"]))], "",
+        f"The signed-in mix runs at **{throughput['ratio']:.0%}** of the trivial endpoint's rate "
+        f"(target {TARGETS['throughput_ratio']:.0%} or more).", ""])
+    results = RESULTS if backend == "SQLite" else RESULTS.with_name("results-postgresql.md")
+    results.write_text(table, encoding="utf-8")
+    print(f"\nWritten to {results.relative_to(PROJECT_ROOT)}.")
     if failures:
         print("Targets missed: " + ", ".join(failures), file=sys.stderr)
         return 1

@@ -27,6 +27,10 @@ class Status(str, enum.Enum):
         }[self.value]
 
 
+# Listed rather than "not closed", so the (status, due_at) index finds open requests without reading closed ones.
+OPEN_STATUSES = [s.value for s in Status if s is not Status.CLOSED]
+
+
 URGENCY = {"urgent": "Urgent – today", "soon": "Soon – within 2 working days", "routine": "Routine – within 5 working days"}
 URGENCY_ORDER = {"urgent": 0, "soon": 1, "routine": 2}
 CONSENT = {

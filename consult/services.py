@@ -15,7 +15,7 @@ from core.timeutil import format_london, utcnow
 
 from . import allocation
 from .identifiers import client_key
-from .models import CALL_MODES, CallSlot, Consultation, FollowUp, Message, Status
+from .models import CALL_MODES, OPEN_STATUSES, CallSlot, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused, check_transition
 from .workhours import WorkingWeek, add_working_time, working_seconds_between
 
@@ -338,7 +338,7 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     query = (select(Consultation)
-             .where(Consultation.status != Status.CLOSED.value, Consultation.due_at < now,
+             .where(Consultation.status.in_(OPEN_STATUSES), Consultation.due_at < now,
                     Consultation.breach_escalated_at.is_(None))
              .order_by(Consultation.due_at).limit(200))
     if session.get_bind().dialect.name == "postgresql":

@@ -21,7 +21,7 @@ from .calendar import call_invitation
 from .forms import (AdviceForm, CallForm, CallOutcomeForm, CloseForm, InformationRequestForm, MessageForm,
                     ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
 from .rota_models import AllocationDecision
-from .models import CallSlot, CloseOutSurvey, Consultation, FollowUp, Message, Status
+from .models import OPEN_STATUSES, CallSlot, CloseOutSurvey, Consultation, FollowUp, Message, Status
 from .states import TransitionRefused
 
 URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)
@@ -80,7 +80,7 @@ QUEUE_VIEWS = {"open": "All open requests", "waiting": "Waiting to be taken", "m
 def queue():
     show = request.args.get("show", "open")
     show = show if show in QUEUE_VIEWS else "open"
-    query = _listing(select(Consultation)).where(Consultation.status != Status.CLOSED.value)
+    query = _listing(select(Consultation)).where(Consultation.status.in_(OPEN_STATUSES))
     if show == "waiting":
         query = query.where(Consultation.status == Status.RECEIVED.value)
     elif show == "mine":

@@ -5,9 +5,11 @@ transaction, and the scheduler's sweep delivers each queued email exactly once.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .database import Base
@@ -17,6 +19,7 @@ QUEUED, SENDING, SENT = "queued", "sending", "sent"
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
+FINISH_TRIES = 5
 
 
 class OutboxMessage(Base):
@@ -107,13 +110,23 @@ def claim_due(session: Session, worker: str, now: datetime | None = None, limit:
 
 
 def _finish(session: Session, message: OutboxMessage, worker: str, **values) -> None:
-    # Only the worker holding the claim may settle the message.
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == worker, OutboxMessage.status == SENDING)
-        .values(claimed_by=None, claimed_until=None, **values)
-    )
-    session.commit()
+    """Settle a message. Only the worker holding the claim may. A busy database is tried again: a message
+    sent but left unsettled would be sent a second time once its claim ran out."""
+    for attempt in range(1, FINISH_TRIES + 1):
+        try:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == worker,
+                       OutboxMessage.status == SENDING)
+                .values(claimed_by=None, claimed_until=None, **values)
+            )
+            session.commit()
+            return
+        except OperationalError:
+            session.rollback()
+            if attempt == FINISH_TRIES:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def deliver_due(session: Session, sender, worker: str, now: datetime | None = None) -> int:

@@ -11,6 +11,7 @@ import consult.rota_models  # noqa: F401,E402
 import formulations.models  # noqa: F401,E402
 import supervision.models  # noqa: F401,E402
 import governance.models  # noqa: F401,E402
+import reach.snapshots  # noqa: F401,E402
 
 config = context.config
 target_metadata = Base.metadata

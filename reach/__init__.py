@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("reach", __name__, url_prefix="/reach")
 
-from . import views  # noqa: E402,F401  (routes register on the blueprint)
+from . import snapshots, views  # noqa: E402,F401  (the snapshot model for the metadata; routes register)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,8 @@ from core.timeutil import LONDON, utcnow
 
 from . import bp
 from .charts import bar_chart
-from .figures import Scope, report
+from .figures import Scope
+from .snapshots import cached_report
 from .forms import DashboardFilterForm
 from .presenting import Presenter
 
@@ -51,7 +52,8 @@ def _filters():
 
 def _tables(scope: Scope, presenter: Presenter, service_types: dict[int, str]) -> tuple[dict, dict]:
     """Every table as (header, rows) of display strings, and the raw figures behind them for the charts."""
-    figures = report(db.session, scope, utcnow(), service_types)
+    figures, worked_out = cached_report(db.session, scope, utcnow(), current_app.config["REACH_CACHE_SECONDS"],
+                                        service_types)
     current, before, joint = figures.current, figures.previous, figures.joint
     show = presenter.count
     tables = {
@@ -72,7 +74,7 @@ def _tables(scope: Scope, presenter: Presenter, service_types: dict[int, str]) -
                     else f"{j['hours_to_first_reply']:g}",
                     show(j["joint_working"]), show(j["attendances"])] for j in joint]),
     }
-    return tables, {**current, "joint": joint}
+    return tables, {**current, "joint": joint, "worked_out": worked_out}
 
 
 def _charts(raw: dict, presenter: Presenter) -> dict:
@@ -101,7 +103,8 @@ def dashboard():
     args = {k: v for k, v in request.args.items() if k in form.data}
     return render_template("reach/dashboard.html", form=form, tables=tables, charts=_charts(raw, presenter),
                            period_text=f"{_day(period[0])} to {_day(period[1])}", whole_partnership=whole_partnership, args=args,
-                           suppressing=presenter.suppress)
+                           suppressing=presenter.suppress, worked_out=raw["worked_out"],
+                           refresh_minutes=current_app.config["REACH_CACHE_SECONDS"] // 60)
 
 
 @bp.route("/<table>.csv")

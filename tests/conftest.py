@@ -29,6 +29,7 @@ TEST_CONFIG = {
     "MAIL_BACKEND": "log",
     "BASE_URL": "http://localhost",
     "REQUIRE_2FA_ROLES": set(),
+    "REACH_CACHE_SECONDS": 0,  # figures worked out afresh on every view, unless a test turns snapshots on
 }
 
 # key -> (organisation index, role, team name)

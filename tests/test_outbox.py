@@ -169,3 +169,29 @@ def test_the_scheduler_registers_its_jobs_once_with_fixed_ids(app):
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert {"heartbeat", "deliver-outbox"} <= set(jobs)
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
+
+
+def test_a_sent_message_is_settled_even_when_the_database_is_busy_for_a_moment(app, session, smtp_port, monkeypatch):
+    """Sent but left unsettled, a message would go again when its claim ran out."""
+    from sqlalchemy.exc import OperationalError
+    from core import notifications
+    _queue(session, 1)
+    real_execute = session.execute
+    busy = {"left": 2}
+
+    def execute(statement, *args, **kwargs):
+        if getattr(statement, "is_update", False) and busy["left"]:
+            busy["left"] -= 1
+            raise OperationalError("UPDATE outbox_messages", {}, Exception("database is locked"))
+        return real_execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(session, "execute", execute)
+    monkeypatch.setattr(notifications.time, "sleep", lambda seconds: None)
+    server = SMTPServer(smtp_port).start()
+    try:
+        assert deliver_due(session, SMTPSender(app.config), "w1") == 1
+    finally:
+        server.stop()
+    monkeypatch.undo()
+    session.rollback()
+    assert session.scalars(select(OutboxMessage)).one().status == SENT and len(server.messages) == 1

@@ -3,7 +3,7 @@ empty periods and filters, team leads' scope, commissioners' small-number suppre
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -191,3 +191,24 @@ def test_the_figures_run_on_postgresql_too(pg_app):
         assert (substance["requests"], substance["hours_to_first_reply"], substance["joint_working"]) == (1, 2.0, 1)
         f = figures(s, OCTOBER, NOW)
         assert (f["consultations_raised"], f["staff_supported"], f["psychologist_hours"]) == (1, 1, 0.8)
+
+
+def test_figures_are_kept_for_a_few_minutes_then_worked_out_again(app, session, october):
+    import time_machine
+    app.config["REACH_CACHE_SECONDS"] = 300
+    client = app.test_client()
+    sign_in(client, "psychologist")
+
+    def raised():
+        rows = {r[0]: r for r in csv.reader(client.get(f"/reach/headlines.csv?{OCTOBER_ARGS}").get_data(as_text=True).splitlines())}
+        return rows["Consultations raised"][1]
+
+    assert raised() == "4"
+    _consultation(session, "frontline", "RDA-77", utc(2026, 10, 9, 9))
+    session.commit()
+    assert raised() == "4"  # the snapshot, not yet the new request
+    page = client.get(f"/reach/?{OCTOBER_ARGS}").get_data(as_text=True)
+    assert "Figures worked out at" in page and "every 5 minutes" in page
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=6)):
+        sign_in(client, "psychologist")
+        assert raised() == "5"

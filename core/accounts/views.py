@@ -70,6 +70,8 @@ def sign_in():
             status = 429
         else:
             person = services.find_person_by_email(session, email)
+            # The slow password check runs outside the write transaction, so no sign-in holds up the others.
+            session.commit()
             ok = verify_password(person.password_hash if person else None, form.password.data)
             if person is None or not ok or not person.is_active:
                 throttle.note_attempt(session, email, _address(), succeeded=False)

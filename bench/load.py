@@ -1,0 +1,116 @@
+"""Throughput under gunicorn (2 workers, loopback): a signed-in mix of the key pages beside a trivial
+endpoint of the same app, so the figure that matters is the ratio, not this machine's speed."""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+from core.config import PROJECT_ROOT
+
+from .dataset import BENCH_PASSWORD
+
+TRIVIAL = "/healthz"
+CLIENT_PROCESSES = 4
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(database_url: str, port: int, workers: int = 2, mail: dict | None = None,
+          log_path: Path | None = None) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url, "MAIL_BACKEND": "log", "APP_ENV": "development",
+           **(mail or {})}
+    process = subprocess.Popen(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"], cwd=PROJECT_ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=log_path.open("a") if log_path else subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if _get(port, TRIVIAL)[0] in (200, 503):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn did not start (its log: {log_path or 'not kept'})")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _get(port: int, path: str, cookie: str = "") -> tuple[int, bytes, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = conn.getresponse()
+        return response.status, response.read(), dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+def signed_in_cookie(port: int, email: str) -> str:
+    status, body, headers = _get(port, "/sign-in")
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body).group(1).decode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", "/sign-in", body=urlencode({"email": email, "password": BENCH_PASSWORD, "csrf_token": token}),
+                     headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 302, f"could not sign in as {email}"
+        return response.getheader("Set-Cookie").split(";", 1)[0]
+    finally:
+        conn.close()
+
+
+def _client(port: int, requests: list[tuple[str, str]], seconds: float) -> tuple[int, list[float], int]:
+    """One client process: go round the requests until the time is up."""
+    latencies, errors, n = [], 0, 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        path, cookie = requests[n % len(requests)]
+        started = time.perf_counter()
+        status = _get(port, path, cookie)[0]
+        latencies.append((time.perf_counter() - started) * 1000)
+        errors += status >= 500 or status in (302, 403, 404)
+        n += 1
+    return n, latencies, errors
+
+
+def hammer(port: int, requests: list[tuple[str, str]], seconds: float) -> dict:
+    with ProcessPoolExecutor(CLIENT_PROCESSES) as pool:
+        results = list(pool.map(_client, [port] * CLIENT_PROCESSES,
+                                [requests[i::CLIENT_PROCESSES] or requests for i in range(CLIENT_PROCESSES)],
+                                [seconds] * CLIENT_PROCESSES))
+    latencies = sorted(lat for _, lats, _ in results for lat in lats)
+    total = sum(n for n, _, _ in results)
+    return {"rps": total / seconds, "p50": statistics.median(latencies),
+            "p95": latencies[int(0.95 * (len(latencies) - 1))], "errors": sum(e for _, _, e in results)}
+
+
+if __name__ == "__main__":  # a quick look by hand: python -m bench.load URL
+    port = free_port()
+    server = serve(sys.argv[1], port)
+    try:
+        print(hammer(port, [(TRIVIAL, "")], 5))
+    finally:
+        stop(server)
