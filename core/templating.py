@@ -1,11 +1,13 @@
 """Template filters, the role-based navigation and the NHS.UK assets."""
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
-from flask import Flask, Response, abort, request, send_from_directory, url_for
+from flask import Flask, Response, abort, current_app, request, send_from_directory, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from .accounts.models import Role
 from .config import PROJECT_ROOT
@@ -73,8 +75,26 @@ def choice_items(field, multiple: bool) -> list[dict]:
             for value, label in field.choices]
 
 
+# Rendered design-system components, by their inputs. The header alone takes a millisecond or more to
+# render from its macros on every page, yet its inputs (who is signed in, where they are, the menu) repeat.
+_COMPONENTS: dict[tuple, Markup] = {}
+COMPONENTS_KEPT = 4096
+
+
+def component(template: str, macro: str, params: dict) -> Markup:
+    """Render an NHS.UK component macro once per distinct set of inputs (same inputs, same HTML)."""
+    key = (template, macro, json.dumps(params, sort_keys=True, default=str))
+    html = _COMPONENTS.get(key)
+    if html is None:
+        html = Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(params))
+        if len(_COMPONENTS) >= COMPONENTS_KEPT:
+            _COMPONENTS.clear()  # a rough bound: the common pages are rendered again within a request or two
+        _COMPONENTS[key] = html
+    return html
+
+
 def init_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(form_error_list=form_error_list, choice_items=choice_items)
+    app.jinja_env.globals.update(form_error_list=form_error_list, choice_items=choice_items, component=component)
     app.jinja_env.filters["london"] = format_london
     app.jinja_env.filters["london_date"] = lambda value: format_london(value, with_time=False)
     # Links stored with notifications only ever point inside the app.
