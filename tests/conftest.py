@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -111,9 +112,9 @@ def postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL")
 
 
-@pytest.fixture
-def pg_app():
-    """An app on a PostgreSQL database of its own, created and dropped around the test."""
+@contextmanager
+def fresh_postgres_database():
+    """The URL of an empty PostgreSQL database of the test's own, dropped afterwards (skips without one)."""
     base = postgres_url()
     if not base:
         pytest.skip("TEST_DATABASE_URL is not set")
@@ -121,13 +122,21 @@ def pg_app():
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    app = _seeded_app(url)
-    yield app
-    app.extensions["database"]["engine"].dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_app():
+    """An app on a PostgreSQL database of its own, created and dropped around the test."""
+    with fresh_postgres_database() as url:
+        app = _seeded_app(url)
+        yield app
+        app.extensions["database"]["engine"].dispose()
 
 
 @pytest.fixture

@@ -65,35 +65,22 @@ def test_generating_into_a_database_with_people_is_refused(app, session):
 
 def test_on_postgresql_the_app_can_add_rows_after_the_generated_ones():
     """Rows go in with explicit ids, so the sequences must be moved past them."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     from core.accounts.services import create_person
 
-    from .conftest import postgres_url
-    base = postgres_url()
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    name = f"reach_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": make_url(base).set(database=name).render_as_string(False)})
-    try:
-        upgrade_database(app)
-        with app.app_context(), db.new_session() as session:
-            generate(session, "k", SMALL, 7, date(2026, 11, 23))
-            added = create_person(session, email="new@example.org", name="New", organisation_id=1,
-                                  roles=["frontline"])
-            session.add(Consultation(requester_id=added.id, organisation_id=1, client_reference="X",
-                                     consent_basis="consented", presenting_needs="alcohol", use_and_mental_health="-",
-                                     urgency="routine", preferred_mode="written", question="?", target_seconds=1))
-            session.commit()
-            assert added.id == SMALL.staff + SMALL.psychologists + 3
-    finally:
-        app.extensions["database"]["engine"].dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    from .conftest import fresh_postgres_database
+    with fresh_postgres_database() as url:
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+        try:
+            upgrade_database(app)
+            with app.app_context(), db.new_session() as session:
+                generate(session, "k", SMALL, 7, date(2026, 11, 23))
+                added = create_person(session, email="new@example.org", name="New", organisation_id=1,
+                                      roles=["frontline"])
+                session.add(Consultation(requester_id=added.id, organisation_id=1, client_reference="X",
+                                         consent_basis="consented", presenting_needs="alcohol",
+                                         use_and_mental_health="-", urgency="routine", preferred_mode="written",
+                                         question="?", target_seconds=1))
+                session.commit()
+                assert added.id == SMALL.staff + SMALL.psychologists + 3
+        finally:
+            app.extensions["database"]["engine"].dispose()
