@@ -13,6 +13,7 @@ from core.accounts.models import Person, Role
 from core.accounts.tokens import hash_token, new_token
 from core.config import base_host
 from core.database import db
+from core.refusals import attempt
 from core.security import role_required
 from core.timeutil import LONDON, as_utc, utcnow
 
@@ -20,7 +21,6 @@ from . import bp, rota, rota_services, services
 from .rota_calendar import duty_feed
 from .rota_forms import CoverForm, LeaveForm, PatternForm
 from .rota_models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave
-from .states import TransitionRefused
 
 COVERAGE_WEEKS = 4
 
@@ -233,14 +233,8 @@ def _int_field(name: str) -> int | None:
 
 
 def _rota_change(action, success: str):
-    try:
-        action()
-    except TransitionRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    _, refusal = attempt(db.session, action)
+    flash(refusal or success, "error" if refusal else "success")
     return redirect(url_for("consult.rota_page"))
 
 

@@ -1,6 +1,8 @@
 """The consultation state machine: the only place that decides which status may follow which."""
 from __future__ import annotations
 
+from core.refusals import Refused
+
 from .models import Status
 
 S = Status
@@ -18,7 +20,7 @@ REFUSALS = {
 }
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """An impossible change of status; the message is shown to the person."""
 
 

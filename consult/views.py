@@ -12,6 +12,7 @@ from core import audit
 from core.accounts.models import Person, Role
 from core.config import base_host
 from core.database import db
+from core.refusals import attempt
 from core.pagination import paginate
 from core.security import role_required
 from core.timeutil import utcnow
@@ -162,14 +163,10 @@ def show(consultation_id: int):
 def _act(c: Consultation, action, form_name: str, form):
     """Run a service on a valid form; refusals and form errors are shown on the page, never a 500."""
     if form.validate_on_submit():
-        try:
-            action(form)
-        except TransitionRefused as refusal:
-            db.session.rollback()
-            form.form_errors.append(str(refusal))
-        else:
-            db.session.commit()
+        _, refusal = attempt(db.session, lambda: action(form))
+        if refusal is None:
             return redirect(url_for("consult.show", consultation_id=c.id))
+        form.form_errors.append(refusal)
     return _render_show(c, **{form_name: form})
 
 
@@ -183,13 +180,10 @@ def _require(allowed: bool) -> None:
 def take(consultation_id: int):
     c = _load(consultation_id)
     form = MessageForm(formdata=None)  # only the CSRF check applies
-    try:
-        services.take(db.session, c, current_user)
-    except TransitionRefused as refusal:
-        db.session.rollback()
-        form.form_errors.append(str(refusal))
+    _, refusal = attempt(db.session, lambda: services.take(db.session, c, current_user))
+    if refusal is not None:
+        form.form_errors.append(refusal)
         return _render_show(c, message_form=form)
-    db.session.commit()
     flash(f"You have taken {c.reference}.", "success")
     return redirect(url_for("consult.show", consultation_id=c.id))
 
@@ -300,14 +294,8 @@ def complete_follow_up(follow_up_id: int):
     follow_up = db.session.get(FollowUp, follow_up_id)
     if follow_up is None or follow_up.team_id not in current_user.led_team_ids:
         abort(404)
-    try:
-        services.complete_follow_up(db.session, follow_up, current_user)
-    except TransitionRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "info")
-    else:
-        db.session.commit()
-        flash("Follow-up marked as done.", "success")
+    _, refusal = attempt(db.session, lambda: services.complete_follow_up(db.session, follow_up, current_user))
+    flash(refusal or "Follow-up marked as done.", "info" if refusal else "success")
     return redirect(url_for("consult.team"))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core import audit
 from core.accounts.models import Person, Role
+from core.refusals import Refused
 from core.timeutil import utcnow
 
 from .models import (DRAFT, PUBLISHED, Formulation, FormulationComment, FormulationRevision, Template,
@@ -19,7 +20,7 @@ from .sections import sections_text, to_json
 VERSION_FIELDS = ("title", "summary", "audience", "tags", "minutes_needed", "source_note", "sections_json")
 
 
-class VersionRefused(Exception):
+class VersionRefused(Refused):
     """A change the version life cycle does not allow; the message is shown to the author."""
 
 

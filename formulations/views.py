@@ -12,6 +12,7 @@ from consult.models import Consultation, Status
 from core import audit
 from core.accounts.models import Role
 from core.database import db
+from core.refusals import attempt
 from core.pagination import paginate
 from core.security import role_required
 
@@ -19,7 +20,6 @@ from . import bp, services
 from .forms import SECTIONS_HINT, CommentForm, StartForm, TemplateForm
 from .models import AUDIENCES, Formulation, FormulationComment, FormulationRevision, Template, TemplateVersion
 from .sections import sections_text
-from .services import VersionRefused
 
 MAX_ANSWER = 10000
 
@@ -125,13 +125,10 @@ def _version_action(version_id: int, action, success: str, author_only: bool = T
     v = _version(version_id)
     if author_only and not services.can_author(current_user, v.template):
         abort(403)
-    try:
-        target = action(v)
-    except VersionRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
+    target, refusal = attempt(db.session, lambda: action(v))
+    if refusal is not None:
+        flash(refusal, "error")
         return redirect(url_for("formulations.version", version_id=v.id))
-    db.session.commit()
     flash(success, "success")
     return redirect(url_for("formulations.version", version_id=(target or v).id))
 
@@ -197,13 +194,11 @@ def start(version_id: int):
     if request.method == "GET" and request.args.get("case", type=int) in {c.id for c in cases}:
         form.consultation_id.data = request.args.get("case", type=int)
     if form.validate_on_submit():
-        try:
-            f = services.start_formulation(db.session, current_user, v, form.consultation_id.data or None)
-        except VersionRefused as refusal:
-            form.form_errors.append(str(refusal))
-        else:
-            db.session.commit()
+        f, refusal = attempt(db.session, lambda: services.start_formulation(db.session, current_user, v,
+                                                                            form.consultation_id.data or None))
+        if refusal is None:
             return redirect(url_for("formulations.formulation", formulation_id=f.id))
+        form.form_errors.append(refusal)
     return render_template("formulations/start.html", v=v, form=form)
 
 

@@ -10,13 +10,13 @@ from sqlalchemy.orm import joinedload
 from core import audit
 from core.csv_export import csv_response
 from core.database import db
+from core.refusals import attempt
 from core.pagination import paginate
 from core.timeutil import LONDON
 
 from . import bp, register
 from .forms import EvaluationForm, NotesForm
 from .models import Booking, GroupSeries, GroupSession, SessionNotes
-from .services import BookingRefused
 from .views import my_booking
 
 
@@ -38,17 +38,15 @@ def register_page(session_id: int):
     session = db.session
     if request.method == "POST":
         if request.form.get("walk_in_email", "").strip():
-            try:
-                register.add_walk_in(session, gs, request.form["walk_in_email"])
-            except BookingRefused as refusal:
-                session.rollback()
-                flash(str(refusal), "error")
+            _, refusal = attempt(session, lambda: register.add_walk_in(session, gs, request.form["walk_in_email"]))
+            if refusal is not None:
+                flash(refusal, "error")
                 return redirect(url_for("supervision.register", session_id=gs.id))
         else:
             marks = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
                      if key.startswith("attendance-") and key.split("-", 1)[1].isdigit()}
             register.mark_attendance(session, gs, marks)
-        session.commit()
+            session.commit()
         flash("Register saved.", "success")
         return redirect(url_for("supervision.register", session_id=gs.id, page=request.args.get("page")))
     page = paginate(session, register.register_query(gs))

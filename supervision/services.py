@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.accounts.models import Person, Role
 from core.notifications import notify
+from core.refusals import Refused
 from core.timeutil import LONDON, format_london, utcnow
 
 from .calendar import tell_with_invitation
@@ -20,7 +21,7 @@ from .recurrence import occurrence_dates, session_times
 WINDOW_DAYS = 84  # twelve weeks of sessions ahead
 
 
-class BookingRefused(Exception):
+class BookingRefused(Refused):
     """Why a booking or cancellation cannot happen, in words for the person."""
 
 

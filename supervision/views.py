@@ -12,6 +12,7 @@ from consult.services import psychologists
 from core import audit
 from core.accounts.models import Person, Role, TeamMembership
 from core.database import db
+from core.refusals import attempt
 from core.pagination import paginate
 from core.security import role_required
 from core.timeutil import utcnow
@@ -22,7 +23,6 @@ from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm, SeriesForm
 from .models import BOOKED, HOLDING_SEAT, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
 from .recurrence import wall_clock
 from .register import can_evaluate, can_keep_register, can_manage_series
-from .services import BookingRefused
 
 
 def _session_rows(query):
@@ -74,13 +74,10 @@ def show(session_id: int):
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 def book(session_id: int):
     gs = _load_session(session_id)
-    try:
-        booking = services.book(db.session, gs.id, current_user)
-    except BookingRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
+    booking, refusal = attempt(db.session, lambda: services.book(db.session, gs.id, current_user))
+    if refusal is not None:
+        flash(refusal, "error")
     else:
-        db.session.commit()
         flash("Your place is booked." if booking.status == BOOKED else
               "The session is full, so you are on the waitlist. We will tell you if a place comes up.", "success")
     return redirect(url_for("supervision.show", session_id=gs.id))
@@ -96,14 +93,8 @@ def my_booking(booking_id: int) -> Booking:
 def _change_booking(booking_id: int, change, done: str):
     booking = my_booking(booking_id)
     session_id = booking.session_id
-    try:
-        change(db.session, booking)
-    except BookingRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    _, refusal = attempt(db.session, lambda: change(db.session, booking))
+    flash(refusal or done, "error" if refusal else "success")
     return redirect(url_for("supervision.show", session_id=session_id))
 
 
@@ -192,13 +183,10 @@ def _change_page(gs: GroupSession, **forms):
 def _apply_change(gs: GroupSession, form, form_name: str, change, done: str):
     if not form.validate_on_submit():
         return _change_page(gs, **{form_name: form})
-    try:
-        change(form)
-    except BookingRefused as refusal:
-        db.session.rollback()
-        form.form_errors.append(str(refusal))
+    _, refusal = attempt(db.session, lambda: change(form))
+    if refusal is not None:
+        form.form_errors.append(refusal)
         return _change_page(gs, **{form_name: form})
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for("supervision.show", session_id=gs.id))
 
