@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.database import with_row_locks
 from core.timeutil import LONDON, as_utc, utcnow
 
 from .rota_models import DutyPattern, DutySlot, Leave
@@ -156,9 +157,7 @@ def on_duty(session: Session, now: datetime | None = None, lock: bool = False) -
     now = now or utcnow()
     query = (select(DutySlot).where(DutySlot.status == "active", DutySlot.starts_at <= now, DutySlot.ends_at > now)
              .order_by(DutySlot.psychologist_id, DutySlot.id))
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return list(session.scalars(query))
+    return list(session.scalars(with_row_locks(session, query) if lock else query))
 
 
 def next_duty_start(session: Session, now: datetime | None = None) -> datetime | None:

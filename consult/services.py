@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.accounts.models import Person, PersonRole, Role, TeamMembership
+from core.database import with_row_locks
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
@@ -341,9 +342,7 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
              .where(Consultation.status.in_(OPEN_STATUSES), Consultation.due_at < now,
                     Consultation.breach_escalated_at.is_(None))
              .order_by(Consultation.due_at).limit(200))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    breached = list(session.scalars(query))
+    breached = list(session.scalars(with_row_locks(session, query, skip_locked=True)))
     leads = lead_psychologists(session)
     for c in breached:
         c.breach_escalated_at = now

@@ -88,6 +88,15 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def with_row_locks(session: Session, query, *, skip_locked: bool = False, of=None):
+    """Lock the rows a query reads, on PostgreSQL: `skip_locked` to claim work no other worker has taken,
+    otherwise to wait for the worker deciding about them. SQLite needs nothing: its write transactions
+    begin IMMEDIATE, so they already run one at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return query
+    return query.with_for_update(skip_locked=skip_locked, of=of)
+
+
 class Database:
     """Hands each request (or job) its own session on the current app's engine.
 

@@ -12,7 +12,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, sele
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .database import Base
+from .database import Base, with_row_locks
 from .timeutil import utcnow
 
 QUEUED, SENDING, SENT = "queued", "sending", "sent"
@@ -98,9 +98,7 @@ def claim_due(session: Session, worker: str, now: datetime | None = None, limit:
         (OutboxMessage.status == SENDING) & (OutboxMessage.claimed_until < now),
     )
     query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    messages = list(session.scalars(query))
+    messages = list(session.scalars(with_row_locks(session, query, skip_locked=True)))
     for message in messages:
         message.status = SENDING
         message.claimed_by = worker

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from consult.identifiers import client_key
 from consult.models import CloseOutSurvey, Consultation, FollowUp, Message
 from core import audit
+from core.database import with_row_locks
 from core.timeutil import utcnow
 from formulations.models import Formulation, FormulationComment, FormulationRevision, TemplateVersion
 from formulations.services import empty_answers
@@ -42,9 +43,7 @@ def set_periods(session: Session, days: dict[str, int | None], by_id: int, now: 
 
 
 def _claim(session: Session, query):
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query.limit(BATCH)))
+    return list(session.scalars(with_row_locks(session, query.limit(BATCH), skip_locked=True)))
 
 
 def remove_consultation_details(session: Session, secret: str, cutoff: datetime, now: datetime) -> int:

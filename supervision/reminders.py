@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from core.accounts.models import Person
+from core.database import with_row_locks
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
@@ -19,9 +20,7 @@ EVALUATION_WINDOW = timedelta(days=14)
 
 
 def _claim(session: Session, query):
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Booking)
-    return session.scalars(query).unique().all()
+    return session.scalars(with_row_locks(session, query, skip_locked=True, of=Booking)).unique().all()
 
 
 def _when(hours: int) -> str:

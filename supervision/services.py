@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.accounts.models import Person, Role
+from core.database import with_row_locks
 from core.notifications import notify
 from core.refusals import Refused
 from core.timeutil import LONDON, format_london, utcnow
@@ -60,10 +61,8 @@ def can_join(session: Session, person: Person, series: GroupSeries) -> bool:
 
 
 def locked_session(session: Session, group_session_id: int) -> GroupSession:
-    query = select(GroupSession).where(GroupSession.id == group_session_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()  # one booking decision at a time per session
-    return session.scalar(query)
+    # One booking decision at a time per session.
+    return session.scalar(with_row_locks(session, select(GroupSession).where(GroupSession.id == group_session_id)))
 
 
 def booked_count(session: Session, group_session_id: int) -> int:
@@ -184,9 +183,7 @@ def expire_offers(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
     query = (select(Booking).where(Booking.status == OFFERED, Booking.offer_expires_at <= now)
              .order_by(Booking.offer_expires_at).limit(200))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    lapsed = list(session.scalars(query))
+    lapsed = list(session.scalars(with_row_locks(session, query, skip_locked=True)))
     for booking in lapsed:
         gs = locked_session(session, booking.session_id)
         series = session.get(GroupSeries, gs.series_id)
