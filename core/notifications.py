@@ -68,9 +68,15 @@ def notify(session: Session, person, title: str, body: str, link: str | None = N
     """Tell a person something: an in-app notification, and an email (with any calendar invitation) unless told not to."""
     note = Notification(person_id=person.id, title=title, body=body, link=link)
     session.add(note)
-    if email and person.is_active:
-        queue_email(session, person.email, title, body, recipient_id=person.id, calendar=calendar)
+    if email:
+        email_person(session, person, title, body, calendar)
     return note
+
+
+def email_person(session: Session, person, title: str, body: str, calendar: str | None = None) -> None:
+    """Email a person, unless their account has been deactivated."""
+    if person.is_active:
+        queue_email(session, person.email, title, body, recipient_id=person.id, calendar=calendar)
 
 
 def unread_count(session: Session, person_id: int) -> int:

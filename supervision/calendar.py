@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.accounts.models import Person
 from core.config import base_host
-from core.notifications import notify, queue_email
+from core.notifications import email_person, notify
 from core.timeutil import utcnow
 
 from .models import BOOKED, Booking, GroupSeries, GroupSession
@@ -43,5 +43,5 @@ def tell_with_invitation(session: Session, booking: Booking, gs: GroupSession, s
     ics = booking_invitation(booking, gs, series).decode()
     if in_app:
         notify(session, person, title, body, link=f"/reflective-practice/sessions/{gs.id}", calendar=ics)
-    elif person.is_active:
-        queue_email(session, person.email, title, body, recipient_id=person.id, calendar=ics)
+    else:
+        email_person(session, person, title, body, ics)
