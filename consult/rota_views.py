@@ -31,7 +31,7 @@ def _is_lead() -> bool:
 
 def _people_choices(session) -> list[tuple[int, str]]:
     if _is_lead():
-        return [(p.id, p.name) for p in services.psychologists(session)]
+        return services.psychologist_choices(session)
     return [(current_user.id, current_user.name)]
 
 

@@ -168,6 +168,14 @@ def psychologists(session: Session) -> list[Person]:
     return people_with_role(session, Role.PSYCHOLOGIST)
 
 
+def psychologist_choices(session: Session, leave_out: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the active psychologists for a drop-down: names only, not whole people."""
+    rows = session.execute(select(Person.id, Person.name).join(PersonRole, PersonRole.person_id == Person.id)
+                           .where(PersonRole.role == Role.PSYCHOLOGIST.value, Person.is_active.is_(True))
+                           .order_by(Person.name))
+    return [(person_id, name) for person_id, name in rows if person_id != leave_out]
+
+
 def route_new_request(session: Session, c: Consultation, now: datetime | None = None) -> None:
     """Give a new request to the fairest choice among the psychologists on duty, or leave it in the pool.
 

@@ -132,8 +132,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     reassign = forms.get("reassign_form") or ReassignForm(formdata=None)
     suggest = forms.get("suggest_form") or SuggestTemplateForm(formdata=None)
     if allocated:
-        reassign.psychologist_id.choices = [(p.id, p.name) for p in services.psychologists(session)
-                                            if p.id != c.psychologist_id]
+        reassign.psychologist_id.choices = services.psychologist_choices(session, leave_out=c.psychologist_id)
         suggest.version_id.choices = _template_choices()
     context = dict(
         c=c, messages=messages, survey=survey, calls=calls, follow_ups=follow_ups, now=utcnow(),
@@ -224,8 +223,7 @@ def reassign(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
     form = ReassignForm()
-    form.psychologist_id.choices = [(p.id, p.name) for p in services.psychologists(db.session)
-                                    if p.id != c.psychologist_id]
+    form.psychologist_id.choices = services.psychologist_choices(db.session, leave_out=c.psychologist_id)
 
     def _pass_on(f):
         services.reassign(db.session, c, current_user, db.session.get(Person, f.psychologist_id.data), f.reason.data)
@@ -300,9 +298,10 @@ def complete_follow_up(follow_up_id: int):
 
 
 def _template_choices() -> list[tuple[int, str]]:
+    from formulations.models import TemplateVersion
     from formulations.services import library_query
-    rows = db.session.execute(library_query().limit(200)).all()
-    return [(version.id, version.title) for version, _uses in rows]
+    titles = library_query(with_uses=False).with_only_columns(TemplateVersion.id, TemplateVersion.title)
+    return [(version_id, title) for version_id, title in db.session.execute(titles.limit(200))]
 
 
 @bp.route("/<int:consultation_id>/suggest-template", methods=["POST"])

@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, select_autoescape
 
 from .config import PROJECT_ROOT, check_production_safety, load_config
 from .database import db
@@ -62,6 +62,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _configure_templates(app: Flask) -> None:
     # The NHS.UK macros expect ChainableUndefined (params.a.b on missing keys).
     app.jinja_env.undefined = ChainableUndefined
+    # Flask escapes only .html-like names; the NHS.UK components are .jinja files and would otherwise put
+    # what people typed (a name in the header, say) into the page as raw HTML.
+    app.jinja_env.autoescape = select_autoescape(("html", "htm", "xml", "xhtml", "svg", "jinja"),
+                                                 default_for_string=True)
     app.jinja_env.loader = ChoiceLoader([
         FileSystemLoader(str(PROJECT_ROOT / "templates")),
         PackageLoader("nhsuk_frontend_jinja", "templates"),

@@ -37,9 +37,11 @@ def page_number() -> int:
 
 
 def paginate(session: Session, query: Select, number: int | None = None, per_page: int = PER_PAGE,
-             scalars: bool = True) -> Page:
+             scalars: bool = True, counting: Select | None = None) -> Page:
+    """`counting` is the same rows without the per-row extras (seat counts, say), so the total is cheap."""
     number = number or page_number()
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    counted = query if counting is None else counting
+    total = session.scalar(select(func.count()).select_from(counted.order_by(None).subquery())) or 0
     pages = max(1, -(-total // per_page))
     number = min(number, pages)
     paged = query.limit(per_page).offset((number - 1) * per_page)

@@ -141,8 +141,9 @@ def diff(old: TemplateVersion, new: TemplateVersion) -> list[tuple[str, str]]:
 
 # --- The library ------------------------------------------------------------------------
 
-def library_query(q: str = "", tag: str = "", audience: str = ""):
-    """Each live template's latest published version, with how often the template has been used."""
+def library_query(q: str = "", tag: str = "", audience: str = "", with_uses: bool = True):
+    """Each live template's latest published version, with how often the template has been used (a count over
+    every formulation, so pickers that only need titles leave it out)."""
     latest = (select(TemplateVersion.template_id, func.max(TemplateVersion.number).label("number"))
               .where(TemplateVersion.status == PUBLISHED).group_by(TemplateVersion.template_id).subquery())
     any_version = aliased(TemplateVersion)
@@ -150,9 +151,9 @@ def library_query(q: str = "", tag: str = "", audience: str = ""):
             .join(any_version, any_version.id == Formulation.template_version_id)
             .where(any_version.template_id == TemplateVersion.template_id)
             .correlate(TemplateVersion).scalar_subquery())
-    query = (select(TemplateVersion, uses.label("uses"))
-             .join(latest, (latest.c.template_id == TemplateVersion.template_id)
-                   & (latest.c.number == TemplateVersion.number))
+    query = (select(TemplateVersion, uses.label("uses")) if with_uses else select(TemplateVersion))
+    query = (query.join(latest, (latest.c.template_id == TemplateVersion.template_id)
+                        & (latest.c.number == TemplateVersion.number))
              .join(Template, Template.id == TemplateVersion.template_id)
              .where(Template.retired_at.is_(None)))
     if q:

@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core.forms import DayField, ListMultipleField, ListSelectField, PageForm, WholeNumberField
 
+from .models import LONGEST_SESSION_MINUTES
+
 WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
             (6, "Sunday")]
 NTH = [(1, "First"), (2, "Second"), (3, "Third"), (4, "Fourth"), (-1, "Last")]
@@ -55,7 +57,8 @@ class SeriesForm(FlaskForm):
     start_time = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 13:30")])
     minutes = WholeNumberField("Length (minutes)", default=90, not_a_number="Enter the length in minutes, like 90",
                                validators=[InputRequired(message="Enter the length in minutes, like 90"),
-                                           NumberRange(min=15, max=480, message="Length must be between 15 and 480 minutes")])
+                                           NumberRange(min=15, max=LONGEST_SESSION_MINUTES,
+                                                       message=f"Length must be between 15 and {LONGEST_SESSION_MINUTES} minutes")])
     starts_on = DayField("First date", validators=[InputRequired(message="Enter the first date")])
     ends_on = DayField("Until (optional)", validators=[Optional()])
     session_count = WholeNumberField("Or for how many sessions (optional)", not_a_number="Enter a number of sessions, like 10",

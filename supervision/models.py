@@ -13,6 +13,9 @@ from core.timeutil import utcnow
 BOOKED, WAITLISTED, OFFERED, CANCELLED = "booked", "waitlisted", "offered", "cancelled"
 # An offered seat is held for one person until the offer expires, so it counts against the capacity.
 HOLDING_SEAT = (BOOKED, OFFERED)
+# The longest a session may run. Lists of sessions still to finish look back only this far from now, so they
+# read the few sessions ahead through the start-time index rather than every past session.
+LONGEST_SESSION_MINUTES = 480
 
 
 class GroupSeries(Base):

@@ -1,6 +1,7 @@
 """Reflective practice pages: sessions people can join, booking and the waitlist, scheduling a group."""
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, url_for
@@ -8,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from consult.services import psychologists
+from consult.services import psychologist_choices
 from core import audit
 from core.accounts.models import Person, Role, TeamMembership
 from core.database import db
@@ -20,7 +21,7 @@ from core.timeutil import utcnow
 from . import bp, changes, services
 from .calendar import booking_invitation
 from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm, SeriesForm
-from .models import BOOKED, HOLDING_SEAT, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
+from .models import BOOKED, HOLDING_SEAT, LONGEST_SESSION_MINUTES, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
 from .recurrence import wall_clock
 from .register import can_evaluate, can_keep_register, can_manage_series
 
@@ -38,11 +39,13 @@ def _session_rows(query):
 
 @bp.route("/")
 def index():
+    now = utcnow()
     query = (select(GroupSession).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
              .where(services.joinable_condition(current_user), GroupSession.status == "scheduled",
-                    GroupSession.ends_at > utcnow())
+                    GroupSession.starts_at > now - timedelta(minutes=LONGEST_SESSION_MINUTES),
+                    GroupSession.ends_at > now)
              .order_by(GroupSession.starts_at, GroupSession.id))
-    page = paginate(db.session, _session_rows(query), scalars=False)
+    page = paginate(db.session, _session_rows(query), scalars=False, counting=query)
     return render_template("supervision/index.html", page=page,
                            can_schedule=current_user.has_role(Role.TEAM_LEAD))
 
@@ -110,7 +113,7 @@ def accept_offer(booking_id: int):
 
 def _series_form(session) -> SeriesForm:
     form = SeriesForm()
-    form.facilitator_id.choices = [(p.id, p.name) for p in psychologists(session)]
+    form.facilitator_id.choices = psychologist_choices(session)
     teams = list(current_user.teams)
     form.team_id.choices = [(0, f"Everyone at {current_user.organisation.name}")] + [(t.id, t.name) for t in teams]
     members = session.scalars(select(Person).join(TeamMembership, TeamMembership.person_id == Person.id)

@@ -21,3 +21,32 @@ def test_the_header_shows_each_person_their_name_token_and_the_page_they_are_on(
     theirs = psychologist.get("/formulations/").get_data(as_text=True)
     assert "Frontline (" in formulations and "Frontline (" not in theirs and "Psychologist (" in theirs
     assert csrf_from(worker.get("/")) != csrf_from(psychologist.get("/"))
+
+
+def _tidy(html: str) -> str:
+    """Whitespace between and inside tags does not change the page."""
+    return re.sub(r"\s+", " ", re.sub(r"\s*>\s*", ">", re.sub(r"\s+<", "<", str(html)))).strip()
+
+
+def test_the_tag_written_out_for_lists_is_the_design_systems_tag(app):
+    """The lists use a lighter tag macro than NHS.UK's; it must give the same markup, escaping included."""
+    ours = app.jinja_env.from_string('{% from "macros/components.html" import tag %}{{ tag(text, colour) }}')
+    theirs = app.jinja_env.from_string('{% from "nhsuk/components/tag/macro.jinja" import tag %}'
+                                       '{{ tag({"text": text, "classes": "nhsuk-tag--" ~ colour}) }}')
+    for text, colour in [("Overdue", "red"), ("Place offered to you", "blue"), ("<script>x</script> & co", "grey")]:
+        assert _tidy(ours.render(text=text, colour=colour)) == _tidy(theirs.render(text=text, colour=colour))
+    assert "&lt;script&gt;" in ours.render(text="<script>", colour="red")
+
+
+def test_what_people_type_is_escaped_inside_the_design_system_components(app, session):
+    """The NHS.UK components are .jinja files; they must escape like our own .html templates do."""
+    from .support import person
+    worker = person(session, "frontline")
+    worker.name = '<img src=x onerror="alert(1)">'
+    session.commit()
+    client = app.test_client()
+    sign_in(client, "frontline")
+    page = client.get("/").get_data(as_text=True)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=" in page
+    tag = app.jinja_env.from_string('{% from "nhsuk/components/tag/macro.jinja" import tag %}{{ tag({"text": t}) }}')
+    assert "<b>" not in tag.render(t="<b>bold</b>")

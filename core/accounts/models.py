@@ -121,7 +121,10 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deactivated_at: Mapped[datetime | None]
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    # "unnested": reached through an outer join (a consultation's psychologist, say) this stays a flat
+    # LEFT OUTER JOIN; the nested form "LEFT JOIN (people JOIN organisations)" made SQLite build the whole
+    # people-by-organisation join for every list (15 ms of the duty queue's 33).
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin="unnested")
     # Loaded on first use, not with every person: the signed-in person's are loaded with them (see
     # sessions.load_person) and lists that show roles ask for them, so pages that only show names stay lean.
     role_rows: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", order_by=PersonRole.role)
