@@ -20,7 +20,7 @@ from core.config import PROJECT_ROOT
 from .dataset import BENCH_PASSWORD
 
 TRIVIAL = "/healthz"
-CLIENT_PROCESSES = 4
+CLIENT_PROCESSES = int(os.environ.get("BENCH_CLIENTS", 4))
 
 
 def free_port() -> int:
@@ -83,14 +83,18 @@ def signed_in_cookie(port: int, email: str) -> str:
 
 
 def _client(port: int, requests: list[tuple[str, str]], seconds: float) -> tuple[int, list[float], int]:
-    """One client process: go round the requests until the time is up."""
+    """One client process: go round the requests until the time is up, keeping each person's cookie up to
+    date as a browser does (a stale cookie would make the app start their session afresh on every page)."""
     latencies, errors, n = [], 0, 0
+    cookies = {cookie: cookie for _, cookie in requests}
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        path, cookie = requests[n % len(requests)]
+        path, signed_in_as = requests[n % len(requests)]
         started = time.perf_counter()
-        status = _get(port, path, cookie)[0]
+        status, _, headers = _get(port, path, cookies[signed_in_as])
         latencies.append((time.perf_counter() - started) * 1000)
+        if "Set-Cookie" in headers:
+            cookies[signed_in_as] = headers["Set-Cookie"].split(";", 1)[0]
         errors += status >= 500 or status in (302, 403, 404)
         n += 1
     return n, latencies, errors

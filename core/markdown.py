@@ -6,6 +6,8 @@ link schemes below can reach a page.
 """
 from __future__ import annotations
 
+import threading
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -19,12 +21,20 @@ ALLOWED_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["sane_lists", "tables", "fenced_code"]
 
 
+_local = threading.local()
+
+
 def _converter() -> md.Markdown:
-    converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
-    # Treat any HTML typed into the source as text.
-    converter.preprocessors.deregister("html_block")
-    converter.inlinePatterns.deregister("html")
-    return converter
+    """This thread's converter, reset for each text: building one costs more than most conversions
+    (a tenth of a template's page), and a reset clears what one text defined (link references) before the next."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+        # Treat any HTML typed into the source as text.
+        converter.preprocessors.deregister("html_block")
+        converter.inlinePatterns.deregister("html")
+        _local.converter = converter
+    return converter.reset()
 
 
 SAFE_LINK_PREFIXES = ("http://", "https://", "mailto:", "#")

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from flask import Flask, Response, abort, current_app, request, send_from_directory, url_for
 from flask_login import current_user
+from jinja2 import Undefined
 from markupsafe import Markup
 
 from .accounts.models import Role
@@ -81,9 +82,14 @@ _COMPONENTS: dict[tuple, Markup] = {}
 COMPONENTS_KEPT = 4096
 
 
+def _as_key(value) -> str:
+    # A missing input and an empty one can render differently, so they must not share a key.
+    return "\0undefined" if isinstance(value, Undefined) else f"{type(value).__name__}:{value}"
+
+
 def component(template: str, macro: str, params: dict) -> Markup:
     """Render an NHS.UK component macro once per distinct set of inputs (same inputs, same HTML)."""
-    key = (template, macro, json.dumps(params, sort_keys=True, default=str))
+    key = (template, macro, json.dumps(params, sort_keys=True, default=_as_key))
     html = _COMPONENTS.get(key)
     if html is None:
         html = Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(params))

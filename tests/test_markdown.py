@@ -50,3 +50,11 @@ def test_ordinary_markdown_still_works():
 
 def test_raw_html_is_shown_as_text_not_markup():
     assert str(render_markdown("<b>hello</b>")) == "<p>&lt;b&gt;hello&lt;/b&gt;</p>"
+
+
+def test_one_text_cannot_define_links_for_the_next():
+    """The converter is reused; a link reference written in one message must not turn up in another's."""
+    first = str(render_markdown("See [the guide][g].\n\n[g]: https://example.org/guide"))
+    second = str(render_markdown("See [the guide][g]."))
+    assert 'href="https://example.org/guide"' in first
+    assert "href" not in second and "[the guide][g]" in second

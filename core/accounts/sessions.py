@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app, request, session as flask_session
 from flask_login import LoginManager, login_user
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..database import db
 from ..timeutil import utcnow
@@ -80,9 +80,12 @@ def load_person(token: str) -> Person | None:
     row = session.execute(
         select(SignInSession, Person)
         .join(Person, Person.id == SignInSession.person_id)
-        .options(selectinload(Person.role_rows), selectinload(Person.teams))
+        # This runs before every page: the sign-in, the person, their organisation and roles in one statement.
+        # Teams come in a second one: joined, the many-to-many nests "(team_memberships JOIN teams)", which
+        # SQLite answers by building that join for everyone (3 ms at 3,000 staff).
+        .options(joinedload(Person.role_rows), selectinload(Person.teams))
         .where(SignInSession.token_hash == hash_token(token))
-    ).one_or_none()
+    ).unique().one_or_none()
     if row is None:
         return None
     sign_in, person = row
