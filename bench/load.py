@@ -105,16 +105,33 @@ def hammer(port: int, requests: list[tuple[str, str]], seconds: float) -> dict:
         results = list(pool.map(_client, [port] * CLIENT_PROCESSES,
                                 [requests[i::CLIENT_PROCESSES] or requests for i in range(CLIENT_PROCESSES)],
                                 [seconds] * CLIENT_PROCESSES))
-    latencies = sorted(lat for _, lats, _ in results for lat in lats)
-    total = sum(n for n, _, _ in results)
-    return {"rps": total / seconds, "p50": statistics.median(latencies),
-            "p95": latencies[int(0.95 * (len(latencies) - 1))], "errors": sum(e for _, _, e in results)}
+    return {"seconds": seconds, "requests": sum(n for n, _, _ in results),
+            "latencies": [lat for _, lats, _ in results for lat in lats], "errors": sum(e for _, _, e in results)}
+
+
+def summary(runs: list[dict]) -> dict:
+    """Requests per second and latency percentiles over several runs of `hammer`."""
+    latencies = sorted(lat for run in runs for lat in run["latencies"])
+    return {"rps": sum(run["requests"] for run in runs) / sum(run["seconds"] for run in runs),
+            "p50": statistics.median(latencies), "p95": latencies[int(0.95 * (len(latencies) - 1))],
+            "errors": sum(run["errors"] for run in runs)}
+
+
+def compare(port: int, first: list[tuple[str, str]], second: list[tuple[str, str]], seconds: float,
+            rounds: int = 4) -> tuple[dict, dict]:
+    """Hammer two sets of requests in turn, a few rounds each, so a change in the machine's speed during the
+    run (it is shared) falls on both alike and their ratio holds."""
+    first_runs, second_runs = [], []
+    for _ in range(rounds):
+        first_runs.append(hammer(port, first, seconds / rounds))
+        second_runs.append(hammer(port, second, seconds / rounds))
+    return summary(first_runs), summary(second_runs)
 
 
 if __name__ == "__main__":  # a quick look by hand: python -m bench.load URL
     port = free_port()
     server = serve(sys.argv[1], port)
     try:
-        print(hammer(port, [(TRIVIAL, "")], 5))
+        print(summary([hammer(port, [(TRIVIAL, "")], 5)]))
     finally:
         stop(server)

@@ -160,13 +160,14 @@ class Database:
         writes = g.pop("deferred_writes", None)
         if not writes:
             return
-        session = self.session
-        session.rollback()  # end the read transaction
+        # A session of its own rather than rolling back the page's: a rollback would expire every object the
+        # page loaded (a tenth of the duty queue's time) only for teardown to discard them.
         token = _begin_mode.set(IMMEDIATE)
         try:
-            for write in writes:
-                write(session)
-            session.commit()
+            with self.new_session() as session:
+                for write in writes:
+                    write(session)
+                session.commit()
         finally:
             _begin_mode.reset(token)
 

@@ -30,7 +30,8 @@ MAX_ANSWER = 10000
 def index():
     q, tag, audience = (request.args.get(k, "").strip() for k in ("q", "tag", "audience"))
     audience = audience if audience in AUDIENCES else ""
-    page = paginate(db.session, services.library_query(q, tag, audience), scalars=False)
+    page = paginate(db.session, services.library_query(q, tag, audience), scalars=False,
+                    counting=services.library_query(q, tag, audience, with_uses=False))
     drafts = []
     if current_user.has_role(Role.PSYCHOLOGIST):
         drafts = db.session.scalars(

@@ -155,10 +155,13 @@ def test_the_library_searches_filters_and_counts_uses(app, session):
     sign_in(client, "frontline")
     everything = client.get("/formulations/").get_data(as_text=True)
     assert all(spec["title"].replace("'", "&#39;") in everything for spec in STARTER)
+    assert 'href="/formulations/?tag=trauma"' in everything  # each tag links to the templates carrying it
     trauma = client.get("/formulations/?tag=trauma").get_data(as_text=True)
     assert "What happened to you" in trauma and "The 5 Ps" not in trauma
     specialist = client.get("/formulations/?audience=specialist").get_data(as_text=True)
     assert "Power Threat Meaning" in specialist and "Hot cross bun" not in specialist
+    assert "?tag=" in specialist and all("audience=specialist" in link for link in
+                                         re.findall(r'href="(/formulations/\?tag=[^"]*)"', specialist))
     searched = client.get("/formulations/?q=cross+bun").get_data(as_text=True)
     assert "Hot cross bun" in searched and "The 5 Ps" not in searched
     five_ps = session.scalar(select(TemplateVersion).where(TemplateVersion.title.like("The 5 Ps%")))

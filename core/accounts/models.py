@@ -125,7 +125,7 @@ class Person(Base):
     # LEFT OUTER JOIN; the nested form "LEFT JOIN (people JOIN organisations)" made SQLite build the whole
     # people-by-organisation join for every list (15 ms of the duty queue's 33).
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin="unnested")
-    # Loaded on first use, not with every person: the signed-in person's are loaded with them (see
+    # Loaded on first use, not with every person: the signed-in person's roles are loaded with them (see
     # sessions.load_person) and lists that show roles ask for them, so pages that only show names stay lean.
     role_rows: Mapped[list[PersonRole]] = relationship(cascade="all, delete-orphan", order_by=PersonRole.role)
     teams: Mapped[list[Team]] = relationship(secondary="team_memberships", order_by=Team.name)

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app, request, session as flask_session
 from flask_login import LoginManager, login_user
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from ..database import db
 from ..timeutil import utcnow
@@ -74,18 +74,18 @@ def _update_later(session: Session, sign_in_id: int, **values) -> None:
         update(SignInSession).where(SignInSession.id == sign_in_id, SignInSession.ended_at.is_(None)).values(**values)))
 
 
+# Built once: this runs before every page, and a statement object reused keeps SQLAlchemy's cache key for it.
+# The sign-in, the person, their organisation and roles come in one statement; teams load on first use
+# (a few pages need them), since joining a many-to-many here made SQLite build every membership.
+_SIGNED_IN = (select(SignInSession, Person).join(Person, Person.id == SignInSession.person_id)
+              .options(joinedload(Person.role_rows))
+              .where(SignInSession.token_hash == bindparam("token_hash")))
+
+
 @login_manager.user_loader
 def load_person(token: str) -> Person | None:
     session = db.session
-    row = session.execute(
-        select(SignInSession, Person)
-        .join(Person, Person.id == SignInSession.person_id)
-        # This runs before every page: the sign-in, the person, their organisation and roles in one statement.
-        # Teams come in a second one: joined, the many-to-many nests "(team_memberships JOIN teams)", which
-        # SQLite answers by building that join for everyone (3 ms at 3,000 staff).
-        .options(joinedload(Person.role_rows), selectinload(Person.teams))
-        .where(SignInSession.token_hash == hash_token(token))
-    ).unique().one_or_none()
+    row = session.execute(_SIGNED_IN, {"token_hash": hash_token(token)}).unique().one_or_none()
     if row is None:
         return None
     sign_in, person = row
