@@ -112,3 +112,33 @@ def test_create_admin_makes_the_first_admin(tmp_path):
     with app.extensions["database"]["session_factory"]() as s:
         admin = s.scalars(select(Person)).one()
         assert admin.email == "lead@example.org" and admin.roles == {"admin"}
+
+
+def test_a_read_request_that_changed_anything_is_rolled_back_not_committed(app):
+    """Read requests end with COMMIT when they only read (see the next test); one that flushed or ran an
+    UPDATE directly must still be rolled back, as before."""
+    from core.database import db
+    for change in ("flush", "update"):
+        with app.test_request_context("/", method="GET"):
+            app.preprocess_request()
+            if change == "flush":
+                db.session.add(Organisation(name=f"Made by a {change}", service_type="other"))
+                db.session.flush()
+            else:
+                db.session.execute(text("UPDATE organisations SET name = 'Renamed by a read' WHERE id = 1"))
+        with app.app_context():
+            names = set(db.session.scalars(select(Organisation.name)))
+        assert "Made by a flush" not in names and "Renamed by a read" not in names
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_its_prepared_statements_from_page_to_page(pg_app):
+    """psycopg prepares a statement after five uses and forgets them all on ROLLBACK; pages that only read
+    end with COMMIT, so PostgreSQL stops planning the same statements afresh on every request."""
+    from .support import sign_in
+    client = pg_app.test_client()
+    sign_in(client, "frontline")
+    for _ in range(12):
+        assert client.get("/formulations/").status_code == 200
+    with pg_app.extensions["database"]["engine"].connect() as conn:  # the pool hands back the last one used
+        assert conn.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements").scalar() > 0
