@@ -88,11 +88,19 @@ def _as_key(value) -> str:
 
 
 def component(template: str, macro: str, params: dict) -> Markup:
-    """Render an NHS.UK component macro once per distinct set of inputs (same inputs, same HTML)."""
+    """Render an NHS.UK component macro once per distinct set of inputs (same inputs, same HTML).
+
+    A field holding what someone typed is rendered each time and not kept: the worker's memory should not
+    collect people's words (about a client, say), and such a field is rarely shown twice alike."""
+    def render() -> Markup:
+        return Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(params))
+
+    if params.get("value") not in (None, ""):
+        return render()
     key = (template, macro, json.dumps(params, sort_keys=True, default=_as_key))
     html = _COMPONENTS.get(key)
     if html is None:
-        html = Markup(getattr(current_app.jinja_env.get_template(template).module, macro)(params))
+        html = render()
         if len(_COMPONENTS) >= COMPONENTS_KEPT:
             _COMPONENTS.clear()  # a rough bound: the common pages are rendered again within a request or two
         _COMPONENTS[key] = html

@@ -50,3 +50,14 @@ def test_what_people_type_is_escaped_inside_the_design_system_components(app, se
     assert "<img src=x" not in page and "&lt;img src=x onerror=" in page
     tag = app.jinja_env.from_string('{% from "nhsuk/components/tag/macro.jinja" import tag %}{{ tag({"text": t}) }}')
     assert "<b>" not in tag.render(t="<b>bold</b>")
+
+
+def test_fields_are_rendered_once_when_empty_and_never_kept_with_what_someone_typed(app):
+    from core.templating import _COMPONENTS, component
+    field = {"id": "question", "name": "question", "label": {"text": "Your question"}}
+    with app.test_request_context("/"):
+        empty = component("nhsuk/components/input/macro.jinja", "input", {**field, "value": ""})
+        assert empty in _COMPONENTS.values()
+        typed = component("nhsuk/components/input/macro.jinja", "input", {**field, "value": "Worried about J"})
+        assert 'value="Worried about J"' in typed
+        assert not any("Worried about J" in html for html in _COMPONENTS.values())
