@@ -156,12 +156,14 @@ def _allocate(session: Session, c: Consultation, psychologist: Person, now: date
           f"{psychologist.name} is looking at your request for {c.client_reference}.")
 
 
+def _holding(role: Role, *columns):
+    """Active people holding a role, by name: `columns` of them (the whole person, or just some fields)."""
+    return (select(*columns).join(PersonRole, PersonRole.person_id == Person.id)
+            .where(PersonRole.role == role.value, Person.is_active.is_(True)).order_by(Person.name))
+
+
 def people_with_role(session: Session, role: Role) -> list[Person]:
-    """Active people holding a role, by name."""
-    return list(session.scalars(
-        select(Person).join(PersonRole, PersonRole.person_id == Person.id)
-        .where(PersonRole.role == role.value, Person.is_active.is_(True))
-        .order_by(Person.name)))
+    return list(session.scalars(_holding(role, Person)))
 
 
 def psychologists(session: Session) -> list[Person]:
@@ -170,9 +172,7 @@ def psychologists(session: Session) -> list[Person]:
 
 def psychologist_choices(session: Session, leave_out: int | None = None) -> list[tuple[int, str]]:
     """(id, name) of the active psychologists for a drop-down: names only, not whole people."""
-    rows = session.execute(select(Person.id, Person.name).join(PersonRole, PersonRole.person_id == Person.id)
-                           .where(PersonRole.role == Role.PSYCHOLOGIST.value, Person.is_active.is_(True))
-                           .order_by(Person.name))
+    rows = session.execute(_holding(Role.PSYCHOLOGIST, Person.id, Person.name))
     return [(person_id, name) for person_id, name in rows if person_id != leave_out]
 
 

@@ -32,14 +32,14 @@ def _listing(query):
     """Only what a row of a list shows (consult/_macros.html): a list loads 25 requests with three people
     each, and loading every column and each person's organisation was a fifth of the duty queue's time.
     Anything else a list template reaches for raises, so a test catches it rather than a query per row."""
-    name_only = (Person.name,)
+    def name_only(person):
+        return joinedload(person).load_only(Person.name, raiseload=True).raiseload(Person.organisation)
+
     return query.options(
         load_only(Consultation.client_reference, Consultation.urgency, Consultation.risks,
                   Consultation.immediate_danger, Consultation.status, Consultation.outcome, Consultation.due_at,
                   Consultation.requester_id, Consultation.psychologist_id, Consultation.team_id, raiseload=True),
-        joinedload(Consultation.requester).load_only(*name_only, raiseload=True).raiseload(Person.organisation),
-        joinedload(Consultation.psychologist).load_only(*name_only, raiseload=True).raiseload(Person.organisation),
-        joinedload(Consultation.team))
+        name_only(Consultation.requester), name_only(Consultation.psychologist), joinedload(Consultation.team))
 
 
 def _load(consultation_id: int) -> Consultation:
