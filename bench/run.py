@@ -31,6 +31,7 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", 30))
 WARM_UP = 3
 TARGETS = {"p95_ms": 50.0, "dashboard_ms": 300.0, "queries": 12, "throughput_ratio": 0.25}
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", 20))
+PAGE_SECONDS = LOAD_SECONDS / 4
 RESULTS = PROJECT_ROOT / "bench" / "results.md"
 
 
@@ -127,20 +128,27 @@ def measure(app, email: str, url: str) -> dict:
 
 
 def load_test(url: str, subjects: dict) -> dict:
-    """The trivial endpoint and the signed-in mix, hammered in turn through gunicorn, LOAD_SECONDS each."""
+    """The trivial endpoint and the signed-in mix, hammered in turn through gunicorn, LOAD_SECONDS each; then
+    each page on its own beside the trivial endpoint again (PAGE_SECONDS each), for its own ratio."""
     port = load.free_port()
     server = load.serve(url, port)
+    trivial_only = [(load.TRIVIAL, "")]
     try:
         cookies: dict[str, str] = {}
-        mix = []
-        for _, email, path in pages(subjects):
+        mix, alone = [], []
+        for label, email, path in pages(subjects):
             cookie = cookies.setdefault(email, load.signed_in_cookie(port, email))
             mix.append((path, cookie))
-        trivial, signed_in = load.compare(port, [(load.TRIVIAL, "")], mix, LOAD_SECONDS)
+            alone.append((label, [(path, cookie)]))
+        trivial, signed_in = load.compare(port, trivial_only, mix, LOAD_SECONDS)
+        result = {"trivial": trivial, "mix": signed_in, "ratio": signed_in["rps"] / trivial["rps"], "pages": []}
+        print(f"trivial {trivial['rps']:.0f}/s, mix {signed_in['rps']:.0f}/s: {result['ratio']:.0%}", flush=True)
+        for label, requests in alone:
+            beside, page = load.compare(port, trivial_only, requests, PAGE_SECONDS, rounds=2)
+            result["pages"].append((label, page, page["rps"] / beside["rps"]))
+            print(f"  {label}: {page['rps']:.0f}/s, {result['pages'][-1][2]:.0%} of the trivial endpoint", flush=True)
     finally:
         load.stop(server)
-    result = {"trivial": trivial, "mix": signed_in, "ratio": signed_in["rps"] / trivial["rps"]}
-    print(f"trivial {trivial['rps']:.0f}/s, mix {signed_in['rps']:.0f}/s: {result['ratio']:.0%}", flush=True)
     return result
 
 
@@ -179,7 +187,11 @@ def main() -> int:
           for name, r in (("Trivial endpoint (/healthz)", throughput["trivial"]),
                           ("Signed-in mix of the key pages", throughput["mix"]))], "",
         f"The signed-in mix runs at **{throughput['ratio']:.0%}** of the trivial endpoint's rate "
-        f"(target {TARGETS['throughput_ratio']:.0%} or more).", ""])
+        f"(target {TARGETS['throughput_ratio']:.0%} or more).", "",
+        f"Each page on its own ({PAGE_SECONDS:g} s, in two rounds alternating with the trivial endpoint):", "",
+        "| page | per second | median ms | p95 ms | share of the trivial endpoint's rate |", "|---|---|---|---|---|",
+        *[f"| {label} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {ratio:.0%} |"
+          for label, r, ratio in throughput["pages"]], ""])
     results = RESULTS if backend == "SQLite" else RESULTS.with_name("results-postgresql.md")
     results.write_text(table, encoding="utf-8")
     print(f"\nWritten to {results.relative_to(PROJECT_ROOT)}.")

@@ -98,7 +98,7 @@ def queue():
         query = query.where(Consultation.psychologist_id == current_user.id)
     query = query.order_by(Consultation.immediate_danger.desc(), URGENCY_RANK,
                            Consultation.due_at.is_(None), Consultation.due_at, Consultation.id)
-    page = paginate(db.session, query)
+    page = paginate(db.session, query, key=Consultation.id)
     audit.record(db.session, "consultation.queue_viewed", None, None, show=show)
     return render_template("consult/queue.html", page=page, show=show, views=QUEUE_VIEWS, now=utcnow())
 
@@ -136,26 +136,33 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     follow_ups = session.scalars(select(FollowUp).where(FollowUp.consultation_id == c.id)
                                  .order_by(FollowUp.created_at)).all()
     allocated = services.is_allocated_psychologist(current_user, c)
+    is_requester = services.is_requester(current_user, c)
     decisions = session.scalars(select(AllocationDecision).where(AllocationDecision.consultation_id == c.id)
                                 .order_by(AllocationDecision.created_at)).all() \
         if current_user.has_role(Role.LEAD_PSYCHOLOGIST) else []
-    reassign = forms.get("reassign_form") or ReassignForm(formdata=None)
-    suggest = forms.get("suggest_form") or SuggestTemplateForm(formdata=None)
-    if allocated:
+
+    def form(name: str, form_class, shown: bool):
+        """The form a failed post brought back, or an empty one where the page shows it: a closed thread
+        shows none, and building all eight with their drop-downs was a quarter of such a page."""
+        return forms.get(name) or (form_class(formdata=None) if shown else None)
+
+    acting = c.is_open and allocated
+    reassign, suggest = form("reassign_form", ReassignForm, acting), form("suggest_form", SuggestTemplateForm, acting)
+    if acting:
         reassign.psychologist_id.choices = services.psychologist_choices(session, leave_out=c.psychologist_id)
         suggest.version_id.choices = _template_choices()
     context = dict(
         c=c, messages=messages, survey=survey, calls=calls, follow_ups=follow_ups, now=utcnow(),
         decisions=[(d, json.loads(d.candidates_json)) for d in decisions],
-        is_requester=services.is_requester(current_user, c), is_allocated=allocated,
+        is_requester=is_requester, is_allocated=allocated,
         is_psychologist=current_user.has_role(Role.PSYCHOLOGIST),
-        message_form=forms.get("message_form") or MessageForm(formdata=None),
-        advice_form=forms.get("advice_form") or AdviceForm(formdata=None),
-        information_form=forms.get("information_form") or InformationRequestForm(formdata=None),
-        close_form=forms.get("close_form") or CloseForm(formdata=None),
+        message_form=form("message_form", MessageForm, c.is_open and (is_requester or allocated)),
+        advice_form=form("advice_form", AdviceForm, acting),
+        information_form=form("information_form", InformationRequestForm, acting),
+        close_form=form("close_form", CloseForm, acting),
         reassign_form=reassign,
-        survey_form=forms.get("survey_form") or SurveyForm(formdata=None),
-        call_form=forms.get("call_form") or CallForm(formdata=None),
+        survey_form=form("survey_form", SurveyForm, not c.is_open and is_requester and survey is None),
+        call_form=form("call_form", CallForm, acting),
         suggest_form=suggest,
         error_form=next((f for f in forms.values() if f.errors or f.form_errors), None),
     )

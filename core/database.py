@@ -114,9 +114,18 @@ def _note_writes(session_factory: sessionmaker) -> None:
             state.session.info["wrote"] = True
 
 
-def _only_read(session: Session) -> bool:
-    return (session.in_transaction() and not session.info.get("wrote")
-            and not (session.new or session.dirty or session.deleted))
+def _end_read(session: Session | None) -> None:
+    """End a read request's transaction: COMMIT if it only read, ROLLBACK if it changed anything (a page
+    read with GET keeps no change but its deferred writes).
+
+    A read ends the same by COMMIT as by ROLLBACK, but psycopg forgets its prepared statements on every
+    ROLLBACK, so PostgreSQL would plan each page's statements afresh (2 ms for loading a consultation)."""
+    if session is None or not session.in_transaction():
+        return
+    if session.info.get("wrote") or session.new or session.dirty or session.deleted:
+        session.rollback()  # and on SQLite, lets go of the write lock the deferred writes need
+    else:
+        session.commit()
 
 
 class Database:
@@ -160,11 +169,8 @@ class Database:
             session = g.pop("db_session", None)
             if session is None:
                 return
-            if exc is None and g.get("read_request") and _only_read(session):
-                # A transaction that only read ends the same by COMMIT as by ROLLBACK, but psycopg forgets
-                # its prepared statements on every ROLLBACK, so PostgreSQL would plan each page's
-                # statements afresh (2 ms for loading a consultation) on every request.
-                session.commit()
+            if exc is None and g.get("read_request"):
+                _end_read(session)
             session.close()
 
     def get_or_404(self, model, ident):
@@ -185,8 +191,11 @@ class Database:
         writes = g.pop("deferred_writes", None)
         if not writes:
             return
-        # A session of its own rather than rolling back the page's: a rollback would expire every object the
-        # page loaded (a tenth of the duty queue's time) only for teardown to discard them.
+        # A session of its own, once the page's read has ended by COMMIT (a rollback would expire everything
+        # the page loaded, a tenth of the duty queue's time). Its connection is back in the pool and, last in
+        # first out, makes these writes too: on SQLite a write through another connection would empty this
+        # one's page cache before the next page.
+        _end_read(g.get("db_session"))
         token = _begin_mode.set(IMMEDIATE)
         try:
             with self.new_session() as session:

@@ -7,6 +7,7 @@ link schemes below can reach a page.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -52,7 +53,14 @@ def _safe_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 
 def render_markdown(text: str | None) -> Markup:
-    html = _converter().convert(text or "")
+    return _render(text or "")
+
+
+# The same messages and template sections are shown on every view of their page, and the result depends on
+# the text alone; converting and cleaning them again was a tenth of a consultation thread.
+@lru_cache(maxsize=512)
+def _render(text: str) -> Markup:
+    html = _converter().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -310,6 +310,17 @@ def test_the_queue_puts_urgent_first_then_the_soonest_due(app, session):
     assert order == ["0", "3", "1", "4", "2", "5"]
 
 
+def test_the_queues_second_page_carries_on_where_the_first_stopped(app, session):
+    """A page is chosen from the index before its rows are loaded; the pages still follow one order."""
+    _bulk(session, "frontline", 30)
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    pages = [re.findall(r"BULK-(\d+)", client.get(f"/consultations/queue?page={n}").get_data(as_text=True))
+             for n in (1, 2)]
+    by_urgency = [str(n) for rank in range(3) for n in range(30) if n % 3 == rank]
+    assert pages == [by_urgency[:25], by_urgency[25:]]
+
+
 # --- Breaches ---------------------------------------------------------------------
 
 def test_a_missed_target_is_escalated_once_to_the_lead_psychologist_and_team_lead(app, frontline, session):

@@ -116,19 +116,52 @@ def test_create_admin_makes_the_first_admin(tmp_path):
 
 def test_a_read_request_that_changed_anything_is_rolled_back_not_committed(app):
     """Read requests end with COMMIT when they only read (see the next test); one that flushed or ran an
-    UPDATE directly must still be rolled back, as before."""
+    UPDATE directly must still be rolled back, as before, whether or not it also had an audit row to write
+    at its end (which is kept)."""
+    from core import audit
+    from core.audit import AuditEvent
     from core.database import db
     for change in ("flush", "update"):
-        with app.test_request_context("/", method="GET"):
-            app.preprocess_request()
-            if change == "flush":
-                db.session.add(Organisation(name=f"Made by a {change}", service_type="other"))
-                db.session.flush()
-            else:
-                db.session.execute(text("UPDATE organisations SET name = 'Renamed by a read' WHERE id = 1"))
-        with app.app_context():
-            names = set(db.session.scalars(select(Organisation.name)))
-        assert "Made by a flush" not in names and "Renamed by a read" not in names
+        for with_audit in (False, True):
+            with app.test_request_context("/", method="GET"):
+                app.preprocess_request()
+                if change == "flush":
+                    db.session.add(Organisation(name=f"Made by a {change}", service_type="other"))
+                    db.session.flush()
+                else:
+                    db.session.execute(text("UPDATE organisations SET name = 'Renamed by a read' WHERE id = 1"))
+                if with_audit:
+                    audit.record(db.session, f"test.read_after_{change}")
+                app.process_response(app.response_class())
+            with app.app_context():
+                names = set(db.session.scalars(select(Organisation.name)))
+                actions = set(db.session.scalars(select(AuditEvent.action)))
+            assert "Made by a flush" not in names and "Renamed by a read" not in names
+            assert (f"test.read_after_{change}" in actions) == with_audit
+
+
+def test_a_pages_audit_row_is_written_through_the_connection_the_page_read_on(app):
+    """On SQLite a write through another connection empties this one's page cache, so the next page would
+    read every page of the database afresh: the audit row of a view goes through the page's own connection."""
+    from sqlalchemy import event
+
+    from .support import sign_in
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    engine = app.extensions["database"]["engine"]
+    used: list[tuple[str, int]] = []
+
+    def note(conn, _cursor, statement, *_args):
+        used.append((statement.split()[0], id(conn.connection.dbapi_connection)))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/consultations/queue").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    reads = {conn for verb, conn in used if verb == "SELECT"}
+    writes = {conn for verb, conn in used if verb == "INSERT"}
+    assert writes and writes == reads
 
 
 @pytest.mark.postgres
