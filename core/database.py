@@ -1,10 +1,11 @@
 """Engine, typed declarative base and the one-session-per-request helper."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from flask import Flask, abort, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -22,6 +23,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 IMMEDIATE, DEFERRED = "IMMEDIATE", "DEFERRED"
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 _begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default=IMMEDIATE)
+
+T = TypeVar("T")
+# Threads for `read_apart`, started on first use (so after gunicorn forks its workers).
+_readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="read-apart")
 
 # Stable constraint names so Alembic migrations work on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -215,6 +220,20 @@ class Database:
         if "db_session" not in g:
             g.db_session = current_app.extensions["database"]["session_factory"]()
         return g.db_session
+
+    def read_apart(self, jobs: Sequence[Callable[[Session], T]]) -> list[T]:
+        """Run read-only jobs at the same time, each in a session and connection of its own, and return
+        their results in order. For a few long, independent aggregates (the reach figures): SQLite's and
+        PostgreSQL's drivers let other threads run while the database works, so they share the machine's
+        cores. Each job sees what was committed when it began, not the caller's uncommitted changes."""
+        factory = current_app.extensions["database"]["session_factory"]
+        engine = self.engine.execution_options(sqlite_begin=DEFERRED)  # readers never queue for the write lock
+
+        def run(job: Callable[[Session], T]) -> T:
+            with factory(bind=engine) as session:
+                return job(session)
+
+        return list(_readers.map(run, jobs))
 
     @contextmanager
     def new_session(self) -> Iterator[Session]:

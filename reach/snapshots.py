@@ -41,7 +41,7 @@ def cached_report(session: Session, scope: Scope, now: datetime, max_age_seconds
         stored = session.get(FigureSnapshot, key)
         if stored is not None and now - stored.computed_at < timedelta(seconds=max_age_seconds):
             return Report(**json.loads(stored.body)), stored.computed_at
-    fresh = report(session, scope, now, service_types)
+    fresh = report(session, scope, now, service_types, run_all=db.read_apart)
     if max_age_seconds > 0:
         def store(s: Session) -> None:
             s.execute(delete(FigureSnapshot).where(

@@ -34,6 +34,19 @@ def test_each_figure_matches_the_hand_count(session, october):
         ("yes", 1, 1), ("partly", 1, 0), ("no", 0, 1)]
 
 
+def test_the_figures_worked_out_together_match_those_worked_out_one_by_one(app, session, october):
+    """The dashboard runs its six aggregates at the same time, each on a connection of its own."""
+    from dataclasses import asdict
+
+    from core.database import db
+    from reach.figures import report
+    one_by_one = report(session, OCTOBER, NOW)
+    with app.test_request_context("/reach/"):
+        together = report(db.session, OCTOBER, NOW, run_all=db.read_apart)
+    assert asdict(together) == asdict(one_by_one)
+    assert together.current["consultations_raised"] == 4 and together.previous["consultations_raised"] == 1
+
+
 def test_the_previous_period_for_the_trend(session, october):
     before = figures(session, OCTOBER.previous(), NOW)
     assert OCTOBER.previous().start == datetime(2026, 8, 31, tzinfo=LONDON)
