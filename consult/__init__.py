@@ -3,6 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("consult", __name__, url_prefix="/consultations")
 
+from . import tags  # noqa: E402
 from .models import CALL_MODES, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY  # noqa: E402
 
 
@@ -11,7 +12,8 @@ def _labels():
     return {"risk_labels": RISKS, "urgency_labels": URGENCY, "need_labels": NEEDS, "mode_labels": MODES,
             "consent_labels": CONSENT, "outcome_labels": OUTCOMES, "call_mode_labels": CALL_MODES,
             "kind_labels": {"message": "Message", "information_request": "Request for information",
-                            "advice": "Advice", "suggestion": "Suggestion"}}
+                            "advice": "Advice", "suggestion": "Suggestion"},
+            "status_tag": tags.status_tag, "risk_flags": tags.risk_flags, "due": tags.due}
 
 
 from . import rota_models  # noqa: E402,F401

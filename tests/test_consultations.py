@@ -310,6 +310,16 @@ def test_the_queue_puts_urgent_first_then_the_soonest_due(app, session):
     assert order == ["0", "3", "1", "4", "2", "5"]
 
 
+def test_a_lists_reply_due_column_says_overdue_only_when_it_is(app, session):
+    _bulk(session, "frontline", 2)  # BULK-0 was due as it was raised; BULK-1 is due an hour later
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    rows = {re.search(r"BULK-(\d+)", row).group(1): row
+            for row in client.get("/consultations/queue").get_data(as_text=True).split("<tr")[1:] if "BULK-" in row}
+    assert "nhsuk-tag--red\">Overdue" in rows["0"] and "Overdue" not in rows["1"]
+    assert re.search(r"Reply due </span>\d{1,2} \w+ \d{4}, \d{1,2}:\d{2}(am|pm)", rows["1"])
+
+
 def test_the_queues_second_page_carries_on_where_the_first_stopped(app, session):
     """A page is chosen from the index before its rows are loaded; the pages still follow one order."""
     _bulk(session, "frontline", 30)
