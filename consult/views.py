@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import joinedload, load_only
 
 from core import audit
@@ -61,19 +62,36 @@ def index():
     return redirect(url_for("consult.mine"))
 
 
+# Each list's query is built once, with who is asking as a bind parameter ("me"): building it and its cache
+# key on every request was a tenth of the page.
+@lru_cache(maxsize=None)
+def _list_query(which: str):
+    query = _listing(select(Consultation))
+    if which == "mine":
+        return query.where(Consultation.requester_id == bindparam("me")) \
+            .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    if which == "team":
+        return query.where(Consultation.team_id.in_(bindparam("teams", expanding=True))) \
+            .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    query = query.where(Consultation.status.in_(OPEN_STATUSES))
+    if which == "waiting":
+        query = query.where(Consultation.status == Status.RECEIVED.value)
+    elif which == "held":
+        query = query.where(Consultation.psychologist_id == bindparam("me"))
+    return query.order_by(Consultation.immediate_danger.desc(), URGENCY_RANK,
+                          Consultation.due_at.is_(None), Consultation.due_at, Consultation.id)
+
+
 @bp.route("/mine")
 def mine():
-    query = _listing(select(Consultation)).where(Consultation.requester_id == current_user.id) \
-        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
-    return render_template("consult/mine.html", page=paginate(db.session, query), now=utcnow())
+    page = paginate(db.session, _list_query("mine"), params={"me": current_user.id})
+    return render_template("consult/mine.html", page=page, now=utcnow())
 
 
 @bp.route("/team")
 @role_required(Role.TEAM_LEAD)
 def team():
-    query = _listing(select(Consultation)).where(Consultation.team_id.in_(current_user.led_team_ids)) \
-        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
-    page = paginate(db.session, query)
+    page = paginate(db.session, _list_query("team"), params={"teams": sorted(current_user.led_team_ids)})
     follow_ups = db.session.scalars(
         select(FollowUp).options(joinedload(FollowUp.consultation))
         .where(FollowUp.team_id.in_(current_user.led_team_ids), FollowUp.done_at.is_(None))
@@ -91,14 +109,8 @@ QUEUE_VIEWS = {"open": "All open requests", "waiting": "Waiting to be taken", "m
 def queue():
     show = request.args.get("show", "open")
     show = show if show in QUEUE_VIEWS else "open"
-    query = _listing(select(Consultation)).where(Consultation.status.in_(OPEN_STATUSES))
-    if show == "waiting":
-        query = query.where(Consultation.status == Status.RECEIVED.value)
-    elif show == "mine":
-        query = query.where(Consultation.psychologist_id == current_user.id)
-    query = query.order_by(Consultation.immediate_danger.desc(), URGENCY_RANK,
-                           Consultation.due_at.is_(None), Consultation.due_at, Consultation.id)
-    page = paginate(db.session, query, key=Consultation.id)
+    page = paginate(db.session, _list_query("held" if show == "mine" else show), key=Consultation.id,
+                    params={"me": current_user.id})
     audit.record(db.session, "consultation.queue_viewed", None, None, show=show)
     return render_template("consult/queue.html", page=page, show=show, views=QUEUE_VIEWS, now=utcnow())
 

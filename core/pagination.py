@@ -1,11 +1,13 @@
 """One page of a list that grows, counted in SQL."""
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 PER_PAGE = 25
@@ -36,20 +38,42 @@ def page_number() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 1
 
 
+# The statements paginate derives from a list's query, kept as long as that query is. A view that builds its
+# query once (with bind parameters for who is asking) then builds neither again, nor SQLAlchemy's cache key
+# for them, which together cost a tenth of a list page.
+_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DERIVING = threading.Lock()
+
+
+def _counted_and_paged(query: Select, counting: Select | None, key: Any) -> tuple[Select, Select]:
+    found = _DERIVED.get(query)
+    if found is not None and found[0] is counting and found[1] is key:
+        return found[2], found[3]
+    counted = query if counting is None else counting
+    total = select(func.count()).select_from(counted.order_by(None).subquery())
+    paged = query.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    if key is not None:
+        paged = query.where(key.in_(paged.with_only_columns(key)))
+    with _DERIVING:
+        _DERIVED[query] = (counting, key, total, paged)
+    return total, paged
+
+
 def paginate(session: Session, query: Select, number: int | None = None, per_page: int = PER_PAGE,
-             scalars: bool = True, counting: Select | None = None, key: Any = None) -> Page:
-    """`counting` is the same rows without the per-row extras (seat counts, say), so the total is cheap.
+             scalars: bool = True, counting: Select | None = None, key: Any = None,
+             params: dict | None = None) -> Page:
+    """`counting` is the same rows without the per-row extras (seat counts, say), so the total is cheap;
+    `params` are the values of the query's bind parameters.
 
     `key` (the listed table's primary key) chooses the page by that column alone and then loads only those
     rows with their joins: with an index holding the sort columns, the choice is made from the index and the
     database reads 25 rows rather than every row that matched."""
     number = number or page_number()
-    counted = query if counting is None else counting
-    total = session.scalar(select(func.count()).select_from(counted.order_by(None).subquery())) or 0
+    params = params or {}
+    total_statement, paged = _counted_and_paged(query, counting, key)
+    total = session.scalar(total_statement, params) or 0
     pages = max(1, -(-total // per_page))
     number = min(number, pages)
-    paged = query.limit(per_page).offset((number - 1) * per_page)
-    if key is not None:
-        paged = query.where(key.in_(paged.with_only_columns(key)))
-    result = session.scalars(paged) if scalars else session.execute(paged)
+    params = {**params, "page_limit": per_page, "page_offset": (number - 1) * per_page}
+    result = session.scalars(paged, params) if scalars else session.execute(paged, params)
     return Page(items=list(result.unique() if scalars else result), number=number, per_page=per_page, total=total)
