@@ -38,6 +38,22 @@ def test_the_tag_written_out_for_lists_is_the_design_systems_tag(app):
     assert "&lt;script&gt;" in ours.render(text="<script>", colour="red")
 
 
+def test_the_summary_list_written_out_for_record_pages_is_the_design_systems(app):
+    """Record pages use a lighter summary list than NHS.UK's macro; it must give the same markup, with text
+    escaped, HTML values kept as HTML, and rows left out where the page has nothing to show."""
+    from markupsafe import Markup
+    rows = [("Asked by", "  Sam <b>Jones</b> & co "), ("Reply due", Markup('1 May 2026, 9:00am <strong class="x">Overdue</strong>')),
+            None, ("Outcome", "Advice only (20 minutes)")]
+    ours = app.jinja_env.from_string("{{ summary_list(rows) }}").render(rows=rows)
+    theirs = app.jinja_env.from_string(
+        '{% from "nhsuk/components/summary-list/macro.jinja" import summaryList %}'
+        '{{ summaryList({"rows": nhs_rows}) }}').render(nhs_rows=[
+            {"key": {"text": key}, "value": {"html": value} if isinstance(value, Markup) else {"text": value}}
+            for key, value in filter(None, rows)])
+    assert _tidy(ours) == _tidy(theirs)
+    assert "Sam &lt;b&gt;Jones&lt;/b&gt; &amp; co" in ours and '<strong class="x">Overdue</strong>' in ours
+
+
 def test_what_people_type_is_escaped_inside_the_design_system_components(app, session):
     """The NHS.UK components are .jinja files; they must escape like our own .html templates do."""
     from .support import person
