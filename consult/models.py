@@ -61,8 +61,9 @@ class Consultation(Base):
     __table_args__ = (
         Index("ix_consultations_status_due", "status", "due_at"),
         # Every column the duty queue sorts by: a page of it is chosen from the index alone, and only those 25
-        # rows are read (on SQLite another worker's write empties the page cache, so each row read counts).
-        Index("ix_consultations_queue", "status", "immediate_danger", "urgency", "due_at"),
+        # rows are read (on SQLite another worker's write empties the page cache, so each row read counts;
+        # PostgreSQL needs the id in the index to leave the table alone).
+        Index("ix_consultations_queue", "status", "immediate_danger", "urgency", "due_at", "id"),
         Index("ix_consultations_requester_created", "requester_id", "created_at"),
         Index("ix_consultations_team_created", "team_id", "created_at"),
         Index("ix_consultations_psychologist_status", "psychologist_id", "status"),
