@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 PER_PAGE = 25
@@ -51,7 +51,10 @@ def _counted_and_paged(query: Select, counting: Select | None, key: Any) -> tupl
         return found[2], found[3]
     counted = query if counting is None else counting
     total = select(func.count()).select_from(counted.order_by(None).subquery())
-    paged = query.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    # Written into the SQL when run, not bound: PostgreSQL can then keep one plan per page number, where a
+    # bound LIMIT left it planning the statement afresh on every request.
+    paged = query.limit(bindparam("page_limit", type_=Integer, literal_execute=True)) \
+        .offset(bindparam("page_offset", type_=Integer, literal_execute=True))
     if key is not None:
         paged = query.where(key.in_(paged.with_only_columns(key)))
     with _DERIVING:
