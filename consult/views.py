@@ -67,12 +67,11 @@ def index():
 @lru_cache(maxsize=None)
 def _list_query(which: str):
     query = _listing(select(Consultation))
+    newest_first = (Consultation.created_at.desc(), Consultation.id.desc())
     if which == "mine":
-        return query.where(Consultation.requester_id == bindparam("me")) \
-            .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        return query.where(Consultation.requester_id == bindparam("me")).order_by(*newest_first)
     if which == "team":
-        return query.where(Consultation.team_id.in_(bindparam("teams", expanding=True))) \
-            .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+        return query.where(Consultation.team_id.in_(bindparam("teams", expanding=True))).order_by(*newest_first)
     # The open statuses written into the SQL rather than bound, like the page's size and offset: the statement
     # PostgreSQL prepares for the queue then leaves it nothing to plan afresh on each request.
     query = query.where(Consultation.status.in_(bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)))
