@@ -196,10 +196,10 @@ class Database:
         writes = g.pop("deferred_writes", None)
         if not writes:
             return
-        # A session of its own, once the page's read has ended by COMMIT (a rollback would expire everything
-        # the page loaded, a tenth of the duty queue's time). Its connection is back in the pool and, last in
-        # first out, makes these writes too: on SQLite a write through another connection would empty this
-        # one's page cache before the next page.
+        # A session of its own, once the page's read has ended (`_end_read`: by COMMIT when it only read, which
+        # unlike a rollback expires nothing the page loaded, a tenth of the duty queue's time). Its connection
+        # is back in the pool and, last in first out, makes these writes too: on SQLite a write through another
+        # connection would empty this one's page cache before the next page.
         _end_read(g.get("db_session"))
         token = _begin_mode.set(IMMEDIATE)
         try:
