@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from flask import Flask, abort, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -185,8 +185,9 @@ class Database:
             abort(404)
         return row
 
-    def defer_write(self, session: Session, write: Callable[[Session], None]) -> None:
-        """Run `write(session)` now in a write request or job; at the end of a read request."""
+    def defer_write(self, session: Session, write: Callable[[Session | Connection], None]) -> None:
+        """Run `write(session)` now in a write request or job; at the end of a read request, `write(connection)`.
+        So a write runs plain statements through `.execute`, which both have, and adds no ORM objects."""
         if has_request_context() and "deferred_writes" in g and session is g.get("db_session"):
             g.deferred_writes.append(write)
         else:
@@ -196,17 +197,18 @@ class Database:
         writes = g.pop("deferred_writes", None)
         if not writes:
             return
-        # A session of its own, once the page's read has ended (`_end_read`: by COMMIT when it only read, which
-        # unlike a rollback expires nothing the page loaded, a tenth of the duty queue's time). Its connection
-        # is back in the pool and, last in first out, makes these writes too: on SQLite a write through another
-        # connection would empty this one's page cache before the next page.
+        # A transaction of its own, once the page's read has ended (`_end_read`: by COMMIT when it only read,
+        # which unlike a rollback expires nothing the page loaded, a tenth of the duty queue's time). Its
+        # connection is back in the pool and, last in first out, makes these writes too: on SQLite a write
+        # through another connection would empty this one's page cache before the next page. A plain
+        # connection, not a session: these are a few INSERTs and UPDATEs, and a session's bookkeeping for them
+        # cost more than running them.
         _end_read(g.get("db_session"))
         token = _begin_mode.set(IMMEDIATE)
         try:
-            with self.new_session() as session:
+            with self.engine.begin() as connection:
                 for write in writes:
-                    write(session)
-                session.commit()
+                    write(connection)
         finally:
             _begin_mode.reset(token)
 

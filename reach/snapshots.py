@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, Text, delete
+from sqlalchemy import Connection, String, Text, delete, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.database import Base, db
@@ -43,9 +43,9 @@ def cached_report(session: Session, scope: Scope, now: datetime, max_age_seconds
             return Report(**json.loads(stored.body)), stored.computed_at
     fresh = report(session, scope, now, service_types, run_all=db.read_apart)
     if max_age_seconds > 0:
-        def store(s: Session) -> None:
+        def store(s: Session | Connection) -> None:
             s.execute(delete(FigureSnapshot).where(
                 (FigureSnapshot.key == key) | (FigureSnapshot.computed_at < now - KEPT_FOR)))
-            s.add(FigureSnapshot(key=key, computed_at=now, body=json.dumps(asdict(fresh))))
+            s.execute(insert(FigureSnapshot), {"key": key, "computed_at": now, "body": json.dumps(asdict(fresh))})
         db.defer_write(session, store)
     return fresh, now

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -45,19 +45,34 @@ def make_sessions(session: Session, now: datetime | None = None, days: int = WIN
     return made
 
 
+# The series someone may book: open rounds for their organisation or team, closed groups they belong to, and
+# those they run. Written once with who is asking as bind parameters (`joinable_params`), so a page's query
+# that uses it can be built once too.
+_JOINABLE = or_(
+    GroupSeries.open_round.is_(True) & (GroupSeries.organisation_id == bindparam("my_organisation"))
+    & (GroupSeries.team_id.is_(None) | GroupSeries.team_id.in_(bindparam("my_teams", expanding=True))),
+    GroupSeries.id.in_(select(SeriesMember.series_id).where(SeriesMember.person_id == bindparam("me"))),
+    (GroupSeries.facilitator_id == bindparam("me")) | (GroupSeries.created_by_id == bindparam("me")))
+
+
+_ANY_SERIES = true()
+
+
 def joinable_condition(person: Person):
-    """SQL: the series this person may book (open rounds for their organisation or team; closed groups they belong to)."""
-    team_ids = [t.id for t in person.teams]
-    open_round = (GroupSeries.open_round.is_(True)) & (GroupSeries.organisation_id == person.organisation_id) & \
-        (GroupSeries.team_id.is_(None) | GroupSeries.team_id.in_(team_ids))
-    member = GroupSeries.id.in_(select(SeriesMember.series_id).where(SeriesMember.person_id == person.id))
-    involved = (GroupSeries.facilitator_id == person.id) | (GroupSeries.created_by_id == person.id)
-    return or_(open_round, member, involved) if not person.has_role(Role.ADMIN) else true()
+    """SQL: the series this person may book; run it with `joinable_params(person)`. One of two conditions,
+    the same objects every time, so a query built from one can be kept."""
+    return _ANY_SERIES if person.has_role(Role.ADMIN) else _JOINABLE
+
+
+def joinable_params(person: Person) -> dict:
+    if person.has_role(Role.ADMIN):
+        return {}
+    return {"me": person.id, "my_organisation": person.organisation_id, "my_teams": [t.id for t in person.teams]}
 
 
 def can_join(session: Session, person: Person, series: GroupSeries) -> bool:
     return session.scalar(select(func.count()).select_from(GroupSeries)
-                          .where(GroupSeries.id == series.id, joinable_condition(person))) > 0
+                          .where(GroupSeries.id == series.id, joinable_condition(person)), joinable_params(person)) > 0
 
 
 def locked_session(session: Session, group_session_id: int) -> GroupSession:

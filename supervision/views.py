@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from consult.services import psychologist_choices
@@ -27,25 +28,34 @@ from .register import can_evaluate, can_keep_register, can_manage_series
 
 
 def _session_rows(query):
-    """Sessions with their series, seats taken and this person's booking: one query for the whole page."""
+    """Sessions with their series, seats taken and this person's booking ("me"): one query for the whole page."""
     mine = aliased(Booking)
     taken = (select(func.count(Booking.id)).where(Booking.session_id == GroupSession.id,
                                                   Booking.status.in_(HOLDING_SEAT))
              .correlate(GroupSession).scalar_subquery())
     return (query.add_columns(taken.label("taken"), mine.status.label("my_status"))
-            .outerjoin(mine, and_(mine.session_id == GroupSession.id, mine.person_id == current_user.id))
+            .outerjoin(mine, and_(mine.session_id == GroupSession.id, mine.person_id == bindparam("me")))
             .options(joinedload(GroupSession.series).joinedload(GroupSeries.facilitator)))
+
+
+@lru_cache(maxsize=None)
+def _bookable(joinable) -> tuple:
+    """The sessions still to come in the series someone may join, and the same with each row's extras: built
+    once for each kind of person (services.joinable_condition), with times and who is asking bound."""
+    query = (select(GroupSession).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+             .where(joinable, GroupSession.status == "scheduled",
+                    GroupSession.starts_at > bindparam("started_after"), GroupSession.ends_at > bindparam("now"))
+             .order_by(GroupSession.starts_at, GroupSession.id))
+    return query, _session_rows(query)
 
 
 @bp.route("/")
 def index():
     now = utcnow()
-    query = (select(GroupSession).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-             .where(services.joinable_condition(current_user), GroupSession.status == "scheduled",
-                    GroupSession.starts_at > now - timedelta(minutes=LONGEST_SESSION_MINUTES),
-                    GroupSession.ends_at > now)
-             .order_by(GroupSession.starts_at, GroupSession.id))
-    page = paginate(db.session, _session_rows(query), scalars=False, counting=query)
+    counting, query = _bookable(services.joinable_condition(current_user))
+    page = paginate(db.session, query, scalars=False, counting=counting,
+                    params={"me": current_user.id, "now": now, **services.joinable_params(current_user),
+                            "started_after": now - timedelta(minutes=LONGEST_SESSION_MINUTES)})
     return render_template("supervision/index.html", page=page,
                            can_schedule=current_user.has_role(Role.TEAM_LEAD))
 

@@ -176,6 +176,18 @@ def test_admin_changes_roles_and_teams(client, session):
     assert changed.name == "Frontline Renamed" and changed.roles == {"frontline", "team_lead"}
 
 
+def test_a_role_changed_by_an_admin_applies_from_the_signed_in_persons_next_page(app, client, session):
+    worker = app.test_client()
+    sign_in(worker, "psychologist")
+    assert worker.get("/consultations/queue").status_code == 200
+    sign_in(client, "admin")
+    target = person(session, "psychologist")
+    assert post_form(client, f"/admin/people/{target.id}", {
+        "name": target.name, "roles": ["frontline"], "professional_registration": ""}).status_code == 302
+    assert worker.get("/consultations/queue").status_code == 403
+    assert 'href="/reach/"' not in worker.get("/consultations/mine").get_data(as_text=True)  # nor in the menu
+
+
 def test_admin_cannot_remove_their_own_admin_role(client, session):
     sign_in(client, "admin")
     me = person(session, "admin")

@@ -132,14 +132,19 @@ class Person(Base):
 
     # Flask-Login: the signed-in session this request belongs to (set by the loader).
     sign_in = None
+    # The signed-in person's roles as their sign-in found them (sessions.load_person), so the check before
+    # every page loads no role rows; set_roles clears it when it changes them.
+    signed_in_roles = None  # a frozenset of role values once signed in
 
     @property
     def roles(self) -> set[str]:
+        if self.signed_in_roles is not None:
+            return set(self.signed_in_roles)
         return {row.role for row in self.role_rows}
 
     def has_role(self, *roles: Role | str) -> bool:
-        wanted = {Role(r).value for r in roles}
-        return bool(self.roles & wanted)
+        held = self.signed_in_roles if self.signed_in_roles is not None else self.roles
+        return any(Role(r).value in held for r in roles)
 
     @property
     def role_labels(self) -> list[str]:

@@ -42,6 +42,7 @@ def set_roles(person: Person, roles: list[str]) -> None:
     person.role_rows = [row for row in person.role_rows if row.role in wanted] + [
         PersonRole(role=r) for r in sorted(wanted - person.roles)
     ]
+    person.signed_in_roles = None
 
 
 def set_teams(session: Session, person: Person, team_ids: list[int]) -> None:

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app, request, session as flask_session
 from flask_login import LoginManager, login_user
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
 
 from ..database import db
 from ..timeutil import utcnow
-from .models import Person, SignInSession
+from .models import Person, PersonRole, SignInSession
 from .tokens import hash_token, new_token
 
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
@@ -76,19 +76,21 @@ def _update_later(session: Session, sign_in_id: int, **values) -> None:
 
 # Built once: this runs before every page, and a statement object reused keeps SQLAlchemy's cache key for it.
 # The sign-in, the person, their organisation and roles come in one statement; teams load on first use
-# (a few pages need them), since joining a many-to-many here made SQLite build every membership.
-_SIGNED_IN = (select(SignInSession, Person).join(Person, Person.id == SignInSession.person_id)
-              .options(joinedload(Person.role_rows))
+# (a few pages need them), since joining a many-to-many here made SQLite build every membership. The roles
+# come as one text column rather than rows: eager-loading a collection cost half this statement's time.
+_ROLES = (select(func.aggregate_strings(PersonRole.role, ",")).where(PersonRole.person_id == Person.id)
+          .scalar_subquery())
+_SIGNED_IN = (select(SignInSession, Person, _ROLES).join(Person, Person.id == SignInSession.person_id)
               .where(SignInSession.token_hash == bindparam("token_hash")))
 
 
 @login_manager.user_loader
 def load_person(token: str) -> Person | None:
     session = db.session
-    row = session.execute(_SIGNED_IN, {"token_hash": hash_token(token)}).unique().one_or_none()
+    row = session.execute(_SIGNED_IN, {"token_hash": hash_token(token)}).one_or_none()
     if row is None:
         return None
-    sign_in, person = row
+    sign_in, person, roles = row
     if sign_in.ended_at is not None:
         return None
     now = utcnow()
@@ -100,4 +102,5 @@ def load_person(token: str) -> Person | None:
         _update_later(session, sign_in.id, last_seen_at=now)
     sign_in.token = token
     person.sign_in = sign_in
+    person.signed_in_roles = frozenset(roles.split(",")) if roles else frozenset()
     return person
