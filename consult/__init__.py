@@ -13,7 +13,8 @@ def _labels():
             "consent_labels": CONSENT, "outcome_labels": OUTCOMES, "call_mode_labels": CALL_MODES,
             "kind_labels": {"message": "Message", "information_request": "Request for information",
                             "advice": "Advice", "suggestion": "Suggestion"},
-            "status_tag": tags.status_tag, "risk_flags": tags.risk_flags, "due": tags.due}
+            "status_tag": tags.status_tag, "risk_flags": tags.risk_flags, "due": tags.due,
+            "consultation_table": tags.consultation_table}
 
 
 from . import rota_models  # noqa: E402,F401

@@ -30,7 +30,7 @@ URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=
 
 
 def _listing(query):
-    """Only what a row of a list shows (consult/_macros.html): a list loads 25 requests with three people
+    """Only what a row of a list shows (tags.consultation_table): a list loads 25 requests with three people
     each, and loading every column and each person's organisation was a fifth of the duty queue's time.
     Anything else a list template reaches for raises, so a test catches it rather than a query per row."""
     def name_only(person):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from flask import url_for
 from sqlalchemy import select
 
 from consult.models import CloseOutSurvey, Consultation, Status
@@ -314,10 +315,32 @@ def test_a_lists_reply_due_column_says_overdue_only_when_it_is(app, session):
     _bulk(session, "frontline", 2)  # BULK-0 was due as it was raised; BULK-1 is due an hour later
     client = app.test_client()
     sign_in(client, "psychologist")
-    rows = {re.search(r"BULK-(\d+)", row).group(1): row
-            for row in client.get("/consultations/queue").get_data(as_text=True).split("<tr")[1:] if "BULK-" in row}
+    rows = _rows(client, "/consultations/queue")
     assert "nhsuk-tag--red\">Overdue" in rows["0"] and "Overdue" not in rows["1"]
     assert re.search(r"Reply due </span>\d{1,2} \w+ \d{4}, \d{1,2}:\d{2}(am|pm)", rows["1"])
+
+
+def _rows(client, url: str) -> dict[str, str]:
+    return {re.search(r"BULK-(\d+)", row).group(1): row
+            for row in client.get(url).get_data(as_text=True).split("<tr")[1:] if "BULK-" in row}
+
+
+def test_a_lists_rows_link_to_their_threads_and_say_who_asked_and_who_holds_them(app, session):
+    _bulk(session, "frontline", 2)  # BULK-0 waits for a psychologist; BULK-1 is held by one
+    frontline, psychologist = person(session, "frontline"), person(session, "psychologist")
+    ids = dict(session.execute(select(Consultation.client_reference, Consultation.id)).all())
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    queue = _rows(client, "/consultations/queue")
+    with app.test_request_context():
+        link = url_for("consult.show", consultation_id=ids["BULK-1"])
+    assert f'<a href="{link}">C{ids["BULK-1"]:06d}</a>' in queue["1"]
+    assert f"Asked by </span>{frontline.name}, {frontline.teams[0].name}<" in queue["1"]
+    assert f"Held by </span>{psychologist.name}<" in queue["1"] and "Held by </span>Duty psychologists<" in queue["0"]
+    assert "Urgency and risks </span>Urgent " in queue["0"] and 'nhsuk-tag--grey">Received<' in queue["0"]
+    sign_in(client, "frontline")
+    mine = _rows(client, "/consultations/mine")
+    assert set(mine) == {"0", "1"} and "Asked by" not in "".join(mine.values())
 
 
 def test_the_queues_second_page_carries_on_where_the_first_stopped(app, session):
