@@ -6,7 +6,7 @@ import uuid
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -64,7 +64,38 @@ def role_required(*roles):
     return decorator
 
 
+SIGNED_TOKENS_KEPT = 4096
+
+
+def _reuse_signed_csrf_tokens(app: Flask) -> None:
+    """Give each sign-in's pages one signed CSRF token rather than a new one on every page.
+
+    Flask-WTF signs the session's raw token afresh, with the time, whenever a page asks for it (its own
+    docs point at `g.csrf_token`, where it keeps the result for the request). Our tokens never expire on
+    their own (WTF_CSRF_TIME_LIMIT is None: they last as long as the sign-in), so a token signed once is as
+    good as one signed now; reusing it saves the signing and keeps the header, whose sign-out form holds the
+    token, the same HTML from page to page, so its rendering is reused too (core.templating.component)."""
+    signed: dict[str, str] = {}
+
+    @app.before_request
+    def _reuse():
+        raw = session.get("csrf_token")
+        if raw in signed and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+            g.csrf_token = signed[raw]
+
+    @app.after_request
+    def _keep(response):
+        raw, token = session.get("csrf_token"), g.get("csrf_token")
+        if raw and token and raw not in signed:
+            if len(signed) >= SIGNED_TOKENS_KEPT:
+                signed.clear()  # a rough bound: each sign-in signs once more at most
+            signed[raw] = token
+        return response
+
+
 def init_security(app: Flask) -> None:
+    _reuse_signed_csrf_tokens(app)
+
     @app.after_request
     def _headers(response):
         headers = response.headers

@@ -3,6 +3,11 @@ person their own name, their own sign-out token and where they are."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+
+import time_machine
+
+from core.timeutil import utcnow
 
 from .support import csrf_from, sign_in
 
@@ -77,3 +82,17 @@ def test_fields_are_rendered_once_when_empty_and_never_kept_with_what_someone_ty
         typed = component("nhsuk/components/input/macro.jinja", "input", {**field, "value": "Worried about J"})
         assert 'value="Worried about J"' in typed
         assert not any("Worried about J" in html for html in _COMPONENTS.values())
+
+
+def test_a_sign_ins_pages_carry_one_csrf_token_that_its_forms_accept_later(app):
+    """Signed once per sign-in (its header is then the same HTML from page to page), and still accepted
+    from a page opened minutes before the form is sent."""
+    client, other = app.test_client(), app.test_client()
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        sign_in(client, "frontline")
+        sign_in(other, "frontline")
+        first = csrf_from(client.get("/"))
+        clock.shift(timedelta(minutes=5))
+        assert csrf_from(client.get("/formulations/")) == first != csrf_from(other.get("/"))
+        assert client.post("/notifications/read", data={"csrf_token": first}).status_code == 302
+        assert other.post("/notifications/read", data={"csrf_token": first}).status_code == 400
