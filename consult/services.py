@@ -5,7 +5,7 @@ from datetime import datetime, time
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -63,19 +63,23 @@ def stop_clock(c: Consultation, now: datetime) -> None:
 
 # --- Who may see what ------------------------------------------------------------
 
+# Written once with who is asking as bind parameters (`visible_params`), so queries built on it can be kept.
+_ANY_CONSULTATION = true()
+_OWN_OR_TEAMS = or_(Consultation.requester_id == bindparam("me"),
+                    Consultation.team_id.in_(bindparam("my_led_teams", expanding=True)))
+
+
 def visible_to(person: Person):
-    """SQL condition: the consultations this person may see.
+    """SQL condition: the consultations this person may see; run it with `visible_params(person)`.
 
     The requester, their team's leads, and the partnership's psychologists (for
     triage and allocation). Nobody else, whatever their role.
     """
-    if person.has_role(Role.PSYCHOLOGIST):
-        return true()
-    conditions = [Consultation.requester_id == person.id]
-    teams = person.led_team_ids
-    if teams:
-        conditions.append(Consultation.team_id.in_(teams))
-    return or_(*conditions) if conditions else false()
+    return _ANY_CONSULTATION if person.has_role(Role.PSYCHOLOGIST) else _OWN_OR_TEAMS
+
+
+def visible_params(person: Person) -> dict:
+    return {} if person.has_role(Role.PSYCHOLOGIST) else {"me": person.id, "my_led_teams": person.led_team_ids}
 
 
 def can_view(person: Person, c: Consultation) -> bool:

@@ -43,12 +43,29 @@ def _listing(query):
         name_only(Consultation.requester), name_only(Consultation.psychologist), joinedload(Consultation.team))
 
 
+# A thread's statements, built once with the consultation and who is asking bound: building them and their
+# cache keys on every view was a tenth of the page.
+@lru_cache(maxsize=None)
+def _thread_query(visible):
+    return (select(Consultation).options(joinedload(Consultation.requester), joinedload(Consultation.psychologist),
+                                         joinedload(Consultation.team), joinedload(Consultation.organisation))
+            .where(Consultation.id == bindparam("consultation"), visible))
+
+
+def _of_thread(model, *order_by):
+    return select(model).where(model.consultation_id == bindparam("consultation")).order_by(*order_by)
+
+
+_MESSAGES = _of_thread(Message, Message.created_at, Message.id).options(joinedload(Message.author))
+_CALLS = _of_thread(CallSlot, CallSlot.starts_at)
+_FOLLOW_UPS = _of_thread(FollowUp, FollowUp.created_at)
+_DECISIONS = _of_thread(AllocationDecision, AllocationDecision.created_at)
+
+
 def _load(consultation_id: int) -> Consultation:
     """The consultation if this person may see it; 404 otherwise, so ids cannot be probed."""
-    c = db.session.scalar(
-        select(Consultation).options(joinedload(Consultation.requester), joinedload(Consultation.psychologist),
-                                     joinedload(Consultation.team), joinedload(Consultation.organisation))
-        .where(Consultation.id == consultation_id, services.visible_to(current_user)))
+    c = db.session.scalar(_thread_query(services.visible_to(current_user)),
+                          {"consultation": consultation_id, **services.visible_params(current_user)})
     if c is None:
         audit.record_refusal(db.session, "consultation.not_found", "consultation", consultation_id)
         abort(404)
@@ -140,19 +157,14 @@ def received(consultation_id: int):
 
 def _render_show(c: Consultation, status: int = 200, **forms):
     session = db.session
-    messages = session.scalars(select(Message).options(joinedload(Message.author))
-                               .where(Message.consultation_id == c.id)
-                               .order_by(Message.created_at, Message.id)).all()
+    thread = {"consultation": c.id}
+    messages = session.scalars(_MESSAGES, thread).all()
     survey = session.get(CloseOutSurvey, c.id) if c.status == Status.CLOSED.value else None
-    calls = session.scalars(select(CallSlot).where(CallSlot.consultation_id == c.id)
-                            .order_by(CallSlot.starts_at)).all()
-    follow_ups = session.scalars(select(FollowUp).where(FollowUp.consultation_id == c.id)
-                                 .order_by(FollowUp.created_at)).all()
+    calls = session.scalars(_CALLS, thread).all()
+    follow_ups = session.scalars(_FOLLOW_UPS, thread).all()
     allocated = services.is_allocated_psychologist(current_user, c)
     is_requester = services.is_requester(current_user, c)
-    decisions = session.scalars(select(AllocationDecision).where(AllocationDecision.consultation_id == c.id)
-                                .order_by(AllocationDecision.created_at)).all() \
-        if current_user.has_role(Role.LEAD_PSYCHOLOGIST) else []
+    decisions = session.scalars(_DECISIONS, thread).all() if current_user.has_role(Role.LEAD_PSYCHOLOGIST) else []
 
     def form(name: str, form_class, shown: bool):
         """The form a failed post brought back, or an empty one where the page shows it: a closed thread
