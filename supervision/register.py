@@ -6,7 +6,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from consult.identifiers import free_text_problem
@@ -35,10 +35,10 @@ def can_manage_series(person: Person, series: GroupSeries) -> bool:
     return series.team_id is not None and series.team_id in person.led_team_ids
 
 
-def register_query(gs: GroupSession):
-    """Booked people first (alphabetical by sign-up), then the waitlist, with names in the same query."""
-    return (select(Booking).options(joinedload(Booking.person))
-            .where(Booking.session_id == gs.id, Booking.status.in_([BOOKED, WAITLISTED]))
+# Booked people first (alphabetical by sign-up), then the waitlist, with names in the same query; run with
+# the session's id as "group_session". Built once: it is asked for on every view of a register.
+REGISTER = (select(Booking).options(joinedload(Booking.person))
+            .where(Booking.session_id == bindparam("group_session"), Booking.status.in_([BOOKED, WAITLISTED]))
             .order_by(Booking.status, Booking.created_at, Booking.id))
 
 

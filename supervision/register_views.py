@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from core import audit
@@ -20,9 +20,13 @@ from .models import Booking, GroupSeries, GroupSession, SessionNotes
 from .views import my_booking
 
 
+_SESSION_WITH_SERIES = (select(GroupSession).options(joinedload(GroupSession.series))
+                        .where(GroupSession.id == bindparam("group_session")))
+_THEMES = select(SessionNotes.themes).where(SessionNotes.session_id == bindparam("group_session"))
+
+
 def _session_with_series(session_id: int) -> GroupSession | None:
-    return db.session.scalar(select(GroupSession).options(joinedload(GroupSession.series))
-                             .where(GroupSession.id == session_id))
+    return db.session.scalar(_SESSION_WITH_SERIES, {"group_session": session_id})
 
 
 def _register_session(session_id: int) -> GroupSession:
@@ -49,8 +53,8 @@ def register_page(session_id: int):
             session.commit()
         flash("Register saved.", "success")
         return redirect(url_for("supervision.register", session_id=gs.id, page=request.args.get("page")))
-    page = paginate(session, register.register_query(gs))
-    themes = session.scalar(select(SessionNotes.themes).where(SessionNotes.session_id == gs.id))
+    page = paginate(session, register.REGISTER, params={"group_session": gs.id})
+    themes = session.scalar(_THEMES, {"group_session": gs.id})
     audit.record(session, "session.register_viewed", "group_session", gs.id)
     return render_template("supervision/register.html", gs=gs, series=gs.series, page=page, themes=themes,
                            is_facilitator=gs.series.facilitator_id == current_user.id)
