@@ -30,8 +30,9 @@ from .register import can_evaluate, can_keep_register, can_manage_series
 def _session_rows(query):
     """Sessions with their series, seats taken and this person's booking ("me"): one query for the whole page."""
     mine = aliased(Booking)
-    taken = (select(func.count(Booking.id)).where(Booking.session_id == GroupSession.id,
-                                                  Booking.status.in_(HOLDING_SEAT))
+    # count(*), not count(id): PostgreSQL counts from the (session, status) index without visiting the rows.
+    taken = (select(func.count()).select_from(Booking).where(Booking.session_id == GroupSession.id,
+                                                             Booking.status.in_(HOLDING_SEAT))
              .correlate(GroupSession).scalar_subquery())
     return (query.add_columns(taken.label("taken"), mine.status.label("my_status"))
             .outerjoin(mine, and_(mine.session_id == GroupSession.id, mine.person_id == bindparam("me")))
