@@ -6,7 +6,7 @@ import uuid
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, render_template, request, session
+from flask import Flask, abort, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -75,12 +75,14 @@ def _reuse_signed_csrf_tokens(app: Flask) -> None:
     their own (WTF_CSRF_TIME_LIMIT is None: they last as long as the sign-in), so a token signed once is as
     good as one signed now; reusing it saves the signing and keeps the header, whose sign-out form holds the
     token, the same HTML from page to page, so its rendering is reused too (core.templating.component)."""
+    if app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:  # Flask-WTF's own default is an hour
+        return  # tokens that expire must be signed with the time each is handed out
     signed: dict[str, str] = {}
 
     @app.before_request
     def _reuse():
         raw = session.get("csrf_token")
-        if raw in signed and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        if raw in signed:
             g.csrf_token = signed[raw]
 
     @app.after_request

@@ -96,3 +96,17 @@ def test_a_sign_ins_pages_carry_one_csrf_token_that_its_forms_accept_later(app):
         assert csrf_from(client.get("/formulations/")) == first != csrf_from(other.get("/"))
         assert client.post("/notifications/read", data={"csrf_token": first}).status_code == 302
         assert other.post("/notifications/read", data={"csrf_token": first}).status_code == 400
+
+
+def test_where_csrf_tokens_expire_each_page_gets_one_signed_afresh(app):
+    """The reuse above holds only while tokens last as long as the sign-in; with a time limit each token
+    must carry the time it was handed out."""
+    from core import create_app
+    expiring = create_app({**app.config, "WTF_CSRF_TIME_LIMIT": 3600})
+    client = expiring.test_client()
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        sign_in(client, "frontline")
+        first = csrf_from(client.get("/"))
+        clock.shift(timedelta(minutes=5))
+        assert csrf_from(client.get("/formulations/")) != first
+    expiring.extensions["database"]["engine"].dispose()
