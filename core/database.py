@@ -71,7 +71,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_use_lifo=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_use_lifo=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_use_lifo=True,
+                         connect_args={"options": POSTGRESQL_SETTINGS})
+
+
+# No just-in-time compilation: PostgreSQL compiles any query it costs above a threshold, and the reach figures'
+# aggregates cross it, spending more time compiling (20-50 ms each) than they then save. No parallel workers
+# within a query: the figures already run side by side, one connection each (Database.read_apart), and web
+# requests are short, so extra workers only compete with them for the cores.
+POSTGRESQL_SETTINGS = "-c jit=off -c max_parallel_workers_per_gather=0"
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -1,10 +1,9 @@
 """The reach figures: every one an SQL aggregate over a period, an organisation or service type, and (for a
 team lead) their teams.
 
-Each query reads the period and the one before it together (a `period` column: 1 for the chosen period,
-0 for the one before, for the trend) and groups by organisation, so six grouped queries give both periods'
-figures and the joint measures by kind of service. Python only adds up a few dozen grouped rows: counts of
-distinct people and clients add up across organisations because each belongs to one organisation.
+The headline counts read the period and the one before it together (a `period` column: 1 for the chosen
+period, 0 for the one before, for the trend). The detail behind the tables and the joint measures by kind of
+service is the chosen period's alone, grouped by organisation. Python only adds up the grouped rows.
 """
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, case, distinct, func, or_, select, union
+from sqlalchemy import and_, case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from consult.models import OUTCOMES, CloseOutSurvey, Consultation
@@ -35,7 +34,6 @@ class Scope:
     organisation_id: int | None = None
     service_type: str | None = None
     team_ids: tuple[int, ...] | None = None
-    alone: bool = False  # read only this period, not the one before it too
 
     def previous(self) -> Scope:
         """The period of the same length just before, for the trend."""
@@ -60,14 +58,21 @@ def _organisations(scope: Scope, column) -> list:
 
 
 def _both_periods(scope: Scope, when) -> tuple:
-    """The `period` column, and the conditions for the chosen period and the one before it (or for the
-    chosen period alone, when the scope is marked `alone`)."""
-    since = scope.start if scope.alone else scope.previous().start
-    return (case((when >= scope.start, NOW), else_=BEFORE).label("period"), [when >= since, when < scope.end])
+    """The `period` column, and the conditions for the chosen period and the one before it."""
+    return (case((when >= scope.start, NOW), else_=BEFORE).label("period"),
+            [when >= scope.previous().start, when < scope.end])
+
+
+def _this_period(scope: Scope, when) -> list:
+    return [when >= scope.start, when < scope.end]
 
 
 def _for_teams(scope: Scope, column) -> list:
     return [] if scope.team_ids is None else [column.in_(scope.team_ids)]
+
+
+def _requests_in_scope(scope: Scope) -> list:
+    return [*_organisations(scope, Consultation.organisation_id), *_for_teams(scope, Consultation.team_id)]
 
 
 def seconds_between(session: Session, earlier, later):
@@ -81,9 +86,19 @@ def _count_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
-def _raised(session: Session, scope: Scope, now: datetime):
-    """Requests raised, by period and organisation, with the response-target counts and reply times."""
+# The headline counts (both periods, for the trend) are read apart from the detail behind the tables and the
+# joint measures (the chosen period only, by organisation): grouping a distinct count, or a dozen sums, by
+# period and organisation made the database sort two years of wide rows.
+
+def _requests(session: Session, scope: Scope):
+    """Requests raised and distinct clients, by period."""
     period, within = _both_periods(scope, Consultation.created_at)
+    return session.execute(select(period, func.count(), func.count(distinct(Consultation.client_key)))
+                           .where(*within, *_requests_in_scope(scope)).group_by(period)).all()
+
+
+def _raised(session: Session, scope: Scope, now: datetime):
+    """This period's requests by organisation, with the response-target counts and reply times."""
     answered = or_(Consultation.advice_given_at.is_not(None), Consultation.closed_at.is_not(None))
     decided = or_(answered, Consultation.due_at < now)
     met = and_(answered, Consultation.used_seconds <= Consultation.target_seconds)
@@ -93,61 +108,47 @@ def _raised(session: Session, scope: Scope, now: datetime):
                        _count_if(and_(Consultation.urgency == urgency, met))]
     wait = seconds_between(session, Consultation.created_at, Consultation.first_response_at)
     return session.execute(
-        select(period, Consultation.organisation_id, func.count(), func.count(distinct(Consultation.client_key)),
-               func.coalesce(func.sum(wait), 0),
+        select(Consultation.organisation_id, func.count(), func.coalesce(func.sum(wait), 0),
                func.count(Consultation.first_response_at), *compliance)
-        .where(*within, *_organisations(scope, Consultation.organisation_id),
-               *_for_teams(scope, Consultation.team_id))
-        .group_by(period, Consultation.organisation_id)).all()
+        .where(*_this_period(scope, Consultation.created_at), *_requests_in_scope(scope))
+        .group_by(Consultation.organisation_id)).all()
+
+
+def _closures(session: Session, scope: Scope):
+    """Requests closed and the minutes they took, by period."""
+    period, within = _both_periods(scope, Consultation.closed_at)
+    return dict((p, (n, minutes)) for p, n, minutes in session.execute(
+        select(period, func.count(), func.coalesce(func.sum(Consultation.minutes_spent), 0))
+        .where(*within, *_requests_in_scope(scope)).group_by(period)))
 
 
 def _closed(session: Session, scope: Scope):
-    """Requests closed, by period and organisation, with minutes, outcomes and the close-out survey."""
-    period, within = _both_periods(scope, Consultation.closed_at)
+    """This period's closed requests by organisation: outcomes and the close-out survey."""
     outcomes = [_count_if(Consultation.outcome == key) for key in OUTCOMES]
     survey = [_count_if(column == key) for column in (CloseOutSurvey.useful, CloseOutSurvey.more_confident)
               for key, _ in SURVEY_ANSWERS]
     return session.execute(
-        select(period, Consultation.organisation_id, func.count(), func.coalesce(func.sum(Consultation.minutes_spent), 0),
-               *outcomes, *survey)
+        select(Consultation.organisation_id, *outcomes, *survey)
         .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
-        .where(*within, *_organisations(scope, Consultation.organisation_id),
-               *_for_teams(scope, Consultation.team_id))
-        .group_by(period, Consultation.organisation_id)).all()
-
-
-def _session_conditions(scope: Scope) -> tuple:
-    period, within = _both_periods(scope, GroupSession.starts_at)
-    return period, [*within, GroupSession.status == "scheduled", *_organisations(scope, GroupSeries.organisation_id),
-                    *_for_teams(scope, GroupSeries.team_id)]
-
-
-def _attended(scope: Scope):
-    """Attendances: who attended which session, in which period, and the organisation the group is for
-    (the attendees' own: groups are for one organisation's staff)."""
-    period, conditions = _session_conditions(scope)
-    return (select(period, Booking.person_id, Booking.session_id, GroupSeries.organisation_id)
-            .join(GroupSession, GroupSession.id == Booking.session_id)
-            .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-            .where(Booking.attendance == "attended", *conditions))
+        .where(*_this_period(scope, Consultation.closed_at), *_requests_in_scope(scope))
+        .group_by(Consultation.organisation_id)).all()
 
 
 def _attendance(session: Session, scope: Scope):
-    attended = _attended(scope).subquery()
+    """Attendances and sessions held (any one marked attended), by period and group series. Each session's
+    attendances are counted from the bookings index, so no booking is sorted or grouped (MATERIALIZED: counted
+    once, where PostgreSQL would otherwise count them again for each sum that reads them)."""
+    period, within = _both_periods(scope, GroupSession.starts_at)
+    attended = (select(func.count()).where(Booking.session_id == GroupSession.id, Booking.attendance == "attended")
+                .scalar_subquery())
+    sessions = (select(period, GroupSession.series_id, attended.label("attended"))
+                .where(*within, GroupSession.status == "scheduled")).cte("sessions").prefix_with("MATERIALIZED")
     return session.execute(
-        select(attended.c.period, attended.c.organisation_id, func.count(), func.count(distinct(attended.c.person_id)))
-        .group_by(attended.c.period, attended.c.organisation_id)).all()
-
-
-def _sessions_held(session: Session, scope: Scope):
-    """Sessions with anyone marked attended, and their facilitation minutes, by period."""
-    period, conditions = _session_conditions(scope)
-    held = (select(period, GroupSeries.minutes)
-            .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-            .where(*conditions, select(Booking.id).where(Booking.session_id == GroupSession.id,
-                                                         Booking.attendance == "attended").exists())).subquery()
-    return dict((p, (n, minutes)) for p, n, minutes in session.execute(
-        select(held.c.period, func.count(), func.coalesce(func.sum(held.c.minutes), 0)).group_by(held.c.period)))
+        select(sessions.c.period, GroupSeries.organisation_id, GroupSeries.minutes, func.sum(sessions.c.attended),
+               _count_if(sessions.c.attended > 0))
+        .join(GroupSeries, GroupSeries.id == sessions.c.series_id)
+        .where(*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id))
+        .group_by(sessions.c.period, GroupSeries.id)).all()
 
 
 def _formulations(session: Session, scope: Scope):
@@ -165,26 +166,44 @@ def _formulations(session: Session, scope: Scope):
         .where(*conditions).group_by(period)))
 
 
-def _people(session: Session, scope: Scope):
-    """Distinct staff, organisations and teams supported (asked a question, or attended), by period."""
-    period, within = _both_periods(scope, Consultation.created_at)
-    asked = select(period, Consultation.requester_id.label("person_id")).where(
-        *within, *_organisations(scope, Consultation.organisation_id), *_for_teams(scope, Consultation.team_id))
-    attended = _attended(scope).subquery()
-    # UNION (not UNION ALL): each person once per period before the join, so the join stays small.
-    supported = union(asked, select(attended.c.period, attended.c.person_id)).subquery()
-    return dict((p, (people, orgs, teams)) for p, people, orgs, teams in session.execute(
-        select(supported.c.period, func.count(distinct(Person.id)), func.count(distinct(Person.organisation_id)),
-               func.count(distinct(TeamMembership.team_id)))
-        .select_from(supported).join(Person, Person.id == supported.c.person_id)
-        .outerjoin(TeamMembership, TeamMembership.person_id == Person.id)
-        .group_by(supported.c.period)))
+def _asked(scope: Scope, since: datetime, until: datetime):
+    return (select(literal(1)).where(Consultation.requester_id == Person.id, Consultation.created_at >= since,
+                                     Consultation.created_at < until, *_requests_in_scope(scope)).exists())
 
 
-def _empty() -> dict:
-    return {"raised": 0, "clients": 0, "wait_seconds": 0.0, "responded": 0,
-            "compliance": [0] * (2 * len(URGENCIES)), "closed": 0, "minutes": 0, "outcomes": [0] * len(OUTCOMES),
-            "survey": [0] * (2 * len(SURVEY_ANSWERS)), "attendances": 0, "attendees": 0}
+def _attended(scope: Scope, since: datetime, until: datetime):
+    in_scope = [*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id)]
+    query = select(literal(1)).select_from(Booking).join(GroupSession, GroupSession.id == Booking.session_id)
+    if in_scope:
+        query = query.join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+    return query.where(Booking.person_id == Person.id, Booking.attendance == "attended", GroupSession.starts_at >= since,
+                       GroupSession.starts_at < until, GroupSession.status == "scheduled", *in_scope).exists()
+
+
+def _people(session: Session, scope: Scope) -> dict:
+    """Distinct staff, organisations and teams supported (asked a question, or attended), and distinct
+    attendees, by period. Each person is checked for a request and an attendance in each period (SQLite looks
+    each up by the indexes by person; PostgreSQL hashes the period's requesters and attendees once), instead of
+    two years of requests and attendances being gathered into one list and made distinct."""
+    periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
+    flags = select(Person.id, Person.organisation_id, *[
+        column for p, (since, until) in periods.items()
+        for column in (_asked(scope, since, until).label(f"asked_{p}"), _attended(scope, since, until).label(f"attended_{p}"))
+    ]).cte("flags").prefix_with("MATERIALIZED")  # each lookup once, however many sums read it
+    counts = []
+    for p in periods:
+        supported, attended = or_(flags.c[f"asked_{p}"], flags.c[f"attended_{p}"]), flags.c[f"attended_{p}"]
+        counts += [func.count(distinct(case((supported, column))))
+                   for column in (flags.c.id, flags.c.organisation_id, TeamMembership.team_id)]
+        counts.append(func.count(distinct(case((attended, flags.c.id)))))
+    row = session.execute(select(*counts).select_from(flags)
+                          .outerjoin(TeamMembership, TeamMembership.person_id == flags.c.id)).one()
+    return {NOW: tuple(row[:4]), BEFORE: tuple(row[4:])}
+
+
+def _detail() -> dict:
+    return {"raised": 0, "wait_seconds": 0.0, "responded": 0, "compliance": [0] * (2 * len(URGENCIES)),
+            "outcomes": [0] * len(OUTCOMES), "survey": [0] * (2 * len(SURVEY_ANSWERS)), "attendances": 0}
 
 
 def _add(totals: dict, key: str, values) -> None:
@@ -197,61 +216,71 @@ def _add(totals: dict, key: str, values) -> None:
 def report(session: Session, scope: Scope, now: datetime, service_types: dict[int, str] | None = None,
            run_all: Callable[[list[Callable[[Session], Any]]], list] | None = None) -> Report:
     """Both periods' figures and the chosen period's joint measures. `service_types` maps organisation ids to
-    their kind of service (the caller often has it already). `run_all` runs the six aggregates, each given a
+    their kind of service (the caller often has it already). `run_all` runs the aggregates, each given a
     session (`db.read_apart` runs them at the same time); by default they run one after another in `session`."""
     if service_types is None:
         service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
-    raised_rows, people, attendance_rows, closed_rows, held, used = run_all([
-        lambda s: _raised(s, scope, now), lambda s: _people(s, scope), lambda s: _attendance(s, scope),
-        lambda s: _closed(s, scope), lambda s: _sessions_held(s, scope), lambda s: _formulations(s, scope)])
-    periods = {NOW: _empty(), BEFORE: _empty()}
+    people, attendance_rows, requests, raised_rows, closed_rows, closures, used = run_all([
+        lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
+        lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
+        lambda s: _formulations(s, scope)])
+    detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
     def kind(org_id: int) -> dict:
-        return kinds.setdefault(service_types.get(org_id, ServiceType.OTHER.value), _empty())
+        return kinds.setdefault(service_types.get(org_id, ServiceType.OTHER.value), _detail())
 
-    for row in raised_rows:
-        p, org, raised, clients, wait, responded, *compliance = row
-        for totals in (periods[p], kind(org)) if p == NOW else (periods[p],):
+    for org, raised, wait, responded, *compliance in raised_rows:
+        for totals in (detail, kind(org)):
             _add(totals, "raised", raised)
-            _add(totals, "clients", clients)
             _add(totals, "wait_seconds", float(wait or 0))
             _add(totals, "responded", responded)
             _add(totals, "compliance", list(compliance))
-    for row in closed_rows:
-        p, org, closed, minutes, *rest = row
-        outcomes, survey = list(rest[:len(OUTCOMES)]), list(rest[len(OUTCOMES):])
-        for totals in (periods[p], kind(org)) if p == NOW else (periods[p],):
-            _add(totals, "closed", closed)
-            _add(totals, "minutes", int(minutes or 0))
-            _add(totals, "outcomes", outcomes)
-            _add(totals, "survey", survey)
-    for p, org, attendances, attendees in attendance_rows:
-        for totals in (periods[p], kind(org)) if p == NOW else (periods[p],):
-            _add(totals, "attendances", attendances)
-            _add(totals, "attendees", attendees)
-    current, previous = (_figures(periods[p], held.get(p, (0, 0)), used.get(p, (0, 0)), people.get(p, (0, 0, 0)))
+    for org, *counts in closed_rows:
+        for totals in (detail, kind(org)):
+            _add(totals, "outcomes", list(counts[:len(OUTCOMES)]))
+            _add(totals, "survey", list(counts[len(OUTCOMES):]))
+    held = {NOW: [0, 0], BEFORE: [0, 0]}  # sessions, facilitation minutes
+    attendances = {NOW: 0, BEFORE: 0}
+    for p, org, minutes, count, sessions in attendance_rows:
+        count, sessions = int(count), int(sessions)  # PostgreSQL sums counts as numeric (Decimal)
+        attendances[p] += count
+        held[p][0] += sessions
+        held[p][1] += sessions * (minutes or 0)
+        if p == NOW:
+            _add(kind(org), "attendances", count)
+    requests_by_period = {p: (n, clients) for p, n, clients in requests}
+    current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), attendances[p],
+                                    held[p], used.get(p, (0, 0)), people[p])
                          for p in (NOW, BEFORE))
-    return Report(current, previous, _joint(kinds))
+    return Report({**current, **_tables(detail)}, previous, _joint(kinds))
 
 
-def _figures(t: dict, held: tuple, used: tuple, people: tuple) -> dict:
-    hours = (t["minutes"] + int(held[1])) / 60
-    outcome_keys = list(OUTCOMES)
+def _headlines(requests: tuple, closures: tuple, attendances: int, held: list, used: tuple, people: tuple) -> dict:
+    """One period's headline figures."""
+    (raised, clients), (closed, minutes) = requests, closures
+    staff, organisations, teams, attendees = people
+    hours = (int(minutes) + int(held[1])) / 60
     return {
-        "consultations_raised": t["raised"], "consultations_closed": t["closed"],
-        "staff_supported": people[0], "teams_supported": people[2], "organisations_supported": people[1],
-        "client_references": t["clients"], "sessions_held": held[0], "attendances": t["attendances"],
-        "attendees": t["attendees"], "formulations": used[0], "templates_used": used[1],
-        "consultation_minutes": t["minutes"], "facilitation_minutes": int(held[1]),
+        "consultations_raised": raised, "consultations_closed": closed,
+        "staff_supported": staff, "teams_supported": teams, "organisations_supported": organisations,
+        "client_references": clients, "sessions_held": held[0], "attendances": attendances,
+        "attendees": attendees, "formulations": used[0], "templates_used": used[1],
+        "consultation_minutes": int(minutes), "facilitation_minutes": int(held[1]),
         "psychologist_hours": round(hours, 1),
-        "reach_multiplier": round(people[0] / hours, 2) if hours else None,
+        "reach_multiplier": round(staff / hours, 2) if hours else None,
+    }
+
+
+def _tables(t: dict) -> dict:
+    """The chosen period's detail: response targets, outcomes and the close-out survey."""
+    return {
         "compliance": [{"urgency": key, "label": label, "decided": t["compliance"][2 * n],
                         "met": t["compliance"][2 * n + 1]} for n, (key, label) in enumerate(URGENCIES)],
-        "outcomes": [{"outcome": key, "label": OUTCOMES[key], "count": t["outcomes"][n]}
-                     for n, key in enumerate(outcome_keys)],
+        "outcomes": [{"outcome": key, "label": label, "count": t["outcomes"][n]}
+                     for n, (key, label) in enumerate(OUTCOMES.items())],
         "survey": [{"answer": key, "label": label, "useful": t["survey"][n],
                     "more_confident": t["survey"][len(SURVEY_ANSWERS) + n]}
                    for n, (key, label) in enumerate(SURVEY_ANSWERS)],
@@ -265,7 +294,7 @@ def _joint(kinds: dict[str, dict]) -> list[dict]:
     joint_working = list(OUTCOMES).index("joint_working")
     rows = []
     for key in order:
-        t = kinds.get(key) or _empty()
+        t = kinds.get(key) or _detail()
         rows.append({"service_type": key, "label": ServiceType(key).label, "requests": t["raised"],
                      "responded": t["responded"],
                      "hours_to_first_reply": round(t["wait_seconds"] / t["responded"] / 3600, 1) if t["responded"] else None,

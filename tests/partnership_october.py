@@ -42,6 +42,10 @@ def consultation(session, key, reference, created, urgency="routine", **values):
 
 @pytest.fixture
 def october(app, session):
+    add_october(app, session)
+
+
+def add_october(app, session):
     """Hand-counted: see each line's comment for where it lands."""
     # 00:30 on 1 October in London (BST) is still 30 September in UTC: in the period.
     c1 = consultation(session, "frontline", "RDA-001", utc(2026, 9, 30, 23, 30), first_response_at=utc(2026, 10, 1, 1, 30),

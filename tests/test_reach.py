@@ -6,19 +6,22 @@ import csv
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.accounts.models import Team
 from core.accounts.services import create_person
 from core.timeutil import LONDON
 from reach.figures import Scope, figures, joint_kpis
 
-from .partnership_october import NOW, OCTOBER, consultation as _consultation, utc
+from .partnership_october import NOW, OCTOBER, add_october, consultation as _consultation, utc
 from .support import PASSWORD, count_queries, person, sign_in
 
 
 def test_each_figure_matches_the_hand_count(session, october):
-    f = figures(session, OCTOBER, NOW)
+    _matches_the_hand_count(figures(session, OCTOBER, NOW))
+
+
+def _matches_the_hand_count(f: dict) -> None:
     assert (f["consultations_raised"], f["consultations_closed"]) == (4, 3)
     assert f["client_references"] == 3  # RDA-001 twice is one client
     assert (f["staff_supported"], f["teams_supported"], f["organisations_supported"]) == (3, 2, 2)
@@ -72,12 +75,17 @@ def test_empty_periods_and_filters_that_match_nothing_give_zeros_not_errors(sess
         assert f["psychologist_hours"] == 0 and f["reach_multiplier"] is None
     housing = figures(session, Scope(OCTOBER.start, OCTOBER.end, organisation_id=person(session, "other_frontline").organisation_id), NOW)
     assert (housing["consultations_raised"], housing["consultations_closed"], housing["sessions_held"]) == (1, 0, 0)
+    assert (housing["staff_supported"], housing["organisations_supported"], housing["attendees"]) == (1, 1, 0)
 
 
 def test_a_team_lead_sees_their_own_teams(session, october):
     team = person(session, "team_lead").teams[0].id
     f = figures(session, Scope(OCTOBER.start, OCTOBER.end, team_ids=(team,)), NOW)
     assert (f["consultations_raised"], f["sessions_held"]) == (3, 2)  # not the housing request
+    # The frontline worker asked and attended, the team lead attended; not the housing worker.
+    assert (f["staff_supported"], f["teams_supported"], f["attendees"], f["attendances"]) == (2, 1, 2, 3)
+    before = figures(session, Scope(OCTOBER.start, OCTOBER.end, team_ids=(team,)).previous(), NOW)
+    assert (before["staff_supported"], before["attendees"]) == (1, 0)  # the team lead's September request
 
 
 # --- The pages ------------------------------------------------------------------------------
@@ -194,16 +202,27 @@ def test_the_dashboard_runs_the_same_number_of_queries_however_much_there_is(app
 
 
 
-def test_the_figures_run_on_postgresql_too(pg_app):
+def test_the_hand_counted_month_on_postgresql_and_its_page(pg_app):
+    """The same hand count on PostgreSQL, whose sums come back as decimals; then the page, which works the
+    figures out side by side and stores them as a snapshot."""
     from core.database import db
+    from reach.figures import report
+    from reach.snapshots import FigureSnapshot
     with pg_app.app_context(), db.new_session() as s:
-        _consultation(s, "frontline", "RDA-9", utc(2026, 10, 6, 9), first_response_at=utc(2026, 10, 6, 11),
-                      closed_at=utc(2026, 10, 7), outcome="joint_working", minutes_spent=45, status="closed")
-        s.commit()
-        substance = next(r for r in joint_kpis(s, OCTOBER) if r["service_type"] == "drug_and_alcohol")
-        assert (substance["requests"], substance["hours_to_first_reply"], substance["joint_working"]) == (1, 2.0, 1)
-        f = figures(s, OCTOBER, NOW)
-        assert (f["consultations_raised"], f["staff_supported"], f["psychologist_hours"]) == (1, 1, 0.8)
+        add_october(pg_app, s)
+        on_postgresql = report(s, OCTOBER, NOW)
+        _matches_the_hand_count(on_postgresql.current)
+        assert on_postgresql.previous["consultations_raised"] == 1
+        substance = next(r for r in on_postgresql.joint if r["service_type"] == "drug_and_alcohol")
+        assert (substance["requests"], substance["hours_to_first_reply"], substance["attendances"]) == (3, 1.5, 3)
+    pg_app.config["REACH_CACHE_SECONDS"] = 300
+    client = pg_app.test_client()
+    sign_in(client, "psychologist")
+    for _ in range(2):  # worked out and stored, then read back from the snapshot
+        page = client.get(f"/reach/?{OCTOBER_ARGS}")
+        assert page.status_code == 200 and "up 3 from 1" in page.get_data(as_text=True)
+    with pg_app.app_context(), db.new_session() as s:
+        assert s.scalar(select(func.count()).select_from(FigureSnapshot)) == 1
 
 
 def test_figures_are_kept_for_a_few_minutes_then_worked_out_again(app, session, october):
