@@ -180,22 +180,42 @@ def _attended(scope: Scope, since: datetime, until: datetime):
                        GroupSession.starts_at < until, GroupSession.status == "scheduled", *in_scope).exists()
 
 
+def _attendees(scope: Scope):
+    """Who attended in each period, in one pass over both periods' attendances."""
+    period, within = _both_periods(scope, GroupSession.starts_at)
+    in_scope = [*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id)]
+    query = select(period, Booking.person_id).join(GroupSession, GroupSession.id == Booking.session_id)
+    if in_scope:
+        query = query.join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+    return query.where(Booking.attendance == "attended", *within, GroupSession.status == "scheduled",
+                       *in_scope).distinct().cte("attendees").prefix_with("MATERIALIZED")
+
+
 def _people(session: Session, scope: Scope) -> dict:
     """Distinct staff, organisations and teams supported (asked a question, or attended), and distinct
-    attendees, by period. Each person is checked for a request and an attendance in each period (SQLite looks
-    each up by the indexes by person; PostgreSQL hashes the period's requesters and attendees once), instead of
-    two years of requests and attendances being gathered into one list and made distinct."""
+    attendees, by period. Each person is checked for a request and an attendance in each period, instead of
+    two years of requests and attendances being gathered into one list and made distinct. SQLite looks each
+    person up by the indexes by person; PostgreSQL would scan every booking once per period to hash that
+    period's attendees, so it is given both periods' attendees from one pass."""
     periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
+    if session.get_bind().dialect.name == "postgresql":
+        attendees = _attendees(scope)
+
+        def attended(p: int, since: datetime, until: datetime):
+            return select(literal(1)).where(attendees.c.person_id == Person.id, attendees.c.period == p).exists()
+    else:
+        def attended(p: int, since: datetime, until: datetime):
+            return _attended(scope, since, until)
     flags = select(Person.id, Person.organisation_id, *[
         column for p, (since, until) in periods.items()
-        for column in (_asked(scope, since, until).label(f"asked_{p}"), _attended(scope, since, until).label(f"attended_{p}"))
+        for column in (_asked(scope, since, until).label(f"asked_{p}"), attended(p, since, until).label(f"attended_{p}"))
     ]).cte("flags").prefix_with("MATERIALIZED")  # each lookup once, however many sums read it
     counts = []
     for p in periods:
-        supported, attended = or_(flags.c[f"asked_{p}"], flags.c[f"attended_{p}"]), flags.c[f"attended_{p}"]
+        supported, attended_then = or_(flags.c[f"asked_{p}"], flags.c[f"attended_{p}"]), flags.c[f"attended_{p}"]
         counts += [func.count(distinct(case((supported, column))))
                    for column in (flags.c.id, flags.c.organisation_id, TeamMembership.team_id)]
-        counts.append(func.count(distinct(case((attended, flags.c.id)))))
+        counts.append(func.count(distinct(case((attended_then, flags.c.id)))))
     row = session.execute(select(*counts).select_from(flags)
                           .outerjoin(TeamMembership, TeamMembership.person_id == flags.c.id)).one()
     return {NOW: tuple(row[:4]), BEFORE: tuple(row[4:])}

@@ -215,6 +215,11 @@ def test_the_hand_counted_month_on_postgresql_and_its_page(pg_app):
         assert on_postgresql.previous["consultations_raised"] == 1
         substance = next(r for r in on_postgresql.joint if r["service_type"] == "drug_and_alcohol")
         assert (substance["requests"], substance["hours_to_first_reply"], substance["attendances"]) == (3, 1.5, 3)
+        # PostgreSQL gathers attendees its own way (reach.figures._attendees): the filters apply there too.
+        team = Scope(OCTOBER.start, OCTOBER.end, team_ids=(person(s, "team_lead").teams[0].id,))
+        housing = Scope(OCTOBER.start, OCTOBER.end, organisation_id=person(s, "other_frontline").organisation_id)
+        assert [(f["staff_supported"], f["attendees"]) for f in (figures(s, team, NOW), figures(s, housing, NOW))] \
+            == [(2, 2), (1, 0)]
     pg_app.config["REACH_CACHE_SECONDS"] = 300
     client = pg_app.test_client()
     sign_in(client, "psychologist")
