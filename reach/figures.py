@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from consult.models import OUTCOMES, CloseOutSurvey, Consultation
@@ -181,14 +181,18 @@ def _attended(scope: Scope, since: datetime, until: datetime):
 
 
 def _attendees(scope: Scope):
-    """Who attended in each period, in one pass over both periods' attendances."""
+    """Who attended in each period, in one pass over both periods' sessions. Each session's attendees are read
+    from the bookings index (OFFSET 0 keeps PostgreSQL from flattening the lateral subquery into a join, for
+    which it would scan every booking)."""
     period, within = _both_periods(scope, GroupSession.starts_at)
+    attended = (select(Booking.person_id).where(Booking.session_id == GroupSession.id, Booking.attendance == "attended")
+                .offset(0).lateral())
     in_scope = [*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id)]
-    query = select(period, Booking.person_id).join(GroupSession, GroupSession.id == Booking.session_id)
+    query = select(period, attended.c.person_id).select_from(GroupSession).join(attended, true())
     if in_scope:
         query = query.join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-    return query.where(Booking.attendance == "attended", *within, GroupSession.status == "scheduled",
-                       *in_scope).distinct().cte("attendees").prefix_with("MATERIALIZED")
+    return query.where(*within, GroupSession.status == "scheduled", *in_scope) \
+        .distinct().cte("attendees").prefix_with("MATERIALIZED")
 
 
 def _people(session: Session, scope: Scope) -> dict:
