@@ -134,6 +134,16 @@ def _closed(session: Session, scope: Scope):
         .group_by(Consultation.organisation_id)).all()
 
 
+def _series_conditions(scope: Scope) -> list:
+    return [*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id)]
+
+
+def _in_series_scope(query, scope: Scope):
+    """The query's sessions limited to the groups in scope, joining their series only when a filter needs it."""
+    conditions = _series_conditions(scope)
+    return query.join(GroupSeries, GroupSeries.id == GroupSession.series_id).where(*conditions) if conditions else query
+
+
 def _attendance(session: Session, scope: Scope):
     """Attendances and sessions held (any one marked attended), by period and group series. Each session's
     attendances are counted from the bookings index, so no booking is sorted or grouped (MATERIALIZED: counted
@@ -147,8 +157,7 @@ def _attendance(session: Session, scope: Scope):
         select(sessions.c.period, GroupSeries.organisation_id, GroupSeries.minutes, func.sum(sessions.c.attended),
                _count_if(sessions.c.attended > 0))
         .join(GroupSeries, GroupSeries.id == sessions.c.series_id)
-        .where(*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id))
-        .group_by(sessions.c.period, GroupSeries.id)).all()
+        .where(*_series_conditions(scope)).group_by(sessions.c.period, GroupSeries.id)).all()
 
 
 def _formulations(session: Session, scope: Scope):
@@ -172,12 +181,10 @@ def _asked(scope: Scope, since: datetime, until: datetime):
 
 
 def _attended(scope: Scope, since: datetime, until: datetime):
-    in_scope = [*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id)]
     query = select(literal(1)).select_from(Booking).join(GroupSession, GroupSession.id == Booking.session_id)
-    if in_scope:
-        query = query.join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-    return query.where(Booking.person_id == Person.id, Booking.attendance == "attended", GroupSession.starts_at >= since,
-                       GroupSession.starts_at < until, GroupSession.status == "scheduled", *in_scope).exists()
+    return _in_series_scope(query, scope).where(
+        Booking.person_id == Person.id, Booking.attendance == "attended", GroupSession.starts_at >= since,
+        GroupSession.starts_at < until, GroupSession.status == "scheduled").exists()
 
 
 def _attendees(scope: Scope):
@@ -187,11 +194,8 @@ def _attendees(scope: Scope):
     period, within = _both_periods(scope, GroupSession.starts_at)
     attended = (select(Booking.person_id).where(Booking.session_id == GroupSession.id, Booking.attendance == "attended")
                 .offset(0).lateral())
-    in_scope = [*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id)]
     query = select(period, attended.c.person_id).select_from(GroupSession).join(attended, true())
-    if in_scope:
-        query = query.join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-    return query.where(*within, GroupSession.status == "scheduled", *in_scope) \
+    return _in_series_scope(query, scope).where(*within, GroupSession.status == "scheduled") \
         .distinct().cte("attendees").prefix_with("MATERIALIZED")
 
 
