@@ -71,8 +71,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_use_lifo=True)
         _configure_sqlite(engine)
         return engine
+    # Settings given in the URL's own `options` are kept: ours come after them.
+    options = " ".join(filter(None, [make_url(url).query.get("options"), POSTGRESQL_SETTINGS]))
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_use_lifo=True,
-                         connect_args={"options": POSTGRESQL_SETTINGS})
+                         connect_args={"options": options})
 
 
 # No just-in-time compilation: PostgreSQL compiles any query it costs above a threshold, and the reach figures'

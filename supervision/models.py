@@ -86,7 +86,7 @@ class Booking(Base):
         Index("ix_group_bookings_person", "person_id", "status"),
         Index("ix_group_bookings_offers", "status", "offer_expires_at"),
         Index("ix_group_bookings_reach", "session_id", "attendance", "person_id"),  # the dashboard's attendance
-        Index("ix_group_bookings_attended_by", "person_id", "attendance", "session_id"),  # and who attended
+        Index("ix_group_bookings_attended_by", "person_id", "attendance", "session_id"),  # and whether someone did
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

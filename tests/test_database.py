@@ -175,3 +175,23 @@ def test_postgresql_keeps_its_prepared_statements_from_page_to_page(pg_app):
         assert client.get("/formulations/").status_code == 200
     with pg_app.extensions["database"]["engine"].connect() as conn:  # the pool hands back the last one used
         assert conn.exec_driver_sql("SELECT count(*) FROM pg_prepared_statements").scalar() > 0
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_run_without_jit_and_keep_the_options_in_the_url():
+    from sqlalchemy.engine import make_url
+
+    from core.database import make_engine
+
+    from .conftest import postgres_url
+    if not postgres_url():
+        pytest.skip("TEST_DATABASE_URL is not set")
+    url = make_url(postgres_url()).update_query_dict({"options": "-c statement_timeout=5000"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            shown = [conn.exec_driver_sql(f"SHOW {name}").scalar()
+                     for name in ("jit", "max_parallel_workers_per_gather", "statement_timeout")]
+    finally:
+        engine.dispose()
+    assert shown == ["off", "0", "5s"]
