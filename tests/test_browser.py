@@ -20,8 +20,10 @@ def test_each_demo_person_signs_in_and_sees_their_home_page(browser, live, email
     name = next(p[1] for p in PEOPLE if p[0] == email)
     assert page.get_by_role("heading", level=1).inner_text() == f"Hello, {name}"
     assert page.get_by_role("button", name="Sign out").is_visible()
-    # The design system's script ran (the CSP allows our own module, nothing inline).
-    page.wait_for_function("document.body.classList.contains('js-enabled')", timeout=5000)
+    # The design system's script ran (the CSP allows our own module, nothing inline). Waited for with a
+    # selector: a string for wait_for_function is evaluated in the page, which the same CSP refuses whenever
+    # the script has not run by the first check.
+    page.locator("body.js-enabled").wait_for(state="attached", timeout=5000)
     page.get_by_role("button", name="Sign out").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
     assert csp_errors == []
