@@ -3,6 +3,8 @@ import gc
 
 
 def post_worker_init(worker):
+    from core.templating import compile_templates
+    compile_templates(worker.wsgi)  # before the first request, and before the freeze below keeps them
     # By now the worker has built the app, its templates and SQLAlchemy's mappings, which live as long as it
     # does: freeze them out of the collector's sweeps. A page makes thousands of short-lived objects, so the
     # youngest generation is swept less often too. Measured on the benchmark pages: collections went from

@@ -110,3 +110,34 @@ def test_where_csrf_tokens_expire_each_page_gets_one_signed_afresh(app):
         clock.shift(timedelta(minutes=5))
         assert csrf_from(client.get("/formulations/")) != first
     expiring.extensions["database"]["engine"].dispose()
+
+
+def test_a_web_worker_compiles_every_template_before_its_first_page(app, monkeypatch):
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    import jinja2
+
+    from core.config import PROJECT_ROOT
+    compiled = []
+    compile_source = jinja2.Environment.compile
+
+    def noting(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_source(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", noting)
+    hooks = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    thresholds = gc.get_threshold()
+    try:
+        hooks["post_worker_init"](SimpleNamespace(wsgi=app))  # what gunicorn calls as a worker starts
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+    assert "base.html" in compiled and "nhsuk/components/header/template.jinja" in compiled
+    compiled.clear()
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    assert client.get("/consultations/queue").status_code == 200
+    assert compiled == []
