@@ -208,15 +208,13 @@ def _people(session: Session, scope: Scope) -> dict:
     periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
     if session.get_bind().dialect.name == "postgresql":
         attendees = _attendees(scope)
-
-        def attended(p: int, since: datetime, until: datetime):
-            return select(literal(1)).where(attendees.c.person_id == Person.id, attendees.c.period == p).exists()
+        attended = {p: select(literal(1)).where(attendees.c.person_id == Person.id, attendees.c.period == p).exists()
+                    for p in periods}
     else:
-        def attended(p: int, since: datetime, until: datetime):
-            return _attended(scope, since, until)
+        attended = {p: _attended(scope, since, until) for p, (since, until) in periods.items()}
     flags = select(Person.id, Person.organisation_id, *[
         column for p, (since, until) in periods.items()
-        for column in (_asked(scope, since, until).label(f"asked_{p}"), attended(p, since, until).label(f"attended_{p}"))
+        for column in (_asked(scope, since, until).label(f"asked_{p}"), attended[p].label(f"attended_{p}"))
     ]).cte("flags").prefix_with("MATERIALIZED")  # each lookup once, however many sums read it
     counts = []
     for p in periods:
