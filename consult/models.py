@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
@@ -56,7 +57,24 @@ OUTCOMES = {
 }
 
 
-class Consultation(Base):
+class Labelled:
+    """What a consultation shows of itself, worked out from its id, status and risks: the same for the model
+    and for a row of a list (`Listed`)."""
+
+    @property
+    def reference(self) -> str:
+        return f"C{self.id:06d}"
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def risk_list(self) -> list[str]:
+        return [r for r in self.risks.split(",") if r]
+
+
+class Consultation(Labelled, Base):
     __tablename__ = "consultations"
     __table_args__ = (
         Index("ix_consultations_status_due", "status", "due_at"),
@@ -122,24 +140,30 @@ class Consultation(Base):
     team: Mapped[Team | None] = relationship(lazy="raise_on_sql")
 
     @property
-    def reference(self) -> str:
-        return f"C{self.id:06d}"
-
-    @property
-    def status_label(self) -> str:
-        return Status(self.status).label
-
-    @property
-    def risk_list(self) -> list[str]:
-        return [r for r in self.risks.split(",") if r]
-
-    @property
     def need_list(self) -> list[str]:
         return [n for n in self.presenting_needs.split(",") if n]
 
     @property
     def is_open(self) -> bool:
         return self.status != Status.CLOSED.value
+
+
+@dataclass(frozen=True, slots=True)
+class Listed(Labelled):
+    """A consultation as a row of a list shows it, with the names of who asked, who holds it and their team.
+    Plain values rather than the model: making 25 consultations and their people into tracked objects cost
+    more than the database took to find them."""
+    id: int
+    client_reference: str
+    urgency: str
+    risks: str
+    immediate_danger: bool
+    status: str
+    outcome: str | None
+    due_at: datetime | None
+    requester_name: str
+    psychologist_name: str | None
+    team_name: str | None
 
 
 class Message(Base):

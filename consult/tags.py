@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from core.templating import tag
 from core.timeutil import format_london
 
-from .models import OUTCOMES, RISKS, URGENCY
+from .models import OUTCOMES, RISKS, URGENCY, Listed
 
 STATUS_COLOURS = {"received": "grey", "allocated": "blue", "awaiting_information": "orange",
                   "advice_given": "green", "closed": "white"}
@@ -40,7 +40,7 @@ def due(c, now: datetime) -> Markup:
 _HEADINGS = ("Reference", "Client", "Urgency and risks", "Status", "Asked by", "Held by", "Reply due")
 
 
-def consultation_table(consultations, now: datetime, caption: str, show_requester: bool = True) -> Markup:
+def consultation_table(consultations: list[Listed], now: datetime, caption: str, show_requester: bool = True) -> Markup:
     """An NHS.UK responsive table of consultations, each row linking to its thread. "Asked by" is left out
     where every row is the reader's own."""
     headings = [h for h in _HEADINGS if show_requester or h != "Asked by"]
@@ -55,10 +55,10 @@ def consultation_table(consultations, now: datetime, caption: str, show_requeste
                  "Client": escape(c.client_reference),
                  "Urgency and risks": escape(URGENCY[c.urgency].split(" – ")[0]) + " " + risk_flags(c),
                  "Status": status,
-                 "Held by": escape(c.psychologist.name if c.psychologist else "Duty psychologists"),
+                 "Held by": escape(c.psychologist_name or "Duty psychologists"),
                  "Reply due": due(c, now)}
         if show_requester:
-            cells["Asked by"] = escape(c.requester.name) + (", " + escape(c.team.name) if c.team else "")
+            cells["Asked by"] = escape(c.requester_name) + (", " + escape(c.team_name) if c.team_name else "")
         rows.append('<tr class="nhsuk-table__row">' + "".join(
             f'<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading">{h} </span>{cells[h]}</td>'
             for h in headings) + "</tr>")
