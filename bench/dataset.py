@@ -254,8 +254,6 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
     per_template = max(1, size.versions // size.templates)
     sections_json = to_json(SECTIONS)
     versions = []
-    w.write(Template, ({"id": t, "created_by_id": psychologists[t % len(psychologists)], "created_at": start}
-                       for t in range(1, size.templates + 1)), "templates")
     for t in range(1, size.templates + 1):
         for number in range(1, per_template + 1):
             versions.append({"id": len(versions) + 1, "template_id": t, "number": number, "status": "published",
@@ -264,6 +262,9 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
                              "minutes_needed": 20, "source_note": "Bench data.", "sections_json": sections_json,
                              "created_by_id": psychologists[t % len(psychologists)], "created_at": start,
                              "published_at": start})
+    shown = {v["template_id"]: v["id"] for v in versions}  # each template's latest, all being published
+    w.write(Template, ({"id": t, "created_by_id": psychologists[t % len(psychologists)], "created_at": start,
+                        "published_version_id": shown[t]} for t in range(1, size.templates + 1)), "templates")
     w.write(TemplateVersion, iter(versions), "template versions")
     answers = json.dumps([["" for _ in section["prompts"]] for section in SECTIONS])
     formulation_rows = [{"id": f, "template_version_id": rng.choice(versions)["id"], "author_id": rng.choice(frontline),

@@ -17,12 +17,17 @@ DRAFT, PUBLISHED = "draft", "published"
 
 class Template(Base):
     __tablename__ = "formulation_templates"
+    # The library: live templates and the version each shows.
+    __table_args__ = (Index("ix_formulation_templates_library", "retired_at", "published_version_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
     derived_from_version_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The latest published version, the one the library shows; set by services.publish. Kept here because
+    # finding it among every version on each view of the library was most of that page's database time.
+    published_version_id: Mapped[int | None] = mapped_column(Integer)
 
     created_by: Mapped[Person] = relationship(lazy="raise_on_sql")
 

@@ -72,6 +72,8 @@ def publish(session: Session, version: TemplateVersion, now: datetime | None = N
         raise VersionRefused("This version is already published.")
     version.status = PUBLISHED
     version.published_at = now or utcnow()
+    # Only the newest version can be a draft (new_draft), so the one published now is the latest.
+    session.get(Template, version.template_id).published_version_id = version.id
     audit.record(session, "template.published", "template", version.template_id, version=version.number)
 
 
@@ -149,18 +151,18 @@ def library_query(q: str = "", tag: str = "", audience: str = "", with_uses: boo
 
     Kept once built: a statement holds no data, only the question, and building this one cost a sixth of
     the library page."""
-    latest = (select(TemplateVersion.template_id, func.max(TemplateVersion.number).label("number"))
-              .where(TemplateVersion.status == PUBLISHED).group_by(TemplateVersion.template_id).subquery())
     any_version = aliased(TemplateVersion)
     # count(*), not count(id): PostgreSQL then counts from the index alone, a third of the time.
     uses = (select(func.count()).select_from(Formulation)
             .join(any_version, any_version.id == Formulation.template_version_id)
             .where(any_version.template_id == TemplateVersion.template_id)
             .correlate(TemplateVersion).scalar_subquery())
-    query = (select(TemplateVersion, uses.label("uses")) if with_uses else select(TemplateVersion))
-    query = (query.join(latest, (latest.c.template_id == TemplateVersion.template_id)
-                        & (latest.c.number == TemplateVersion.number))
-             .join(Template, Template.id == TemplateVersion.template_id)
+    # What a row of the library shows, as plain values: the versions' sections, and tracking 25 objects, were
+    # a third of the time its rows took to load.
+    query = (select(TemplateVersion.id, TemplateVersion.title, TemplateVersion.summary, TemplateVersion.audience,
+                    TemplateVersion.minutes_needed, TemplateVersion.tags, uses.label("uses"))
+             if with_uses else select(TemplateVersion.id))
+    query = (query.join(Template, Template.published_version_id == TemplateVersion.id)
              .where(Template.retired_at.is_(None)))
     if q:
         like = f"%{q.lower()}%"

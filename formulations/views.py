@@ -30,7 +30,8 @@ MAX_ANSWER = 10000
 def index():
     q, tag, audience = (request.args.get(k, "").strip() for k in ("q", "tag", "audience"))
     audience = audience if audience in AUDIENCES else ""
-    page = paginate(db.session, services.library_query(q, tag, audience), scalars=False,
+    # The page is chosen by id first, so templates are counted as used for the 25 shown, not for every match.
+    page = paginate(db.session, services.library_query(q, tag, audience), scalars=False, key=TemplateVersion.id,
                     counting=services.library_query(q, tag, audience, with_uses=False))
     drafts = []
     if current_user.has_role(Role.PSYCHOLOGIST):

@@ -6,7 +6,7 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from core import create_app
 from core.accounts.models import Organisation, Person, Role
@@ -30,6 +30,34 @@ def test_migrations_match_the_models_on_postgresql(pg_app):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_migration_0014_points_each_template_at_its_latest_published_version(tmp_path):
+    from alembic import command
+
+    from core.cli import alembic_config
+    url = f"sqlite:///{tmp_path / 'upgrade.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0013")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (id, name, service_type, created_at) VALUES (1, 'Org', 'drug_alcohol', '2026-01-01')"))
+        conn.execute(text("INSERT INTO people (id, email, name, password_hash, organisation_id, is_active, created_at) "
+                          "VALUES (1, 'p@example.org', 'P', 'x', 1, 1, '2026-01-01')"))
+        conn.execute(text("INSERT INTO formulation_templates (id, created_by_id, created_at) VALUES (1, 1, '2026-01-01'), "
+                          "(2, 1, '2026-01-01')"))
+        for version_id, template_id, number, status in [(1, 1, 1, "published"), (2, 1, 2, "published"),
+                                                        (3, 1, 3, "draft"), (4, 2, 1, "draft")]:
+            conn.execute(text(
+                "INSERT INTO formulation_template_versions (id, template_id, number, status, title, summary, audience, "
+                "tags, minutes_needed, source_note, sections_json, created_by_id, created_at) VALUES "
+                "(:id, :t, :n, :s, 'T', 'S', 'plain', '', 10, 'N', '[]', 1, '2026-01-01')"),
+                {"id": version_id, "t": template_id, "n": number, "s": status})
+    command.upgrade(config, "0014")
+    with engine.connect() as conn:
+        shown = dict(conn.execute(text("SELECT id, published_version_id FROM formulation_templates")).all())
+    engine.dispose()
+    assert shown == {1: 2, 2: None}  # the latest published, never a draft; none where nothing is published
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(app):

@@ -101,6 +101,24 @@ def test_new_drafts_history_and_differences(author, session):
     assert "<del" not in body.split("<pre", 1)[1]
 
 
+def test_the_library_shows_each_template_at_its_latest_published_version(app, author, session):
+    first = _new_draft(author, session)
+    _publish(author, first.id)
+    post_form(author, f"/formulations/versions/{first.id}/new-draft", page_url=f"/formulations/versions/{first.id}")
+    session.rollback()
+    second = session.scalars(select(TemplateVersion).where(TemplateVersion.number == 2)).one()
+    post_form(author, f"/formulations/versions/{second.id}/edit", {**TEMPLATE, "title": "Cycle of change, revised"},
+              page_url=f"/formulations/versions/{second.id}")
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    library = worker.get("/formulations/").get_data(as_text=True)
+    assert f"/formulations/versions/{first.id}\"" in library and "revised" not in library  # a draft is not shown
+    _publish(author, second.id)
+    library = worker.get("/formulations/").get_data(as_text=True)
+    assert f"/formulations/versions/{second.id}\"" in library and "Cycle of change, revised" in library
+    assert f"/formulations/versions/{first.id}\"" not in library and "Cycle of change map" not in library
+
+
 def test_retired_templates_leave_the_library_but_stay_readable_on_formulations(app, author, session):
     draft = _new_draft(author, session)
     _publish(author, draft.id)
