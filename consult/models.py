@@ -148,7 +148,7 @@ class Consultation(Labelled, Base):
         return self.status != Status.CLOSED.value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Listed(Labelled):
     """A consultation as a row of a list shows it, with the names of who asked, who holds it and their team.
     Plain values rather than the model: making 25 consultations and their people into tracked objects cost

@@ -39,7 +39,8 @@ def risk_flags(c) -> Markup:
 
 def due(c, now: datetime) -> Markup:
     if c.due_at:
-        return Markup(f"{escape(format_london(c.due_at))} {_OVERDUE}" if c.due_at < now else escape(format_london(c.due_at)))
+        when = escape(format_london(c.due_at))
+        return Markup(f"{when} {_OVERDUE}") if c.due_at < now else when
     return Markup("Paused until you answer" if c.status == "awaiting_information" else "–")
 
 
