@@ -17,6 +17,7 @@ from core.pagination import paginate
 from core.security import role_required
 
 from . import bp, services
+from .listing import library_list
 from .forms import SECTIONS_HINT, CommentForm, StartForm, TemplateForm
 from .models import AUDIENCES, Formulation, FormulationComment, FormulationRevision, Template, TemplateVersion
 from .sections import sections_text
@@ -41,7 +42,7 @@ def index():
             .order_by(TemplateVersion.created_at.desc()).limit(50)).all()
     args = {k: v for k, v in {"q": q, "tag": tag, "audience": audience}.items() if v}
     return render_template("formulations/library.html", page=page, q=q, tag=tag, audience=audience,
-                           audiences=AUDIENCES, drafts=drafts, args=args)
+                           audiences=AUDIENCES, drafts=drafts, args=args, library_list=library_list)
 
 
 def _template(template_id: int) -> Template:

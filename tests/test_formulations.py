@@ -189,6 +189,20 @@ def test_the_library_searches_filters_and_counts_uses(app, session):
     assert "used 2 times" in listing
 
 
+def test_the_library_shows_what_authors_typed_as_text_and_links_tags_safely(app, author, session):
+    draft = _new_draft(author, session, title="<b>Bold</b> map", summary="Ask <i>gently</i> & listen",
+                       tags="self & others, <img src=x>")
+    _publish(author, draft.id)
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    library = worker.get("/formulations/?audience=plain").get_data(as_text=True)
+    assert "&lt;b&gt;Bold&lt;/b&gt; map" in library and "Ask &lt;i&gt;gently&lt;/i&gt; &amp; listen" in library
+    assert "<b>Bold" not in library and "<img src=x>" not in library
+    assert 'href="/formulations/?tag=self%20%26%20others&amp;audience=plain">self &amp; others</a>' in library
+    assert 'href="/formulations/?tag=%3Cimg%20src%3Dx%3E&amp;audience=plain">&lt;img src=x&gt;</a>' in library
+    assert len(worker.get("/formulations/?tag=self+%26+others").get_data(as_text=True).split("&lt;b&gt;Bold")) == 2
+
+
 def test_the_starter_library_has_five_sourced_templates(app, session):
     with app.app_context():
         assert seed_starter_library(session, person(session, "psychologist")) == 5
