@@ -17,8 +17,8 @@ from core.pagination import paginate
 from core.security import role_required
 
 from . import bp, services
-from .listing import library_list
 from .forms import SECTIONS_HINT, CommentForm, StartForm, TemplateForm
+from .listing import library_list
 from .models import AUDIENCES, Formulation, FormulationComment, FormulationRevision, Template, TemplateVersion
 from .sections import sections_text
 
