@@ -77,11 +77,10 @@ def publish(session: Session, version: TemplateVersion, now: datetime | None = N
     audit.record(session, "template.published", "template", version.template_id, version=version.number)
 
 
-def latest_version(session: Session, template_id: int, published_only: bool = False) -> TemplateVersion | None:
-    query = select(TemplateVersion).where(TemplateVersion.template_id == template_id)
-    if published_only:
-        query = query.where(TemplateVersion.status == PUBLISHED)
-    return session.scalar(query.order_by(TemplateVersion.number.desc()).limit(1))
+def latest_version(session: Session, template_id: int) -> TemplateVersion | None:
+    """The newest version, draft or published (the latest published is `Template.published_version_id`)."""
+    return session.scalar(select(TemplateVersion).where(TemplateVersion.template_id == template_id)
+                          .order_by(TemplateVersion.number.desc()).limit(1))
 
 
 def new_draft(session: Session, template: Template, author: Person, now: datetime | None = None) -> TemplateVersion:

@@ -100,10 +100,15 @@ def edit_version(version_id: int):
 @bp.route("/templates/<int:template_id>")
 def template(template_id: int):
     tpl = _template(template_id)
-    latest = services.latest_version(db.session, tpl.id, published_only=not services.can_author(current_user, tpl))
-    if latest is None:
+    # Its author sees the newest version, draft or not; everyone else the one the library shows.
+    if services.can_author(current_user, tpl):
+        latest = services.latest_version(db.session, tpl.id)
+        shown = latest.id if latest else None
+    else:
+        shown = tpl.published_version_id
+    if shown is None:
         abort(404)
-    return redirect(url_for("formulations.version", version_id=latest.id))
+    return redirect(url_for("formulations.version", version_id=shown))
 
 
 @bp.route("/versions/<int:version_id>")

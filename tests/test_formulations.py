@@ -119,6 +119,20 @@ def test_the_library_shows_each_template_at_its_latest_published_version(app, au
     assert f"/formulations/versions/{first.id}\"" not in library and "Cycle of change map" not in library
 
 
+def test_a_templates_address_opens_its_newest_version_for_its_author_and_the_published_one_for_others(
+        app, author, session):
+    first = _new_draft(author, session)
+    _publish(author, first.id)
+    post_form(author, f"/formulations/versions/{first.id}/new-draft", page_url=f"/formulations/versions/{first.id}")
+    session.rollback()
+    second = session.scalars(select(TemplateVersion).where(TemplateVersion.number == 2)).one()
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    address = f"/formulations/templates/{first.template_id}"
+    assert author.get(address).headers["Location"].endswith(f"/formulations/versions/{second.id}")
+    assert worker.get(address).headers["Location"].endswith(f"/formulations/versions/{first.id}")
+
+
 def test_retired_templates_leave_the_library_but_stay_readable_on_formulations(app, author, session):
     draft = _new_draft(author, session)
     _publish(author, draft.id)
