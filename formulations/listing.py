@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import url_for
 from markupsafe import Markup, escape
 
-from .models import AUDIENCES
+from .models import AUDIENCES, split_tags
 
 
 def library_list(entries, audience: str) -> Markup:
@@ -19,7 +19,7 @@ def library_list(entries, audience: str) -> Markup:
     items = []
     for v in entries:
         tags = ", ".join(f'<a href="{library}?tag={quote(t)}{and_audience}">{escape(t)}</a>'
-                         for t in v.tags.split(",") if t)
+                         for t in split_tags(v.tags))
         items.append(f'<li><h2 class="nhsuk-heading-m"><a href="{link}{v.id}">{escape(v.title)}</a></h2>'
                      f'<p>{escape(v.summary)}</p><p class="nhsuk-body-s">{escape(AUDIENCES[v.audience])} · about '
                      f'{v.minutes_needed} minutes · used {v.uses} time{"" if v.uses == 1 else "s"}</p>'

@@ -64,11 +64,16 @@ class TemplateVersion(Base):
 
     @property
     def tag_list(self) -> list[str]:
-        return [t for t in self.tags.split(",") if t]
+        return split_tags(self.tags)
 
     @property
     def is_published(self) -> bool:
         return self.status == PUBLISHED
+
+
+def split_tags(tags: str) -> list[str]:
+    """A version's tags, stored comma-separated (services.normalise_tags), as a list."""
+    return [t for t in tags.split(",") if t]
 
 
 class PublishedVersionIsFrozen(Exception):
