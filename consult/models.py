@@ -58,16 +58,12 @@ OUTCOMES = {
 
 
 class Labelled:
-    """What a consultation shows of itself, worked out from its id, status and risks: the same for the model
-    and for a row of a list (`Listed`)."""
+    """What a consultation shows of itself, worked out from its id and risks: the same for the model and for a
+    row of a list (`Listed`)."""
 
     @property
     def reference(self) -> str:
         return f"C{self.id:06d}"
-
-    @property
-    def status_label(self) -> str:
-        return Status(self.status).label
 
     @property
     def risk_list(self) -> list[str]:
