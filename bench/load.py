@@ -10,8 +10,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -46,6 +48,32 @@ def serve(database_url: str, port: int, workers: int = 2, mail: dict | None = No
             time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"gunicorn did not start (its log: {log_path or 'not kept'})")
+
+
+@contextmanager
+def heartbeat(database_url: str):
+    """Keep the scheduler's heartbeat fresh while the bench runs, as a running scheduler would. The bench runs no
+    scheduler (its sweeps would load the machine unevenly), and without a recent beat /healthz answers 503 and
+    lead psychologists' pages show a warning, as they should in production."""
+    from core import create_app
+    from core.database import db
+    from core.scheduler import beat
+    app, done = create_app({"DATABASE_URL": database_url}), threading.Event()
+
+    def keep_beating():
+        while not done.is_set():
+            with app.app_context(), db.new_session() as session:
+                beat(session, app)
+            done.wait(20)
+
+    beater = threading.Thread(target=keep_beating, daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beater.join(10)
+        app.extensions["database"]["engine"].dispose()
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -134,21 +134,25 @@ def load_test(url: str, subjects: dict) -> dict:
     server = load.serve(url, port)
     trivial_only = [(load.TRIVIAL, "")]
     try:
-        cookies: dict[str, str] = {}
-        mix, alone = [], []
-        for label, email, path in pages(subjects):
-            cookie = cookies.setdefault(email, load.signed_in_cookie(port, email))
-            mix.append((path, cookie))
-            alone.append((label, [(path, cookie)]))
-        trivial, signed_in = load.compare(port, trivial_only, mix, LOAD_SECONDS)
-        result = {"trivial": trivial, "mix": signed_in, "ratio": signed_in["rps"] / trivial["rps"], "pages": []}
-        print(f"trivial {trivial['rps']:.0f}/s, mix {signed_in['rps']:.0f}/s: {result['ratio']:.0%}", flush=True)
-        for label, requests in alone:
-            beside, page = load.compare(port, trivial_only, requests, PAGE_SECONDS, rounds=2)
-            result["pages"].append((label, page, page["rps"] / beside["rps"]))
-            print(f"  {label}: {page['rps']:.0f}/s, {result['pages'][-1][2]:.0%} of the trivial endpoint", flush=True)
+        return _hammer_all(port, subjects, trivial_only)
     finally:
         load.stop(server)
+
+
+def _hammer_all(port: int, subjects: dict, trivial_only: list) -> dict:
+    cookies: dict[str, str] = {}
+    mix, alone = [], []
+    for label, email, path in pages(subjects):
+        cookie = cookies.setdefault(email, load.signed_in_cookie(port, email))
+        mix.append((path, cookie))
+        alone.append((label, [(path, cookie)]))
+    trivial, signed_in = load.compare(port, trivial_only, mix, LOAD_SECONDS)
+    result = {"trivial": trivial, "mix": signed_in, "ratio": signed_in["rps"] / trivial["rps"], "pages": []}
+    print(f"trivial {trivial['rps']:.0f}/s, mix {signed_in['rps']:.0f}/s: {result['ratio']:.0%}", flush=True)
+    for label, requests in alone:
+        beside, page = load.compare(port, trivial_only, requests, PAGE_SECONDS, rounds=2)
+        result["pages"].append((label, page, page["rps"] / beside["rps"]))
+        print(f"  {label}: {page['rps']:.0f}/s, {result['pages'][-1][2]:.0%} of the trivial endpoint", flush=True)
     return result
 
 
@@ -161,16 +165,17 @@ def main() -> int:
     # The dashboard keeps its figures for a few minutes; its first view works them out afresh.
     cold = create_app({"DATABASE_URL": url, "REACH_CACHE_SECONDS": 0})
     runs = [(app, *page) for page in pages(subjects)] + [(cold, COLD_DASHBOARD, subjects["psychologist"], "/reach/")]
-    for which, label, email, path in runs:
-        result = measure(which, email, path)
-        limit = TARGETS["dashboard_ms"] if label == COLD_DASHBOARD else TARGETS["p95_ms"]
-        met = result["p95"] < limit and result["queries"] <= TARGETS["queries"]
-        if not met:
-            failures.append(label)
-        rows.append(f"| {label} | {result['median']:.1f} | {result['p95']:.1f} | {limit:.0f} | {result['queries']} | "
-                    f"{'yes' if met else '**no**'} |")
-        print(rows[-1], flush=True)
-    throughput = load_test(url, subjects)
+    with load.heartbeat(url):  # as a running scheduler would: lead psychologists' pages show no banner
+        for which, label, email, path in runs:
+            result = measure(which, email, path)
+            limit = TARGETS["dashboard_ms"] if label == COLD_DASHBOARD else TARGETS["p95_ms"]
+            met = result["p95"] < limit and result["queries"] <= TARGETS["queries"]
+            if not met:
+                failures.append(label)
+            rows.append(f"| {label} | {result['median']:.1f} | {result['p95']:.1f} | {limit:.0f} | {result['queries']} | "
+                        f"{'yes' if met else '**no**'} |")
+            print(rows[-1], flush=True)
+        throughput = load_test(url, subjects)
     if throughput["ratio"] < TARGETS["throughput_ratio"]:
         failures.append("throughput of the signed-in mix")
     table = "\n".join([

@@ -110,9 +110,11 @@ def _timestamp(iso: str | None) -> float:
 
 
 def record(session: Session, consultation: Consultation, chosen: Person | None, candidates: list[Candidate],
-           reason: str, now: datetime | None = None) -> AllocationDecision:
+           reason: str, now: datetime | None = None, route: str | None = None) -> AllocationDecision:
+    """Keep why a request went where it did; `route` is how (AllocationDecision.route)."""
     decision = AllocationDecision(consultation_id=consultation.id, chosen_id=chosen.id if chosen else None,
-                                  reason=reason, candidates_json=json.dumps([asdict(c) for c in candidates]),
+                                  route=route, reason=reason,
+                                  candidates_json=json.dumps([asdict(c) for c in candidates]),
                                   created_at=now or utcnow())
     session.add(decision)
     return decision

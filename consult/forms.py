@@ -11,7 +11,7 @@ from core.forms import DayField, ListMultipleField, ListSelectField, PageForm, W
 from core.timeutil import LONDON
 
 from .identifiers import free_text_problem, reference_problem
-from .models import CALL_MODES, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
+from .models import CALL_MODES, CHECK_BACK_ENGAGED, CHECK_BACK_TRIED, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
 
 KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
                 "their mental health, and vice versa?")
@@ -50,8 +50,8 @@ class RequestForm(FlaskForm):
     immediate_danger = ListSelectField("Is anyone in immediate danger now?", choices=YES_NO,
                                        validators=[DataRequired(message="Say whether anyone is in immediate danger now")],
                                        not_offered="Say whether anyone is in immediate danger now")
-    urgency = ListSelectField("How soon do you need a reply?", choices=list(URGENCY.items()),
-                              validators=[DataRequired(message="Select how soon you need a reply")],
+    # Not required when someone is in immediate danger: that makes it urgent, whatever else is answered.
+    urgency = ListSelectField("How soon do you need a reply?", choices=list(URGENCY.items()), may_be_empty=True,
                               not_offered="Select how soon you need a reply")
     preferred_mode = ListSelectField("How would you like the advice?", choices=list(MODES.items()),
                                      validators=[DataRequired(message="Select how you would like the advice")],
@@ -66,6 +66,10 @@ class RequestForm(FlaskForm):
     field_order = ("client_reference", "consent_basis", "presenting_needs", "use_and_mental_health",
                    "tried_so_far", "care_coordinator", "risks", "immediate_danger", "urgency",
                    "preferred_mode", "question", "continuity")
+
+    def validate_urgency(self, field):
+        if not field.data and self.immediate_danger.data != "yes":
+            raise ValidationError("Select how soon you need a reply")
 
     def validate_client_reference(self, field):
         problem = reference_problem(field.data or "")
@@ -160,3 +164,21 @@ class SuggestTemplateForm(PageForm):
     version_id = ListSelectField("Template", coerce=int, choices=[],
                                  validators=[DataRequired(message="Choose a template")],
                                  not_offered="Choose a template from the list")
+
+
+class CheckBackForm(PageForm):
+    prefix_name = "check_back"
+    tried = ListSelectField("Have you tried the advice?", choices=list(CHECK_BACK_TRIED.items()),
+                            validators=[DataRequired(message="Say whether you have tried the advice")],
+                            not_offered="Say whether you have tried the advice")
+    engaged = ListSelectField("Is the person engaging with you?", choices=list(CHECK_BACK_ENGAGED.items()),
+                              validators=[DataRequired(message="Say whether the person is engaging")],
+                              not_offered="Say whether the person is engaging")
+    missed_appointments = ListSelectField("Have they missed appointments since?", choices=YES_NO,
+                                          validators=[DataRequired(message="Say whether they have missed appointments")],
+                                          not_offered="Say whether they have missed appointments")
+    next_steps = _text("What happens next?", max_length=2000)
+
+    def cleaned(self) -> dict:
+        return {"tried": self.tried.data, "engaged": self.engaged.data,
+                "missed_appointments": self.missed_appointments.data == "yes", "next_steps": self.next_steps.data}

@@ -34,9 +34,12 @@ OPEN_STATUSES = [s.value for s in Status if s is not Status.CLOSED]
 
 URGENCY = {"urgent": "Urgent – today", "soon": "Soon – within 2 working days", "routine": "Routine – within 5 working days"}
 URGENCY_ORDER = {"urgent": 0, "soon": 1, "routine": 2}
+# What is kept either way is a pseudonymised reference (and a keyed hash of it), never the person's name:
+# without consent the discussion is pseudonymised, not anonymous.
 CONSENT = {
     "consented": "The person has consented to me asking for advice",
-    "anonymous": "I am discussing this without identifying details",
+    "pseudonymised": "I am asking without the person's consent, so I give only a pseudonymised reference and no "
+                     "identifying details",
 }
 NEEDS = {
     "mental_health": "Mental health", "alcohol": "Alcohol", "drugs": "Drugs", "tobacco": "Tobacco",
@@ -69,6 +72,11 @@ class Labelled:
     def risk_list(self) -> list[str]:
         return [r for r in self.risks.split(",") if r]
 
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        """An open urgent request nobody has yet said they have."""
+        return self.status != Status.CLOSED.value and self.ack_started_at is not None and self.acknowledged_at is None
+
 
 class Consultation(Labelled, Base):
     __tablename__ = "consultations"
@@ -91,6 +99,11 @@ class Consultation(Labelled, Base):
         # With the id, PostgreSQL reads closed requests and joins their surveys from the index alone.
         Index("ix_consultations_reach_closed", "closed_at", "organisation_id", "team_id", "outcome", "minutes_spent",
               "id"),
+        # The safety sweep finds urgent requests whose acknowledgement is due from this alone.
+        Index("ix_consultations_ack_due", "ack_due_at"),
+        # Time to acknowledge urgent requests, on the dashboard, read from the index alone.
+        Index("ix_consultations_reach_acknowledged", "urgency", "created_at", "organisation_id", "team_id",
+              "ack_started_at", "acknowledged_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,6 +137,16 @@ class Consultation(Labelled, Base):
     first_response_at: Mapped[datetime | None]
     advice_given_at: Mapped[datetime | None]
     breach_escalated_at: Mapped[datetime | None]
+    # The acknowledgement clock of an urgent request, in wall-clock time: started when someone is (or next will
+    # be) on duty, due URGENT_ACK_MINUTES later; each missed step tells more people (`escalation_step` so far).
+    ack_started_at: Mapped[datetime | None]
+    ack_due_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    awaiting_since: Mapped[datetime | None]  # when the psychologist last asked for more information
+    advice_opened_at: Mapped[datetime | None]  # when the requester first opened the request after advice
+    check_back_due_at: Mapped[datetime | None]  # when the requester is asked how the client is getting on
     closed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(30))
     minutes_spent: Mapped[int | None]
@@ -132,6 +155,7 @@ class Consultation(Labelled, Base):
 
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="raise_on_sql")
     psychologist: Mapped[Person | None] = relationship(foreign_keys=[psychologist_id], lazy="raise_on_sql")
+    acknowledged_by: Mapped[Person | None] = relationship(foreign_keys=[acknowledged_by_id], lazy="raise_on_sql")
     organisation: Mapped[Organisation] = relationship(lazy="raise_on_sql")
     team: Mapped[Team | None] = relationship(lazy="raise_on_sql")
 
@@ -142,6 +166,7 @@ class Consultation(Labelled, Base):
     @property
     def is_open(self) -> bool:
         return self.status != Status.CLOSED.value
+
 
 
 @dataclass(frozen=True)
@@ -157,6 +182,10 @@ class Listed(Labelled):
     status: str
     outcome: str | None
     due_at: datetime | None
+    ack_started_at: datetime | None
+    ack_due_at: datetime | None
+    acknowledged_at: datetime | None
+    escalation_step: int
     requester_name: str
     psychologist_name: str | None
     team_name: str | None
@@ -170,12 +199,12 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # message, information_request, advice, event
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # none: the service itself (a sweep)
+    kind: Mapped[str] = mapped_column(String(20))  # message, information_request, advice, suggestion, event
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    author: Mapped[Person] = relationship(lazy="raise_on_sql")
+    author: Mapped[Person | None] = relationship(lazy="raise_on_sql")
 
 
 class CloseOutSurvey(Base):
@@ -208,14 +237,20 @@ class CallSlot(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
 
 
+FOLLOW_UP_KINDS = {"missed_call": "Call with the psychologist missed", "re_engage": "Client missing appointments"}
+
+
 class FollowUp(Base):
-    """Work for the requester's team after a missed call (NICE QS188 statement 4)."""
+    """Work for the requester's team: rebooking a call with the psychologist that was missed, or agreeing a plan
+    to re-engage a client who is missing appointments (NICE QS188 statement 4)."""
 
     __tablename__ = "consultation_follow_ups"
-    __table_args__ = (Index("ix_consultation_follow_ups_team_open", "team_id", "done_at"),)
+    __table_args__ = (Index("ix_consultation_follow_ups_team_open", "team_id", "done_at"),
+                      Index("ix_consultation_follow_ups_kind_created", "kind", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="missed_call", server_default="missed_call")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("consultation_calls.id"))
     reason: Mapped[str] = mapped_column(Text)
@@ -224,3 +259,47 @@ class FollowUp(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     consultation: Mapped[Consultation] = relationship(lazy="raise_on_sql")
+
+
+class ReminderKind(str, enum.Enum):
+    """The nudges that keep a request from stalling, each due at a time and sent once."""
+    AWAITING_REQUESTER = "awaiting_requester"  # the worker has not answered the psychologist's question
+    AWAITING_ESCALATION = "awaiting_escalation"  # still not: the psychologist and the team lead are told
+    ADVICE_UNREAD = "advice_unread"  # advice given, not yet opened by the worker
+    CHECK_BACK = "check_back"  # how is the client getting on since the advice?
+
+
+class Reminder(Base):
+    """A reminder due about a consultation. `since` is when the state it is about began (the question asked,
+    the advice given): a reminder whose state has since ended or begun again is dropped, not sent."""
+
+    __tablename__ = "consultation_reminders"
+    __table_args__ = (Index("ix_consultation_reminders_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    since: Mapped[datetime]
+    due_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(10))  # sent, or dropped (no longer needed)
+
+    consultation: Mapped[Consultation] = relationship(lazy="raise_on_sql")
+
+
+CHECK_BACK_TRIED = {"yes": "Yes", "partly": "Partly", "no": "Not yet"}
+CHECK_BACK_ENGAGED = {"yes": "Yes", "partly": "On and off", "no": "No", "not_seen": "I have not seen them"}
+
+
+class CheckBack(Base):
+    """The worker's answer, some days after the advice, about how the client is getting on."""
+
+    __tablename__ = "consultation_check_backs"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True)
+    tried: Mapped[str] = mapped_column(String(10))
+    engaged: Mapped[str] = mapped_column(String(10))
+    missed_appointments: Mapped[bool] = mapped_column(Boolean)
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))

@@ -195,6 +195,16 @@ def cancel_slot(session: Session, slot: DutySlot, reason: str, now: datetime | N
     _cancel(slot, reason, now or utcnow())
 
 
+def cancel_remaining_duties(session: Session, psychologist_id: int, reason: str, now: datetime | None = None) -> int:
+    """Take someone who has left off every duty not yet over, so the coverage view shows the gap they leave."""
+    now = now or utcnow()
+    slots = session.scalars(select(DutySlot).where(DutySlot.psychologist_id == psychologist_id,
+                                                   DutySlot.status == "active", DutySlot.ends_at > now)).all()
+    for slot in slots:
+        _cancel(slot, reason, now)
+    return len(slots)
+
+
 # --- Gaps in cover ------------------------------------------------------------------------------
 
 def uncovered_spans(session: Session, week, now: datetime | None = None, days: int = 14) -> list[tuple[datetime, datetime]]:

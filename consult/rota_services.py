@@ -7,13 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.accounts.directory import lead_psychologists
 from core.accounts.models import Person, Role
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
 from . import rota
 from .rota_models import DutySlot, DutySwap, GapAlert
-from .services import lead_psychologists, working_week
+from .workhours import working_week
 from .states import TransitionRefused
 
 

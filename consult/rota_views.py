@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core import audit
+from core.accounts.directory import psychologist_choices, psychologists
 from core.accounts.models import Person, Role
 from core.accounts.tokens import hash_token, new_token
 from core.config import base_host
@@ -17,10 +18,11 @@ from core.refusals import attempt
 from core.security import role_required
 from core.timeutil import LONDON, as_utc, utcnow
 
-from . import bp, rota, rota_services, services
+from . import bp, handover, rota, rota_services
 from .rota_calendar import duty_feed
 from .rota_forms import CoverForm, LeaveForm, PatternForm
 from .rota_models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave
+from .workhours import working_week
 
 COVERAGE_WEEKS = 4
 
@@ -31,7 +33,7 @@ def _is_lead() -> bool:
 
 def _people_choices(session) -> list[tuple[int, str]]:
     if _is_lead():
-        return services.psychologist_choices(session)
+        return psychologist_choices(session)
     return [(current_user.id, current_user.name)]
 
 
@@ -62,7 +64,7 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
                                                 Leave.ends_on >= now.astimezone(LONDON).date())
                             .order_by(Leave.starts_on)).all()
     feed = session.get(CalendarFeed, current_user.id)
-    colleagues = [p for p in services.psychologists(session) if p.id != current_user.id]
+    colleagues = [p for p in psychologists(session) if p.id != current_user.id]
     swaps = session.scalars(select(DutySwap).options(joinedload(DutySwap.slot), joinedload(DutySwap.requested_by))
                             .where(DutySwap.colleague_id == current_user.id, DutySwap.status == "pending")
                             .order_by(DutySwap.created_at)).all()
@@ -133,9 +135,15 @@ def add_leave():
     form.psychologist_id.choices = _people_choices(db.session)
     if not form.validate_on_submit():
         return _page(leave_form=form)
-    rota.record_leave(db.session, _for_whom(form), form.starts_on.data, form.ends_on.data)
-    db.session.commit()
-    flash("Leave recorded. You have been taken off the duties it covers.", "success")
+    session, now = db.session, utcnow()
+    leave = rota.record_leave(session, _for_whom(form), form.starts_on.data, form.ends_on.data, now)
+    moved = 0
+    if leave.starts_on <= now.astimezone(LONDON).date():  # begun already: what they hold is passed on now
+        away = session.get(Person, leave.psychologist_id)
+        moved = handover.hand_over_from(session, away, f"{away.name} is on leave.", now)
+    session.commit()
+    passed = f" {moved} open request{'s' if moved != 1 else ''} passed on." if moved else ""
+    flash(f"Leave recorded. The duties it covers have been cancelled.{passed}", "success")
     return redirect(url_for("consult.rota_page"))
 
 
@@ -158,7 +166,7 @@ def add_cover():
 def coverage():
     """Working hours for the coming weeks, London time, with who is on duty and the gaps."""
     session = db.session
-    week = services.working_week()
+    week = working_week()
     today = utcnow().astimezone(LONDON).date()
     monday = today - timedelta(days=today.weekday())
     days = [monday + timedelta(days=n) for n in range(7 * COVERAGE_WEEKS) if week.is_working_day(monday + timedelta(days=n))]

@@ -1,43 +1,27 @@
 """Consultation domain logic: plain functions of a session and data, used by views, sweeps and tests."""
 from __future__ import annotations
 
-from datetime import datetime, time
-from functools import lru_cache
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.accounts.models import Person, PersonRole, Role, TeamMembership
+from core.accounts.directory import lead_psychologists, team_leads
+from core.accounts.models import Person, Role
 from core.database import with_row_locks
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
-from . import allocation
+from . import allocation, reminders, thread, urgent
 from .identifiers import client_key
-from .models import CALL_MODES, OPEN_STATUSES, CallSlot, Consultation, FollowUp, Message, Status
+from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
-from .workhours import WorkingWeek, add_working_time, working_seconds_between
+from .workhours import add_working_time, working_seconds_between, working_week
 
 
 # --- Response targets ----------------------------------------------------------
-
-DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def working_week() -> WorkingWeek:
-    """The working week from configuration (WORKING_DAYS, WORKING_DAY_START, WORKING_DAY_END)."""
-    config = current_app.config
-    return _week(config["WORKING_DAYS"], config["WORKING_DAY_START"], config["WORKING_DAY_END"])
-
-
-@lru_cache(maxsize=8)
-def _week(days: str, start: str, end: str) -> WorkingWeek:
-    return WorkingWeek(
-        start=time.fromisoformat(start), end=time.fromisoformat(end),
-        days=frozenset(DAY_NAMES.index(d.strip().lower()[:3]) for d in days.split(",") if d.strip()))
-
 
 def target_seconds(urgency: str) -> int:
     config, week = current_app.config, working_week()
@@ -125,17 +109,24 @@ def raise_request(session: Session, requester: Person, data: dict, now: datetime
     session.add(c)
     session.flush()
     audit.record(session, "consultation.created", "consultation", c.id, urgency=urgency)
-    if data.get("continuity") == "same":
-        previous = previous_psychologist(session, c)
-        if previous is not None:
-            c.continuity_psychologist_id = previous.id
-            if allocation.continuity_reachable(session, previous.id, now):
-                why = "Asked for the same psychologist as last time for this client."
-                allocation.record(session, c, previous, [], why, now)
-                _allocate(session, c, previous, now, why)
-                return c
-    route_new_request(session, c, now)
+    if not (data.get("continuity") == "same" and _route_for_continuity(session, c, now)):
+        route_new_request(session, c, now)
+    urgent.on_raised(session, c, now)
     return c
+
+
+def _route_for_continuity(session: Session, c: Consultation, now: datetime) -> bool:
+    """Give the request to the psychologist who last advised about this client, if they are on duty soon."""
+    previous = previous_psychologist(session, c)
+    if previous is None:
+        return False
+    c.continuity_psychologist_id = previous.id
+    if not allocation.continuity_reachable(session, previous.id, now):
+        return False
+    why = "Asked for the same psychologist as last time for this client."
+    allocation.record(session, c, previous, [], why, now, route="continuity")
+    allocate(session, c, previous, now, why)
+    return True
 
 
 def previous_psychologist(session: Session, c: Consultation) -> Person | None:
@@ -148,36 +139,25 @@ def previous_psychologist(session: Session, c: Consultation) -> Person | None:
         .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(1))
 
 
-def _allocate(session: Session, c: Consultation, psychologist: Person, now: datetime, why: str) -> None:
-    _move(c, Status.ALLOCATED)
+def allocate(session: Session, c: Consultation, psychologist: Person, now: datetime, why: str,
+             tell_requester: tuple[str, str] | None = None) -> None:
+    """Give a request to a psychologist: it becomes theirs, and an urgent one starts their acknowledgement clock.
+    The requester is told `tell_requester` (a title and a body), or that the psychologist is looking at it."""
+    if c.status == Status.RECEIVED.value:
+        _move(c, Status.ALLOCATED)
     c.psychologist_id = psychologist.id
     c.allocated_at = now
-    _add_message(session, c, psychologist, "event", f"Allocated to {psychologist.name}. {why}", now)
+    thread.event(session, c, f"Allocated to {psychologist.name}. {why}", now, by=psychologist)
     audit.record(session, "consultation.allocated", "consultation", c.id, psychologist=psychologist.id, why=why)
-    _tell(session, psychologist.id, c, "A consultation request is yours",
-          f"{why} Reply due by {format_london(c.due_at)}.")
-    _tell(session, c.requester_id, c, "Your request has been allocated",
-          f"{psychologist.name} is looking at your request for {c.client_reference}.")
-
-
-def _holding(role: Role, *columns):
-    """Active people holding a role, by name: `columns` of them (the whole person, or just some fields)."""
-    return (select(*columns).join(PersonRole, PersonRole.person_id == Person.id)
-            .where(PersonRole.role == role.value, Person.is_active.is_(True)).order_by(Person.name))
-
-
-def people_with_role(session: Session, role: Role) -> list[Person]:
-    return list(session.scalars(_holding(role, Person)))
-
-
-def psychologists(session: Session) -> list[Person]:
-    return people_with_role(session, Role.PSYCHOLOGIST)
-
-
-def psychologist_choices(session: Session, leave_out: int | None = None) -> list[tuple[int, str]]:
-    """(id, name) of the active psychologists for a drop-down: names only, not whole people."""
-    rows = session.execute(_holding(Role.PSYCHOLOGIST, Person.id, Person.name))
-    return [(person_id, name) for person_id, name in rows if person_id != leave_out]
+    if urgent.needs_acknowledging(c) and c.advice_given_at is None:
+        urgent.start_clock(c, now)
+        due = f"Acknowledge it by {format_london(c.ack_due_at)}, or it goes to other psychologists. "
+    else:
+        due = ""
+    thread.tell(session, psychologist, c, thread.urgent_title(c, "A consultation request is yours"),
+                f"{why} {due}Reply due by {format_london(c.due_at)}." if c.due_at else f"{why} {due}")
+    thread.tell(session, c.requester_id, c, *(tell_requester or (
+        "Your request has been allocated", f"{psychologist.name} is looking at your request for {c.client_reference}.")))
 
 
 def route_new_request(session: Session, c: Consultation, now: datetime | None = None) -> None:
@@ -188,23 +168,19 @@ def route_new_request(session: Session, c: Consultation, now: datetime | None = 
     """
     now = now or utcnow()
     chosen, candidates, reason = allocation.choose(session, now)
-    allocation.record(session, c, chosen, candidates, reason, now)
+    allocation.record(session, c, chosen, candidates, reason, now, route="duty" if chosen else "waiting")
     if chosen is not None:
-        _allocate(session, c, chosen, now, reason)
+        allocate(session, c, chosen, now, reason)
         return
-    _tell(session, c.requester_id, c, "Your request is waiting for the next duty psychologist", reason)
-    if c.urgency == "urgent":
-        title = f"Urgent consultation request {c.reference}"
-        body = ("Immediate danger was reported. " if c.immediate_danger else "") + \
-            f"An urgent request is waiting in the duty queue. Reply due by {format_london(c.due_at)}."
-        for psychologist in psychologists(session):
-            notify(session, psychologist, title, body, link=f"/consultations/{c.id}")
+    thread.event(session, c, f"Waiting in the duty queue. {reason}", now)
+    thread.tell(session, c.requester_id, c, "Your request is waiting for the next duty psychologist", reason)
 
 
 def allocate_waiting(session: Session, now: datetime | None = None) -> int:
     """The rota sweep: place requests waiting in the pool now that someone is on duty, most urgent first."""
     now = now or utcnow()
-    waiting = session.scalars(select(Consultation).where(Consultation.status == Status.RECEIVED.value)
+    waiting = session.scalars(select(Consultation).where(Consultation.psychologist_id.is_(None),
+                                                         Consultation.status.in_(OPEN_STATUSES))
                               .order_by(Consultation.immediate_danger.desc(), Consultation.due_at, Consultation.id)
                               .limit(200)).all()
     placed = 0
@@ -212,8 +188,8 @@ def allocate_waiting(session: Session, now: datetime | None = None) -> int:
         chosen, candidates, reason = allocation.choose(session, now)
         if chosen is None:
             break
-        allocation.record(session, c, chosen, candidates, reason, now)
-        _allocate(session, c, chosen, now, reason)
+        allocation.record(session, c, chosen, candidates, reason, now, route="duty")
+        allocate(session, c, chosen, now, reason)
         placed += 1
     session.commit()
     return placed
@@ -221,53 +197,47 @@ def allocate_waiting(session: Session, now: datetime | None = None) -> int:
 
 # --- Changes of status -----------------------------------------------------------
 
-def _add_message(session: Session, c: Consultation, author: Person, kind: str, body: str, now: datetime) -> Message:
-    message = Message(consultation_id=c.id, author_id=author.id, kind=kind, body=body, created_at=now)
-    session.add(message)
-    c.updated_at = now
-    if author.id != c.requester_id and c.first_response_at is None and kind != "event":
-        c.first_response_at = now
-    return message
-
-
-def _tell(session: Session, person_id: int | None, c: Consultation, title: str, body: str) -> None:
-    if person_id is not None:
-        notify(session, session.get(Person, person_id), f"{title} ({c.reference})", body,
-               link=f"/consultations/{c.id}")
-
-
 def _move(c: Consultation, new: Status) -> None:
     check_transition(c.status, new)
     c.status = new.value
 
 
 def take(session: Session, c: Consultation, psychologist: Person, now: datetime | None = None) -> None:
+    """Take a request waiting in the pool."""
     now = now or utcnow()
     if not psychologist.has_role(Role.PSYCHOLOGIST):
         raise TransitionRefused("Only a psychologist can take a request.")
-    _move(c, Status.ALLOCATED)
+    if not c.is_open:
+        raise TransitionRefused("This request is closed, so it cannot be changed.")
+    if c.psychologist_id is not None:
+        raise TransitionRefused("Someone has already taken this request.")
+    if c.status == Status.RECEIVED.value:
+        _move(c, Status.ALLOCATED)
     c.psychologist_id = psychologist.id
     c.allocated_at = now
-    _add_message(session, c, psychologist, "event", f"{psychologist.name} took this request.", now)
+    urgent.mark_acknowledged(c, psychologist, now)  # whatever the holder does shows they have seen it
+    thread.event(session, c, f"{psychologist.name} took this request.", now, by=psychologist)
     audit.record(session, "consultation.taken", "consultation", c.id)
-    _tell(session, c.requester_id, c, "Your request has been allocated",
-          f"{psychologist.name} is looking at your request for {c.client_reference}.")
+    thread.tell(session, c.requester_id, c, "Your request has been allocated",
+                f"{psychologist.name} is looking at your request for {c.client_reference}.")
 
 
 def reassign(session: Session, c: Consultation, by: Person, to: Person, reason: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     if not to.has_role(Role.PSYCHOLOGIST) or not to.is_active:
         raise TransitionRefused("Choose an active psychologist to pass this request to.")
-    if Status(c.status) in (Status.RECEIVED, Status.CLOSED):
+    if c.psychologist_id is None or not c.is_open:
         raise TransitionRefused("Only an allocated, open request can be passed to someone else.")
     if c.psychologist_id == to.id:
         raise TransitionRefused(f"{to.name} already holds this request.")
     c.psychologist_id = to.id
     c.allocated_at = now
-    _add_message(session, c, by, "event", f"{by.name} passed this request to {to.name}: {reason}", now)
+    thread.event(session, c, f"{by.name} passed this request to {to.name}: {reason}", now, by=by)
     audit.record(session, "consultation.reassigned", "consultation", c.id, to=to.id, reason=reason)
-    _tell(session, to.id, c, "A consultation request has been passed to you", reason)
-    _tell(session, c.requester_id, c, "Your request has a new psychologist", f"{to.name} now holds your request.")
+    if urgent.needs_acknowledging(c) and c.advice_given_at is None:
+        urgent.start_clock(c, now)  # the new holder has not seen it yet
+    thread.tell(session, to, c, thread.urgent_title(c, "A consultation request has been passed to you"), reason)
+    thread.tell(session, c.requester_id, c, "Your request has a new psychologist", f"{to.name} now holds your request.")
 
 
 def ask_for_information(session: Session, c: Consultation, psychologist: Person, body: str,
@@ -275,10 +245,12 @@ def ask_for_information(session: Session, c: Consultation, psychologist: Person,
     now = now or utcnow()
     _move(c, Status.AWAITING_INFORMATION)
     stop_clock(c, now)  # paused while we wait for the requester
-    _add_message(session, c, psychologist, "information_request", body, now)
+    urgent.mark_acknowledged(c, psychologist, now)
+    thread.add_message(session, c, psychologist, "information_request", body, now)
+    reminders.information_asked(session, c, now)
     audit.record(session, "consultation.information_requested", "consultation", c.id)
-    _tell(session, c.requester_id, c, "The psychologist needs more information",
-          "Please answer the question on your request so they can advise you.")
+    thread.tell(session, c.requester_id, c, "The psychologist needs more information",
+                "Please answer the question on your request so they can advise you.")
 
 
 def reply(session: Session, c: Consultation, author: Person, body: str, now: datetime | None = None) -> None:
@@ -288,10 +260,12 @@ def reply(session: Session, c: Consultation, author: Person, body: str, now: dat
     if is_requester(author, c) and c.status == Status.AWAITING_INFORMATION.value:
         _move(c, Status.ALLOCATED)
         start_clock(c, now)  # the clock runs again from the answer
-    _add_message(session, c, author, "message", body, now)
+    if is_allocated_psychologist(author, c):
+        urgent.mark_acknowledged(c, author, now)
+    thread.add_message(session, c, author, "message", body, now)
     audit.record(session, "consultation.replied", "consultation", c.id)
     other = c.psychologist_id if is_requester(author, c) else c.requester_id
-    _tell(session, other, c, "New reply on a consultation", f"{author.name} replied.")
+    thread.tell(session, other, c, "New reply on a consultation", f"{author.name} replied.")
 
 
 def give_advice(session: Session, c: Consultation, psychologist: Person, body: str,
@@ -299,10 +273,15 @@ def give_advice(session: Session, c: Consultation, psychologist: Person, body: s
     now = now or utcnow()
     _move(c, Status.ADVICE_GIVEN)
     stop_clock(c, now)
+    urgent.mark_acknowledged(c, psychologist, now)
     c.advice_given_at = c.advice_given_at or now
-    _add_message(session, c, psychologist, "advice", body, now)
+    c.advice_opened_at = None  # new advice is unread until the worker opens it
+    thread.add_message(session, c, psychologist, "advice", body, now)
+    reminders.advice_given(session, c, now)
     audit.record(session, "consultation.advice_given", "consultation", c.id)
-    _tell(session, c.requester_id, c, "Advice is ready", f"{psychologist.name} has written advice on your request.")
+    thread.tell(session, c.requester_id, c, "Advice is ready",
+                f"{psychologist.name} has written advice on your request. It is advice for you to use: no referral "
+                "has been made for the person.")
 
 
 def close(session: Session, c: Consultation, psychologist: Person, outcome: str, minutes: int,
@@ -314,34 +293,24 @@ def close(session: Session, c: Consultation, psychologist: Person, outcome: str,
                                 "a recommended referral or signposting")
     _move(c, Status.CLOSED)
     stop_clock(c, now)
+    urgent.mark_acknowledged(c, psychologist, now)
     c.closed_at = now
     c.outcome = outcome
     c.minutes_spent = minutes
     c.referral_or_signposting = referral_or_signposting.strip() or None
-    _add_message(session, c, psychologist, "event", f"{psychologist.name} closed this request.", now)
+    thread.event(session, c, f"{psychologist.name} closed this request.", now, by=psychologist)
     audit.record(session, "consultation.closed", "consultation", c.id, outcome=outcome)
-    _tell(session, c.requester_id, c, "Your request has been closed",
-          "Tell us whether the advice helped: it takes a minute and shapes the service.")
+    referral = ("The psychologist recommends a referral but has not made it: you make it, with the person's "
+                "agreement. " if outcome == "referral_recommended" else "")
+    thread.tell(session, c.requester_id, c, "Your request has been closed",
+                f"{referral}Tell us whether the advice helped: it takes a minute and shapes the service.")
 
 
 def is_overdue(c: Consultation, now: datetime | None = None) -> bool:
     return c.due_at is not None and c.due_at < (now or utcnow())
 
 
-def team_lead_ids(session: Session, team_id: int | None) -> list[int]:
-    if team_id is None:
-        return []
-    return list(session.scalars(
-        select(TeamMembership.person_id)
-        .join(PersonRole, PersonRole.person_id == TeamMembership.person_id)
-        .where(TeamMembership.team_id == team_id, PersonRole.role == Role.TEAM_LEAD.value)))
-
-
 # --- Escalating breaches ----------------------------------------------------------
-
-def lead_psychologists(session: Session) -> list[Person]:
-    return people_with_role(session, Role.LEAD_PSYCHOLOGIST)
-
 
 def escalate_breaches(session: Session, now: datetime | None = None) -> int:
     """Tell the lead psychologists and the requester's team leads, once, about each missed target.
@@ -358,71 +327,13 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
     leads = lead_psychologists(session)
     for c in breached:
         c.breach_escalated_at = now
-        title = f"Reply target missed ({c.reference})"
-        body = (f"The {c.urgency} consultation request {c.reference} was due a reply by "
-                f"{format_london(c.due_at)} and has not had one.")
-        people = {p.id: p for p in leads}
-        for lead_id in team_lead_ids(session, c.team_id):
-            people.setdefault(lead_id, session.get(Person, lead_id))
-        for person in people.values():
-            notify(session, person, title, body, link=f"/consultations/{c.id}")
-        audit.record(session, "consultation.breach_escalated", "consultation", c.id, told=sorted(people))
+        body = (f"The {c.urgency} consultation request {c.reference} was due advice or a request for more "
+                f"information by {format_london(c.due_at)} and has had neither.")
+        told = thread.tell_each(session, [*leads, *team_leads(session, c.team_id)], c,
+                                thread.urgent_title(c, "Reply target missed"), body)
+        audit.record(session, "consultation.breach_escalated", "consultation", c.id, told=sorted(p.id for p in told))
     session.commit()
     return len(breached)
-
-
-# --- Calls and follow-ups -------------------------------------------------------
-
-def book_call(session: Session, c: Consultation, psychologist: Person, starts_at: datetime, mode: str,
-              now: datetime | None = None) -> CallSlot:
-    now = now or utcnow()
-    if not c.is_open:
-        raise TransitionRefused("This request is closed, so it cannot be changed.")
-    if starts_at <= now:
-        raise TransitionRefused("Choose a time in the future for the call")
-    call = CallSlot(consultation_id=c.id, starts_at=starts_at, mode=mode, booked_by_id=psychologist.id,
-                    created_at=now)
-    session.add(call)
-    session.flush()
-    when = format_london(starts_at)
-    _add_message(session, c, psychologist, "event", f"{psychologist.name} booked a {CALL_MODES[mode].lower()} for {when}.", now)
-    audit.record(session, "consultation.call_booked", "consultation", c.id, call=call.id)
-    _tell(session, c.requester_id, c, "A call has been booked",
-          f"{psychologist.name} has booked a {CALL_MODES[mode].lower()} with you for {when}. "
-          "Add it to your calendar from the request page.")
-    return call
-
-
-def mark_call(session: Session, c: Consultation, call: CallSlot, psychologist: Person, attended: bool,
-              now: datetime | None = None) -> None:
-    now = now or utcnow()
-    if call.status != "booked":
-        raise TransitionRefused("This call has already been marked.")
-    if call.starts_at > now:
-        raise TransitionRefused("You can mark the call once its time has come")
-    call.status = "attended" if attended else "missed"
-    call.sequence += 1
-    _add_message(session, c, psychologist, "event",
-                 f"The call on {format_london(call.starts_at)} was marked as {call.status}.", now)
-    audit.record(session, f"consultation.call_{call.status}", "consultation", c.id, call=call.id)
-    if not attended:
-        _follow_up_missed_call(session, c, call, now)
-
-
-def _follow_up_missed_call(session: Session, c: Consultation, call: CallSlot, now: datetime) -> None:
-    """A missed call is followed up by the requester's team, not dropped (NICE QS188 statement 4)."""
-    reason = f"The call booked for {format_london(call.starts_at)} was missed. Check in and rebook."
-    session.add(FollowUp(consultation_id=c.id, team_id=c.team_id, call_id=call.id, reason=reason, created_at=now))
-    for person_id in {c.requester_id, *team_lead_ids(session, c.team_id)}:
-        _tell(session, person_id, c, "A call was missed: please follow up", reason)
-
-
-def complete_follow_up(session: Session, follow_up: FollowUp, person: Person, now: datetime | None = None) -> None:
-    if follow_up.done_at is not None:
-        raise TransitionRefused("This follow-up is already done.")
-    follow_up.done_at = now or utcnow()
-    follow_up.done_by_id = person.id
-    audit.record(session, "consultation.follow_up_done", "consultation", follow_up.consultation_id)
 
 
 # --- Formulations on a case -----------------------------------------------------------
@@ -432,12 +343,12 @@ def suggest_template(session: Session, c: Consultation, psychologist: Person, ve
     now = now or utcnow()
     if not c.is_open:
         raise TransitionRefused("This request is closed, so it cannot be changed.")
-    _add_message(session, c, psychologist, "suggestion",
-                 f"I suggest filling in the formulation template **{title}** for this client: "
-                 f"[start it here](/formulations/versions/{version_id}/start?case={c.id}).", now)
+    thread.add_message(session, c, psychologist, "suggestion",
+                       f"I suggest filling in the formulation template **{title}** for this client: "
+                       f"[start it here](/formulations/versions/{version_id}/start?case={c.id}).", now)
     audit.record(session, "consultation.template_suggested", "consultation", c.id, version=version_id)
-    _tell(session, c.requester_id, c, "A formulation template has been suggested",
-          f"{psychologist.name} suggests the template '{title}' for this client.")
+    thread.tell(session, c.requester_id, c, "A formulation template has been suggested",
+                f"{psychologist.name} suggests the template '{title}' for this client.")
 
 
 def notify_about_formulation(session: Session, c: Consultation, formulation, commenter: Person) -> None:

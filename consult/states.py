@@ -8,7 +8,8 @@ from .models import Status
 S = Status
 TRANSITIONS: dict[Status, set[Status]] = {
     S.RECEIVED: {S.ALLOCATED},
-    S.ALLOCATED: {S.AWAITING_INFORMATION, S.ADVICE_GIVEN, S.CLOSED},
+    # Back to received only when its holder goes on leave or leaves with nobody on duty to take it.
+    S.ALLOCATED: {S.RECEIVED, S.AWAITING_INFORMATION, S.ADVICE_GIVEN, S.CLOSED},
     S.AWAITING_INFORMATION: {S.ALLOCATED, S.ADVICE_GIVEN, S.CLOSED},
     S.ADVICE_GIVEN: {S.AWAITING_INFORMATION, S.ALLOCATED, S.CLOSED},
     S.CLOSED: set(),

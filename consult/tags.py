@@ -37,11 +37,36 @@ def risk_flags(c) -> Markup:
     return Markup(" ".join(flags))  # each already HTML
 
 
-def due(c, now: datetime) -> Markup:
+_NOT_ACKNOWLEDGED = tag("Not acknowledged", "red")
+
+
+def due(c, now: datetime, for_requester: bool = False) -> Markup:
     if c.due_at:
         when = escape(format_london(c.due_at))
         return Markup(f"{when} {_OVERDUE}") if c.due_at < now else when
-    return Markup("Paused until you answer" if c.status == "awaiting_information" else "–")
+    if c.status == "awaiting_information":
+        return Markup("Paused until you answer" if for_requester else "Paused: waiting for the worker's answer")
+    return Markup("–")
+
+
+def acknowledgement(c, now: datetime) -> Markup:
+    """Where an urgent request's acknowledgement clock stands: waiting for the next duty, running, or past and
+    escalated."""
+    if c.escalation_step:
+        return Markup(f"{_NOT_ACKNOWLEDGED} other psychologists have been told")
+    if not c.ack_due_at:
+        return Markup("–")
+    when = escape(format_london(c.ack_due_at))
+    if c.ack_due_at <= now:
+        return Markup(f"{_NOT_ACKNOWLEDGED} was due {when}")
+    if c.ack_started_at > now:
+        return Markup(f"Due {when} (the clock starts with the next duty)")
+    return Markup(f"Due {when}")
+
+
+def _acknowledge_note(c, now: datetime) -> str:
+    return f'<br><span class="nhsuk-body-s">Acknowledgement: {acknowledgement(c, now)}</span>' \
+        if c.awaiting_acknowledgement else ""
 
 
 _HEADINGS = ("Reference", "Client", "Urgency and risks", "Status", "Asked by", "Held by", "Reply due")
@@ -59,9 +84,10 @@ def consultation_table(consultations: list[Listed], now: datetime, caption: str,
         cells = {"Reference": f'<a href="{link}{c.id}">{c.reference}</a>',
                  "Client": escape(c.client_reference),
                  "Urgency and risks": f"{_URGENCY_SHORT[c.urgency]} {risk_flags(c)}",
-                 "Status": f"{_STATUS_TAGS[c.status]}{_OUTCOME_NOTES[c.outcome] if c.outcome else ''}",
+                 "Status": f"{_STATUS_TAGS[c.status]}{_OUTCOME_NOTES[c.outcome] if c.outcome else ''}"
+                           f"{_acknowledge_note(c, now)}",
                  "Held by": escape(c.psychologist_name or "Duty psychologists"),
-                 "Reply due": due(c, now)}
+                 "Reply due": due(c, now, for_requester=not show_requester)}
         if show_requester:
             cells["Asked by"] = f"{escape(c.requester_name)}, {escape(c.team_name)}" if c.team_name \
                 else escape(c.requester_name)

@@ -6,10 +6,11 @@ from functools import lru_cache
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import bindparam, case, exists, select, update
 from sqlalchemy.orm import aliased, joinedload
 
 from core import audit
+from core.accounts.directory import psychologist_choices
 from core.accounts.models import Person, Role, Team
 from core.config import base_host
 from core.database import db
@@ -18,12 +19,13 @@ from core.pagination import Page, paginate
 from core.security import role_required
 from core.timeutil import utcnow
 
-from . import bp, rota, services
+from . import bp, calls, follow_ups, rota, services, urgent
 from .calendar import call_invitation
-from .forms import (AdviceForm, CallForm, CallOutcomeForm, CloseForm, InformationRequestForm, MessageForm,
-                    ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
+from .forms import (AdviceForm, CallForm, CallOutcomeForm, CheckBackForm, CloseForm, InformationRequestForm,
+                    MessageForm, ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
 from .rota_models import AllocationDecision
-from .models import OPEN_STATUSES, CallSlot, CloseOutSurvey, Consultation, FollowUp, Listed, Message, Status
+from .models import (OPEN_STATUSES, CallSlot, CheckBack, CloseOutSurvey, Consultation, FollowUp, Listed, Message,
+                     Reminder, ReminderKind, Status)
 from .states import TransitionRefused
 
 URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)
@@ -34,7 +36,8 @@ URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=
 _ASKED_BY, _HELD_BY = aliased(Person, name="asked_by"), aliased(Person, name="held_by")
 _LISTING = (select(Consultation.id, Consultation.client_reference, Consultation.urgency, Consultation.risks,
                    Consultation.immediate_danger, Consultation.status, Consultation.outcome, Consultation.due_at,
-                   _ASKED_BY.name, _HELD_BY.name, Team.name)
+                   Consultation.ack_started_at, Consultation.ack_due_at, Consultation.acknowledged_at,
+                   Consultation.escalation_step, _ASKED_BY.name, _HELD_BY.name, Team.name)
             .outerjoin(_ASKED_BY, _ASKED_BY.id == Consultation.requester_id)
             .outerjoin(_HELD_BY, _HELD_BY.id == Consultation.psychologist_id)
             .outerjoin(Team, Team.id == Consultation.team_id))
@@ -52,7 +55,8 @@ def _listed_page(which: str, **kwargs) -> Page:
 @lru_cache(maxsize=None)
 def _thread_query(visible):
     return (select(Consultation).options(joinedload(Consultation.requester), joinedload(Consultation.psychologist),
-                                         joinedload(Consultation.team), joinedload(Consultation.organisation))
+                                         joinedload(Consultation.acknowledged_by), joinedload(Consultation.team),
+                                         joinedload(Consultation.organisation))
             .where(Consultation.id == bindparam("consultation"), visible))
 
 
@@ -97,8 +101,8 @@ def _list_query(which: str, counted: bool = False):
     # The open statuses written into the SQL rather than bound, like the page's size and offset: the statement
     # PostgreSQL prepares for the queue then leaves it nothing to plan afresh on each request.
     query = query.where(Consultation.status.in_(bindparam("open", OPEN_STATUSES, expanding=True, literal_execute=True)))
-    if which == "waiting":
-        query = query.where(Consultation.status == Status.RECEIVED.value)
+    if which == "waiting":  # in the pool: held by nobody, whatever its status
+        query = query.where(Consultation.psychologist_id.is_(None))
     elif which == "held":
         query = query.where(Consultation.psychologist_id == bindparam("me"))
     return query.order_by(Consultation.immediate_danger.desc(), URGENCY_RANK,
@@ -114,16 +118,32 @@ def mine():
 @bp.route("/team")
 @role_required(Role.TEAM_LEAD)
 def team():
-    page = _listed_page("team", params={"teams": sorted(current_user.led_team_ids)})
+    teams = sorted(current_user.led_team_ids)
+    page = _listed_page("team", params={"teams": teams})
     follow_ups = db.session.scalars(
         select(FollowUp).options(joinedload(FollowUp.consultation))
-        .where(FollowUp.team_id.in_(current_user.led_team_ids), FollowUp.done_at.is_(None))
+        .where(FollowUp.team_id.in_(teams), FollowUp.done_at.is_(None))
         .order_by(FollowUp.created_at).limit(FOLLOW_UPS_SHOWN)).all()
     audit.record(db.session, "consultation.team_list_viewed", "team", None, count=len(page.items))
-    return render_template("consult/team.html", page=page, follow_ups=follow_ups, now=utcnow())
+    return render_template("consult/team.html", page=page, follow_ups=follow_ups, unread=_advice_unread(teams),
+                           now=utcnow())
 
 
 FOLLOW_UPS_SHOWN = 100
+_CHASED = exists().where(Reminder.consultation_id == Consultation.id, Reminder.kind == ReminderKind.ADVICE_UNREAD.value,
+                         Reminder.outcome == "sent")
+
+
+def _advice_unread(teams: list[int]) -> list:
+    """Advice the worker has not opened though they were reminded: the team lead sees it here."""
+    return db.session.execute(
+        select(Consultation.id, Consultation.client_reference, Consultation.advice_given_at, Person.name)
+        .join(Person, Person.id == Consultation.requester_id)
+        .where(Consultation.team_id.in_(teams), Consultation.advice_given_at.is_not(None),
+               Consultation.advice_opened_at.is_(None), _CHASED)
+        .order_by(Consultation.advice_given_at).limit(FOLLOW_UPS_SHOWN)).all()
+
+
 QUEUE_VIEWS = {"open": "All open requests", "waiting": "Waiting to be taken", "mine": "Held by you"}
 
 
@@ -150,13 +170,26 @@ def new():
 
 @bp.route("/<int:consultation_id>/received")
 def received(consultation_id: int):
+    """What happened to a request just sent, as it happened: how it was routed and who was told, from its
+    thread and its first allocation decision, never from what would usually happen."""
     c = _load(consultation_id)
     if c.requester_id != current_user.id:
         return redirect(url_for("consult.show", consultation_id=c.id))
-    waiting_until = rota.next_duty_start(db.session) \
-        if c.status == Status.RECEIVED.value and not rota.on_duty(db.session) else None
+    session, thread = db.session, {"consultation": c.id}
+    decision = session.scalars(_DECISIONS, thread).first()
+    events = [m for m in session.scalars(_MESSAGES, thread) if m.kind == "event"]
+    previous = session.get(Person, c.continuity_psychologist_id) if c.continuity_psychologist_id else None
     return render_template("consult/received.html", c=c, asked_for_same=request.args.get("same") == "True",
-                           waiting_until=waiting_until)
+                           route=decision.route if decision else None, previous=previous, events=events,
+                           **_duty_now(c))
+
+
+def _duty_now(c: Consultation) -> dict:
+    """For a request nobody holds: whether anyone is on duty now, and when the next duty starts."""
+    if c.psychologist_id is not None or not c.is_open:
+        return {"nobody_on_duty": False, "next_duty": None}
+    nobody = not rota.on_duty(db.session)
+    return {"nobody_on_duty": nobody, "next_duty": rota.next_duty_start(db.session) if nobody else None}
 
 
 def _render_show(c: Consultation, status: int = 200, **forms):
@@ -164,11 +197,14 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     thread = {"consultation": c.id}
     messages = session.scalars(_MESSAGES, thread).all()
     survey = session.get(CloseOutSurvey, c.id) if c.status == Status.CLOSED.value else None
-    calls = session.scalars(_CALLS, thread).all()
+    booked = session.scalars(_CALLS, thread).all()
     follow_ups = session.scalars(_FOLLOW_UPS, thread).all()
     allocated = services.is_allocated_psychologist(current_user, c)
     is_requester = services.is_requester(current_user, c)
+    is_psychologist = current_user.has_role(Role.PSYCHOLOGIST)
     decisions = session.scalars(_DECISIONS, thread).all() if current_user.has_role(Role.LEAD_PSYCHOLOGIST) else []
+    check_back = session.get(CheckBack, c.id) if c.advice_given_at else None
+    now = utcnow()
 
     def form(name: str, form_class, shown: bool):
         """The form a failed post brought back, or an empty one where the page shows it: a closed thread
@@ -178,13 +214,19 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     acting = c.is_open and allocated
     reassign, suggest = form("reassign_form", ReassignForm, acting), form("suggest_form", SuggestTemplateForm, acting)
     if acting:
-        reassign.psychologist_id.choices = services.psychologist_choices(session, leave_out=c.psychologist_id)
+        reassign.psychologist_id.choices = psychologist_choices(session, leave_out=c.psychologist_id)
         suggest.version_id.choices = _template_choices()
     context = dict(
-        c=c, messages=messages, survey=survey, calls=calls, follow_ups=follow_ups, now=utcnow(),
+        c=c, messages=messages, survey=survey, calls=booked, follow_ups=follow_ups, now=now,
         decisions=[(d, json.loads(d.candidates_json)) for d in decisions],
-        is_requester=is_requester, is_allocated=allocated,
-        is_psychologist=current_user.has_role(Role.PSYCHOLOGIST),
+        is_requester=is_requester, is_allocated=allocated, is_psychologist=is_psychologist,
+        may_take=is_psychologist and c.is_open and c.psychologist_id is None,
+        may_acknowledge=c.awaiting_acknowledgement and c.psychologist_id is not None
+        and (allocated or (is_psychologist and c.escalation_step > 0)),
+        check_back=check_back,
+        check_back_form=form("check_back_form", CheckBackForm, is_requester and check_back is None
+                             and c.check_back_due_at is not None and c.check_back_due_at <= now),
+        **_duty_now(c),
         message_form=form("message_form", MessageForm, c.is_open and (is_requester or allocated)),
         advice_form=form("advice_form", AdviceForm, acting),
         information_form=form("information_form", InformationRequestForm, acting),
@@ -202,7 +244,19 @@ def _render_show(c: Consultation, status: int = 200, **forms):
 def show(consultation_id: int):
     c = _load(consultation_id)
     audit.record(db.session, "consultation.viewed", "consultation", c.id)
+    if services.is_requester(current_user, c) and c.advice_given_at and c.advice_opened_at is None:
+        _advice_opened(c.id, utcnow())
     return _render_show(c)
+
+
+def _advice_opened(consultation_id: int, now) -> None:
+    """The worker has seen the advice: its reminder is no longer needed, and the psychologist can see it was read."""
+    table = Consultation.__table__
+
+    def write(s):
+        s.execute(update(table).where(table.c.id == consultation_id, table.c.advice_opened_at.is_(None))
+                  .values(advice_opened_at=now))
+    db.defer_write(db.session, write)
 
 
 def _act(c: Consultation, action, form_name: str, form):
@@ -220,17 +274,36 @@ def _require(allowed: bool) -> None:
         abort(403)
 
 
-@bp.route("/<int:consultation_id>/take", methods=["POST"])
-@role_required(Role.PSYCHOLOGIST)
-def take(consultation_id: int):
+def _button(consultation_id: int, action, done: str):
+    """A one-button change (no fields, only the CSRF check): the refusal is shown on the page, or it is done."""
     c = _load(consultation_id)
-    form = MessageForm(formdata=None)  # only the CSRF check applies
-    _, refusal = attempt(db.session, lambda: services.take(db.session, c, current_user))
+    form = MessageForm(formdata=None)
+    _, refusal = attempt(db.session, lambda: action(db.session, c, current_user))
     if refusal is not None:
         form.form_errors.append(refusal)
         return _render_show(c, message_form=form)
-    flash(f"You have taken {c.reference}.", "success")
+    flash(done.format(reference=c.reference), "success")
     return redirect(url_for("consult.show", consultation_id=c.id))
+
+
+@bp.route("/<int:consultation_id>/take", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def take(consultation_id: int):
+    return _button(consultation_id, services.take, "You have taken {reference}.")
+
+
+@bp.route("/<int:consultation_id>/acknowledge", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def acknowledge(consultation_id: int):
+    return _button(consultation_id, urgent.acknowledge, "You have acknowledged {reference}: it is yours.")
+
+
+@bp.route("/<int:consultation_id>/check-back", methods=["POST"])
+def check_back(consultation_id: int):
+    c = _load(consultation_id)
+    _require(services.is_requester(current_user, c))
+    return _act(c, lambda f: follow_ups.check_back(db.session, c, current_user, f.cleaned()), "check_back_form",
+                CheckBackForm())
 
 
 @bp.route("/<int:consultation_id>/reply", methods=["POST"])
@@ -269,7 +342,7 @@ def reassign(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
     form = ReassignForm()
-    form.psychologist_id.choices = services.psychologist_choices(db.session, leave_out=c.psychologist_id)
+    form.psychologist_id.choices = psychologist_choices(db.session, leave_out=c.psychologist_id)
 
     def _pass_on(f):
         services.reassign(db.session, c, current_user, db.session.get(Person, f.psychologist_id.data), f.reason.data)
@@ -300,7 +373,7 @@ def survey(consultation_id: int):
 def book_call(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
-    return _act(c, lambda f: services.book_call(db.session, c, current_user, f.starts_at_utc(), f.mode.data),
+    return _act(c, lambda f: calls.book_call(db.session, c, current_user, f.starts_at_utc(), f.mode.data),
                 "call_form", CallForm())
 
 
@@ -317,7 +390,7 @@ def mark_call(consultation_id: int, call_id: int):
     _require(services.is_allocated_psychologist(current_user, c))
     call = _call(c, call_id)
     form = CallOutcomeForm()
-    return _act(c, lambda f: services.mark_call(db.session, c, call, current_user, f.attended.data == "yes"),
+    return _act(c, lambda f: calls.mark_call(db.session, c, call, current_user, f.attended.data == "yes"),
                 "call_outcome_form", form)
 
 
@@ -338,7 +411,7 @@ def complete_follow_up(follow_up_id: int):
     follow_up = db.session.get(FollowUp, follow_up_id)
     if follow_up is None or follow_up.team_id not in current_user.led_team_ids:
         abort(404)
-    _, refusal = attempt(db.session, lambda: services.complete_follow_up(db.session, follow_up, current_user))
+    _, refusal = attempt(db.session, lambda: follow_ups.complete_follow_up(db.session, follow_up, current_user))
     flash(refusal or "Follow-up marked as done.", "info" if refusal else "success")
     return redirect(url_for("consult.team"))
 

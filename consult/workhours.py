@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from flask import current_app
 
 from core.timeutil import LONDON, as_utc
 
@@ -73,3 +76,19 @@ def working_seconds_between(start: datetime, end: datetime, week: WorkingWeek) -
                 total += finish - begin
         day += timedelta(days=1)
     return total.total_seconds()
+
+
+DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def working_week() -> WorkingWeek:
+    """The working week from configuration (WORKING_DAYS, WORKING_DAY_START, WORKING_DAY_END)."""
+    config = current_app.config
+    return _week(config["WORKING_DAYS"], config["WORKING_DAY_START"], config["WORKING_DAY_END"])
+
+
+@lru_cache(maxsize=8)
+def _week(days: str, start: str, end: str) -> WorkingWeek:
+    return WorkingWeek(
+        start=time.fromisoformat(start), end=time.fromisoformat(end),
+        days=frozenset(DAY_NAMES.index(d.strip().lower()[:3]) for d in days.split(",") if d.strip()))

@@ -72,6 +72,15 @@ def load_config(env: dict | None = None) -> dict:
         "WORKING_DAY_START": env.get("WORKING_DAY_START", "09:00"),
         "WORKING_DAY_END": env.get("WORKING_DAY_END", "17:00"),
         "BREACH_SWEEP_SECONDS": _int(env, "BREACH_SWEEP_SECONDS", 300),
+        # The safety net: an urgent request is acknowledged within this many minutes (wall-clock) or escalated;
+        # a worker who has not answered a question is reminded after this many working days (the psychologist
+        # and team lead are told after twice that); unread advice is chased; the worker is asked how the client
+        # is getting on this many days after advice.
+        "URGENT_ACK_MINUTES": _int(env, "URGENT_ACK_MINUTES", 30),
+        "AWAITING_REMINDER_DAYS": float(env.get("AWAITING_REMINDER_DAYS", 2)),
+        "ADVICE_UNREAD_DAYS": float(env.get("ADVICE_UNREAD_DAYS", 2)),
+        "CHECK_BACK_DAYS": _int(env, "CHECK_BACK_DAYS", 14),
+        "SAFETY_SWEEP_SECONDS": _int(env, "SAFETY_SWEEP_SECONDS", 60),
         "CONTINUITY_WAIT_HOURS": float(env.get("CONTINUITY_WAIT_HOURS", 24)),
         "ROTA_SWEEP_SECONDS": _int(env, "ROTA_SWEEP_SECONDS", 60),
         "RETENTION_SWEEP_SECONDS": _int(env, "RETENTION_SWEEP_SECONDS", 3600),

@@ -9,11 +9,15 @@ from wtforms.validators import ValidationError
 class ListSelectField(SelectField):
     """A select or radios field that says 'Select … from the list' for a value not offered."""
 
-    def __init__(self, label=None, validators=None, not_offered: str = "Select an option from the list", **kwargs):
+    def __init__(self, label=None, validators=None, not_offered: str = "Select an option from the list",
+                 may_be_empty: bool = False, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.not_offered = not_offered
+        self.may_be_empty = may_be_empty  # no answer is not "not offered": the form decides if it is needed
 
     def pre_validate(self, form):
+        if self.may_be_empty and self.data in (None, ""):
+            return
         if self.data is not None and self.choices is not None and \
                 self.data not in {value for value, *_ in self.choices}:
             raise ValidationError(self.not_offered)

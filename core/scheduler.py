@@ -107,3 +107,11 @@ def build_scheduler(app: Flask, blocking: bool = False):
 
 def last_heartbeat(session: Session) -> datetime | None:
     return session.scalar(select(SchedulerHeartbeat.beat_at).where(SchedulerHeartbeat.name == HEARTBEAT_NAME))
+
+
+def heartbeat_status(beat: datetime | None, now: datetime) -> str:
+    """"ok", "stale" (no beat for STALE_AFTER_SECONDS) or "never": anything but ok means no email, reminders
+    or escalations are going out."""
+    if beat is None:
+        return "never"
+    return "ok" if (now - beat).total_seconds() < STALE_AFTER_SECONDS else "stale"

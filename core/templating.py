@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from functools import lru_cache
 
 from flask import Flask, Response, abort, current_app, request, send_from_directory, url_for
@@ -12,9 +13,11 @@ from markupsafe import Markup, escape
 
 from .accounts.models import Role
 from .config import PROJECT_ROOT
+from .database import db
 from .markdown import render_markdown
+from .scheduler import STALE_AFTER_SECONDS, heartbeat_status, last_heartbeat
 from .security import safe_next
-from .timeutil import format_london
+from .timeutil import format_london, utcnow
 
 NHSUK_DIST = PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 NHSUK_BUNDLES = {"nhsuk-frontend.min.css", "nhsuk-frontend.min.js",
@@ -47,6 +50,30 @@ def navigation_items() -> list[dict]:
     path = request.path
     return [{"text": label, "href": href, "current": path == href if href == "/" else path.startswith(href)}
             for label, href in _menu(frozenset(current_user.roles), request.script_root)]
+
+
+# Those who can act when the scheduler stops: its sweeps send every email, reminder and escalation.
+SCHEDULER_WATCHERS = (Role.LEAD_PSYCHOLOGIST, Role.ADMIN)
+
+
+def scheduler_warning() -> str | None:
+    """For lead psychologists and admins, what to say on every page while the scheduler is not running.
+
+    A beat seen fresh stays fresh until it is STALE_AFTER_SECONDS old (beats only move forward), so until then
+    this worker need not look again: the check costs a query once every two minutes, not on every page."""
+    if not current_user.is_authenticated or not current_user.has_role(*SCHEDULER_WATCHERS):
+        return None
+    now, seen = utcnow(), current_app.extensions.setdefault("scheduler_fresh_until", [None])
+    if seen[0] is not None and now < seen[0]:
+        return None
+    beat = last_heartbeat(db.session)
+    status = heartbeat_status(beat, now)
+    if status == "ok":
+        seen[0] = beat + timedelta(seconds=STALE_AFTER_SECONDS)
+        return None
+    since = "has not run yet" if status == "never" else f"last ran {format_london(beat)}"
+    return (f"Messages and escalations are not going out: the scheduler {since}. Emails, reminders and urgent "
+            "escalations wait until it runs again. Restart the scheduler process.")
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +179,7 @@ def init_templating(app: Flask) -> None:
         return {
             "service_name": app.config["SERVICE_NAME"],
             "navigation_items": navigation_items,
+            "scheduler_warning": scheduler_warning,
         }
 
     @app.route("/assets/<path:filename>", endpoint="nhsuk_assets")

@@ -70,6 +70,21 @@ class TemplateVersion(Base):
     def is_published(self) -> bool:
         return self.status == PUBLISHED
 
+    @property
+    def standing(self) -> str | None:
+        """Why this version is no longer the one to use (`standing`); needs `template` loaded."""
+        return standing(self, self.template)
+
+
+def standing(version: TemplateVersion, template: Template) -> str | None:
+    """Why a version is no longer the one to use: "retired" (its template is), "superseded" (a newer version is
+    published), or None while it is current."""
+    if template.retired_at is not None:
+        return "retired"
+    if version.is_published and template.published_version_id != version.id:
+        return "superseded"
+    return None
+
 
 def split_tags(tags: str) -> list[str]:
     """A version's tags, stored comma-separated (services.normalise_tags), as a list."""

@@ -14,6 +14,7 @@ from core.accounts.models import Person, Role
 from core.refusals import Refused
 from core.timeutil import utcnow
 
+from . import models
 from .models import (DRAFT, PUBLISHED, Formulation, FormulationComment, FormulationRevision, Template,
                      TemplateVersion)
 from .sections import sections_text, to_json
@@ -185,6 +186,13 @@ def start_formulation(session: Session, author: Person, version: TemplateVersion
                       now: datetime | None = None) -> Formulation:
     if version.status != PUBLISHED:
         raise VersionRefused("Formulations are made from published versions only.")
+    standing = models.standing(version, session.get(Template, version.template_id))
+    if standing == "retired":
+        raise VersionRefused("This template has been retired, so new formulations cannot be made with it. "
+                             "Choose another from the library.")
+    if standing == "superseded":
+        raise VersionRefused("This is an older version of the template: a newer one has been published. "
+                             "Start from the newest version.")
     now = now or utcnow()
     formulation = Formulation(template_version_id=version.id, author_id=author.id, consultation_id=consultation_id,
                               created_at=now, updated_at=now)

@@ -211,7 +211,8 @@ def start(version_id: int):
 
 
 def _formulation(formulation_id: int) -> tuple[Formulation, Consultation | None]:
-    f = db.session.scalar(select(Formulation).options(joinedload(Formulation.version), joinedload(Formulation.author))
+    f = db.session.scalar(select(Formulation).options(joinedload(Formulation.version).joinedload(TemplateVersion.template),
+                                                      joinedload(Formulation.author))
                           .where(Formulation.id == formulation_id))
     consultation = db.session.get(Consultation, f.consultation_id) if f and f.consultation_id else None
     allowed = f is not None and (consult_services.can_view(current_user, consultation) if consultation

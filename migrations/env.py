@@ -24,10 +24,27 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def _sqlite_foreign_keys(connection, on: bool) -> None:
+    """Batch mode rebuilds a SQLite table by copying it and dropping the old one; with foreign keys enforced, that
+    DROP deletes every row whose ON DELETE CASCADE points at it (a consultation's messages, calls, surveys). The
+    pragma has no effect inside a transaction, so it goes to the driver's connection, which is in autocommit."""
+    if connection.dialect.name == "sqlite":
+        connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _check_foreign_keys(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.rollback()
+        if broken:
+            raise RuntimeError(f"The migration left rows pointing at nothing: {broken[:10]}")
+
+
 def run_migrations_online() -> None:
     url = config.attributes.get("database_url") or load_config()["DATABASE_URL"]
     engine = make_engine(url)
     with engine.connect() as connection:
+        _sqlite_foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -37,6 +54,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        _check_foreign_keys(connection)
+        _sqlite_foreign_keys(connection, on=True)
     engine.dispose()
 
 

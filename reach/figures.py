@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import and_, case, distinct, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
-from consult.models import OUTCOMES, CloseOutSurvey, Consultation
+from consult.models import OUTCOMES, CloseOutSurvey, Consultation, FollowUp
 from core.accounts.models import Organisation, Person, ServiceType, TeamMembership
 from formulations.models import Formulation, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
@@ -134,6 +134,27 @@ def _closed(session: Session, scope: Scope):
         .group_by(Consultation.organisation_id)).all()
 
 
+def _safety(session: Session, scope: Scope):
+    """This period's urgent requests: how many, how many acknowledged, and the seconds to acknowledge at the median
+    and the 90th percentile (nearest rank), counted from when the acknowledgement clock started; and the follow-ups
+    opened to re-engage a client who is missing appointments."""
+    waited = seconds_between(session, Consultation.ack_started_at, Consultation.acknowledged_at)
+    waited = case((waited < 0, 0), else_=waited)  # taken before the clock started: at once
+    ranked = (select(waited.label("seconds"),
+                     func.row_number().over(partition_by=waited.is_(None), order_by=waited).label("rank"),
+                     func.count(waited).over().label("n"))
+              .where(Consultation.urgency == "urgent", *_this_period(scope, Consultation.created_at),
+                     *_requests_in_scope(scope))).subquery()
+    seconds, rank, n = ranked.c.seconds, ranked.c.rank, ranked.c.n
+    middle = and_(seconds.is_not(None), rank * 2 >= n, rank * 2 <= n + 2)  # one row, or the two middle ones
+    ninetieth = and_(seconds.is_not(None), rank * 10 >= 9 * n, (rank - 1) * 10 < 9 * n)
+    re_engage = (select(func.count()).select_from(FollowUp).join(Consultation, Consultation.id == FollowUp.consultation_id)
+                 .where(FollowUp.kind == "re_engage", *_this_period(scope, FollowUp.created_at),
+                        *_requests_in_scope(scope)).scalar_subquery())
+    return session.execute(select(func.count(), func.count(seconds), func.avg(case((middle, seconds))),
+                                  func.max(case((ninetieth, seconds))), re_engage).select_from(ranked)).one()
+
+
 def _series_conditions(scope: Scope) -> list:
     return [*_organisations(scope, GroupSeries.organisation_id), *_for_teams(scope, GroupSeries.team_id)]
 
@@ -248,10 +269,10 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
         service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
-    people, attendance_rows, requests, raised_rows, closed_rows, closures, used = run_all([
+    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety = run_all([
         lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
         lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
-        lambda s: _formulations(s, scope)])
+        lambda s: _formulations(s, scope), lambda s: _safety(s, scope)])
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
@@ -281,7 +302,15 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), attendances[p],
                                     held[p], used.get(p, (0, 0)), people[p])
                          for p in (NOW, BEFORE))
-    return Report({**current, **_tables(detail)}, previous, _joint(kinds))
+    return Report({**current, **_tables(detail), "urgent": _urgent(*safety)}, previous, _joint(kinds))
+
+
+def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -> dict:
+    def minutes(seconds) -> float | None:
+        return None if seconds is None else round(float(seconds) / 60, 1)
+
+    return {"raised": raised, "acknowledged": acknowledged, "median_minutes": minutes(median),
+            "p90_minutes": minutes(ninetieth), "re_engage_follow_ups": int(re_engage or 0)}
 
 
 def _headlines(requests: tuple, closures: tuple, attendances: int, held: list, used: tuple, people: tuple) -> dict:

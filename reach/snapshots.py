@@ -26,8 +26,12 @@ class FigureSnapshot(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+# Raised whenever the figures a report holds change, so snapshots stored by earlier code are never read back.
+FIGURES_VERSION = 2
+
+
 def _key(scope: Scope) -> str:
-    described = json.dumps([scope.start.isoformat(), scope.end.isoformat(), scope.organisation_id,
+    described = json.dumps([FIGURES_VERSION, scope.start.isoformat(), scope.end.isoformat(), scope.organisation_id,
                             scope.service_type, scope.team_ids])
     return hashlib.sha256(described.encode()).hexdigest()
 

@@ -73,8 +73,21 @@ def _tables(scope: Scope, presenter: Presenter, service_types: dict[int, str]) -
                     "none" if j["hours_to_first_reply"] is None or presenter.hidden(j["responded"])
                     else f"{j['hours_to_first_reply']:g}",
                     show(j["joint_working"]), show(j["attendances"])] for j in joint]),
+        "urgent": (["Measure", "This period"], _urgent_rows(current["urgent"], presenter)),
     }
     return tables, {**current, "joint": joint, "worked_out": worked_out}
+
+
+def _urgent_rows(urgent: dict, presenter: Presenter) -> list[list[str]]:
+    def minutes(value) -> str:
+        return "none" if value is None or presenter.hidden(urgent["acknowledged"]) else f"{value:g}"
+
+    return [["Urgent requests raised", presenter.count(urgent["raised"])],
+            ["Acknowledged by a psychologist", presenter.count(urgent["acknowledged"])],
+            ["Minutes to acknowledge, median", minutes(urgent["median_minutes"])],
+            ["Minutes to acknowledge, 90th percentile", minutes(urgent["p90_minutes"])],
+            ["Follow-ups opened to re-engage a client missing appointments",
+             presenter.count(urgent["re_engage_follow_ups"])]]
 
 
 def _charts(raw: dict, presenter: Presenter) -> dict:

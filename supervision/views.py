@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from consult.services import psychologist_choices
+from core.accounts.directory import psychologist_choices
 from core import audit
 from core.accounts.models import Person, Role, TeamMembership
 from core.database import db

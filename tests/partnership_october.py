@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from consult.identifiers import client_key
-from consult.models import CloseOutSurvey, Consultation
+from consult.models import CloseOutSurvey, Consultation, FollowUp
 from core.timeutil import LONDON
 from formulations.models import TemplateVersion
 from formulations.services import start_formulation
@@ -53,7 +53,8 @@ def add_october(app, session):
                        minutes_spent=30, used_seconds=3600, status="closed")
     consultation(session, "frontline", "RDA-001", utc(2026, 10, 10, 9), "urgent", first_response_at=utc(2026, 10, 10, 10),
                   advice_given_at=utc(2026, 10, 11), closed_at=utc(2026, 10, 12), outcome="advice_only", minutes_spent=20,
-                  used_seconds=20000, status="closed")  # answered late
+                  used_seconds=20000, status="closed", ack_started_at=utc(2026, 10, 10, 9),
+                  acknowledged_at=utc(2026, 10, 10, 9, 12))  # answered late; acknowledged in 12 minutes
     consultation(session, "other_frontline", "HH-7", utc(2026, 10, 20, 9), "soon", due_at=utc(2026, 10, 22, 9),
                   status="allocated")  # never answered, overdue
     # 23:30 on 30 September in London: the previous period; closed in October.
@@ -65,6 +66,10 @@ def add_october(app, session):
     consultation(session, "frontline", "RDA-004", utc(2026, 11, 1, 0, 30))  # November: outside
     session.add_all([CloseOutSurvey(consultation_id=c1.id, useful="yes", more_confident="yes"),
                      CloseOutSurvey(consultation_id=c4.id, useful="partly", more_confident="no")])
+    # Follow-ups: one to re-engage a client in October counts; a missed call, and November's, do not.
+    session.add_all([FollowUp(consultation_id=c1.id, kind="re_engage", reason="-", created_at=utc(2026, 10, 20)),
+                     FollowUp(consultation_id=c1.id, kind="missed_call", reason="-", created_at=utc(2026, 10, 21)),
+                     FollowUp(consultation_id=c4.id, kind="re_engage", reason="-", created_at=utc(2026, 11, 2))])
 
     lead = person(session, "team_lead")
     series = GroupSeries(title="Round", facilitator_id=person(session, "psychologist").id, created_by_id=lead.id,

@@ -93,7 +93,7 @@ def _raise_directly(live, email: str) -> int:
     with live.app.app_context(), live.app.extensions["database"]["session_factory"]() as session:
         requester = session.scalar(select(Person).where(Person.email == email))
         c = raise_request(session, requester, {
-            "client_reference": "PS-3", "consent_basis": "anonymous", "presenting_needs": ["drugs"],
+            "client_reference": "PS-3", "consent_basis": "pseudonymised", "presenting_needs": ["drugs"],
             "use_and_mental_health": "Uses to sleep.", "immediate_danger": False, "urgency": "routine",
             "preferred_mode": "phone", "question": "What might help?", "risks": ["intoxication"]})
         session.commit()

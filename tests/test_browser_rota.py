@@ -33,7 +33,7 @@ def test_a_pattern_puts_a_psychologist_on_duty_and_the_next_request_reaches_them
     sign_in_page(worker, live, "needle.exchange@example.org")
     worker.goto(f"{live.url}/consultations/new")
     worker.get_by_label("Client reference").fill("NX-31")
-    worker.get_by_label("I am discussing this without identifying details").check()
+    worker.get_by_label("I am asking without the person's consent", exact=False).check()
     worker.get_by_role("checkbox", name="Drugs", exact=True).check()
     worker.get_by_label("How does the person see their alcohol").fill("Uses to blot out flashbacks.")
     worker.get_by_role("group", name="Is anyone in immediate danger now?").get_by_label("No").check()

@@ -112,7 +112,7 @@ def test_missing_answers_are_listed_in_the_error_summary(frontline):
     assert 'value="JB-1"' in body
 
 
-def test_immediate_danger_shows_emergency_guidance_first_and_goes_to_the_duty_psychologists(app, frontline, session):
+def test_immediate_danger_shows_emergency_guidance_first_and_tells_psychologists_and_the_team_lead(app, frontline, session):
     response = raise_request(frontline, immediate_danger="yes", urgency="routine")
     page = frontline.get(response.headers["Location"]).get_data(as_text=True)
     main = page.split('id="maincontent"', 1)[1]
@@ -120,8 +120,11 @@ def test_immediate_danger_shows_emergency_guidance_first_and_goes_to_the_duty_ps
     assert "999" in main and "crisis line" in main and "safeguarding lead" in main
     c = newest(session)
     assert c.urgency == "urgent" and c.immediate_danger
-    told = session.scalars(select(Notification.person_id).where(Notification.title.like("Urgent%"))).all()
-    assert sorted(told) == sorted([person(session, "psychologist").id, person(session, "other_psychologist").id])
+    told = session.scalars(select(Notification.person_id).where(
+        Notification.title.like("URGENT – immediate danger reported%"))).all()
+    # Nobody is on duty and there is no lead psychologist, so every psychologist is told; and the team lead.
+    assert sorted(told) == sorted([person(session, "psychologist").id, person(session, "other_psychologist").id,
+                                   person(session, "team_lead").id])
     queue = app.test_client()
     sign_in(queue, "psychologist")
     rows = queue.get("/consultations/queue").get_data(as_text=True)
@@ -206,7 +209,7 @@ def test_impossible_changes_are_refused_with_a_message_not_an_error(frontline, p
     other = app.test_client()
     sign_in(other, "other_psychologist")
     again = post_form(other, f"{url}/take", page_url=url)
-    assert again.status_code == 200 and "cannot become" in again.get_data(as_text=True)
+    assert again.status_code == 200 and "Someone has already taken this request" in again.get_data(as_text=True)
     post_form(psychologist, f"{url}/close", {"close-outcome": "signposted", "close-minutes_spent": "5",
                                              "close-referral_or_signposting": "GP"}, page_url=url)
     late = post_form(psychologist, f"{url}/advice", {"advice-body": "Late advice"}, page_url=url)
@@ -280,7 +283,7 @@ def _bulk(session, requester_key: str, count: int) -> None:
     for n in range(count):
         session.add(Consultation(
             requester_id=requester.id, organisation_id=requester.organisation_id, team_id=requester.teams[0].id,
-            client_reference=f"BULK-{n}", consent_basis="anonymous", presenting_needs="alcohol",
+            client_reference=f"BULK-{n}", consent_basis="pseudonymised", presenting_needs="alcohol",
             use_and_mental_health="x", urgency=["urgent", "soon", "routine"][n % 3], preferred_mode="written",
             question="x", target_seconds=3600, due_at=now + timedelta(hours=n), created_at=now,
             updated_at=now, status="allocated" if n % 2 else "received",
@@ -372,7 +375,8 @@ def test_a_missed_target_is_escalated_once_to_the_lead_psychologist_and_team_lea
         with app.app_context():
             assert escalate_breaches(session) == 1
             assert escalate_breaches(session) == 0  # once per breach
-    told = session.scalars(select(Notification.person_id).where(Notification.title.like("Reply target missed%"))).all()
+    told = session.scalars(select(Notification.person_id).where(
+        Notification.title.like("URGENT: reply target missed%"))).all()
     assert sorted(told) == sorted([lead.id, person(session, "team_lead").id])
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "consultation.breach_escalated")).one()
 
@@ -400,7 +404,7 @@ def test_two_schedulers_escalate_a_breach_once(app, frontline, session):
             t.join(30)
     assert sorted(counts) == [0, 5]
     session.rollback()
-    assert len(session.scalars(select(Notification).where(Notification.title.like("Reply target missed%"))).all()) == 5
+    assert len(session.scalars(select(Notification).where(Notification.title.like("%reply target missed%"))).all()) == 5
 
 
 # --- Continuity -------------------------------------------------------------------
@@ -423,7 +427,7 @@ def test_asking_for_the_same_psychologist_as_last_time(app, frontline, psycholog
     page = frontline.get(response.headers["Location"]).get_data(as_text=True)
     second = newest(session)
     assert second.status == "allocated" and second.psychologist_id == person(session, "psychologist").id
-    assert "who advised you about this client before" in page
+    assert "Psychologist, who advised you about jb-0412 before, has your request" in page
     assert session.scalar(select(Notification).where(
         Notification.person_id == second.psychologist_id, Notification.title.like("A consultation request is yours%")))
 
@@ -505,5 +509,6 @@ def test_a_missed_call_creates_a_follow_up_for_the_requesters_team(app, frontlin
         sign_in(other_lead, "other_team_lead")
         assert post_form(other_lead, done, page_url="/").status_code == 404
     session.rollback()
-    told = session.scalars(select(Notification.person_id).where(Notification.title.like("A call was missed%"))).all()
+    told = session.scalars(select(Notification.person_id).where(
+        Notification.title.like("Follow-up needed: call with the psychologist missed%"))).all()
     assert sorted(told) == sorted([person(session, "frontline").id, person(session, "team_lead").id])

@@ -60,6 +60,55 @@ def test_migration_0014_points_each_template_at_its_latest_published_version(tmp
     assert shown == {1: 2, 2: None}  # the latest published, never a draft; none where nothing is published
 
 
+def test_migration_0015_relabels_consent_and_brings_open_requests_into_the_safety_net(tmp_path):
+    """Nothing is lost: 'anonymous' becomes 'pseudonymised'; urgent requests never answered are due to be
+    acknowledged at once; a worker owing an answer is reminded at once; advice given before is not chased."""
+    from alembic import command
+
+    from core.cli import alembic_config
+    url = f"sqlite:///{tmp_path / 'upgrade.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0014")
+    engine = create_engine(url)
+    rows = [  # id, consent, urgency, status, first response, advice given
+        (1, "anonymous", "urgent", "allocated", None, None),
+        (2, "consented", "urgent", "allocated", "2026-11-02 09:10:00", None),
+        (3, "anonymous", "soon", "awaiting_information", "2026-11-02 09:10:00", None),
+        (4, "consented", "urgent", "closed", None, None),
+        (5, "consented", "routine", "advice_given", "2026-11-02 09:10:00", "2026-11-03 10:00:00"),
+    ]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisations (id, name, service_type, created_at) VALUES (1, 'Org', 'drug_alcohol', '2026-01-01')"))
+        conn.execute(text("INSERT INTO people (id, email, name, password_hash, organisation_id, is_active, created_at) "
+                          "VALUES (1, 'p@example.org', 'P', 'x', 1, 1, '2026-01-01')"))
+        for id_, consent, urgency, status, responded, advised in rows:
+            conn.execute(text(
+                "INSERT INTO consultations (id, requester_id, organisation_id, client_reference, consent_basis, "
+                "presenting_needs, use_and_mental_health, tried_so_far, care_coordinator, risks, immediate_danger, "
+                "urgency, preferred_mode, question, status, created_at, updated_at, target_seconds, used_seconds, "
+                "first_response_at, advice_given_at) VALUES (:id, 1, 1, 'R', :consent, 'alcohol', '-', '', '', '', 0, "
+                ":urgency, 'written', '?', :status, '2026-11-02 09:00:00', '2026-11-02 09:00:00', 100, 0, :responded, "
+                ":advised)"), {"id": id_, "consent": consent, "urgency": urgency, "status": status,
+                               "responded": responded, "advised": advised})
+        conn.execute(text("INSERT INTO consultation_messages (consultation_id, author_id, kind, body, created_at) "
+                          "VALUES (3, 1, 'information_request', 'Mornings?', '2026-11-02 09:10:00')"))
+    command.upgrade(config, "0015")
+    with engine.connect() as conn:
+        found = {row[0]: row[1:] for row in conn.execute(text(
+            "SELECT id, consent_basis, ack_started_at IS NOT NULL, ack_due_at IS NOT NULL, acknowledged_at, "
+            "awaiting_since, advice_opened_at FROM consultations"))}
+        reminders = conn.execute(text("SELECT consultation_id, kind, since FROM consultation_reminders")).all()
+        messages = conn.execute(text("SELECT consultation_id, body FROM consultation_messages")).all()
+    engine.dispose()
+    assert [found[i][0] for i in range(1, 6)] == ["pseudonymised", "consented", "pseudonymised", "consented", "consented"]
+    assert found[1][1:4] == (1, 1, None)  # never answered: to be acknowledged now
+    assert found[2][1:4] == (1, 0, "2026-11-02 09:10:00")  # answered: acknowledged then
+    assert found[4][1:3] == (0, 0)  # closed: left alone
+    assert found[3][4] == "2026-11-02 09:10:00" and reminders == [(3, "awaiting_requester", "2026-11-02 09:10:00")]
+    assert found[5][5] == "2026-11-03 10:00:00"
+    assert messages == [(3, "Mornings?")]  # rebuilding the consultations table kept what refers to it
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(app):
     engine = app.extensions["database"]["engine"]
     with engine.connect() as conn:

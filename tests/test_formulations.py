@@ -361,3 +361,34 @@ def test_publishing_a_new_version_never_changes_an_existing_formulation(app, aut
     assert session.get(Formulation, formulation.id).template_version_id == first.id
     page = worker.get(f"/formulations/{formulation.id}").get_data(as_text=True)
     assert "Cycle of change map, version 1" in page and "A new prompt" not in page
+
+
+def test_only_the_current_version_of_a_live_template_starts_a_formulation_and_older_ones_say_so(app, author, session):
+    first = _new_draft(author, session)
+    _publish(author, first.id)
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    post_form(worker, f"/formulations/versions/{first.id}/start", {"consultation_id": "0"})
+    session.rollback()
+    made = session.scalars(select(Formulation)).one()
+    post_form(author, f"/formulations/versions/{first.id}/new-draft", page_url=f"/formulations/versions/{first.id}")
+    session.rollback()
+    second = session.scalars(select(TemplateVersion).where(TemplateVersion.number == 2)).one()
+    _publish(author, second.id)
+
+    old = worker.get(f"/formulations/versions/{first.id}/start").get_data(as_text=True)
+    assert "This is an older version" in old and f"/formulations/versions/{second.id}/start" in old
+    assert 'type="submit"' not in old.split('id="maincontent"', 1)[1]  # a form that cannot succeed is not shown
+    refused = post_form(worker, f"/formulations/versions/{first.id}/start", {"consultation_id": "0"},
+                        page_url=f"/formulations/versions/{second.id}/start")
+    assert refused.status_code == 200 and "a newer one has been published" in refused.get_data(as_text=True)
+    assert "A newer version of the template exists" in worker.get(f"/formulations/{made.id}").get_data(as_text=True)
+
+    post_form(author, f"/formulations/versions/{second.id}/retire", page_url=f"/formulations/versions/{second.id}")
+    assert "This template has been retired" in worker.get(f"/formulations/versions/{second.id}/start").get_data(as_text=True)
+    refused = post_form(worker, f"/formulations/versions/{second.id}/start", {"consultation_id": "0"},
+                        page_url=f"/formulations/versions/{second.id}")
+    assert "retired, so new formulations cannot be made with it" in refused.get_data(as_text=True)
+    assert "The template has been retired" in worker.get(f"/formulations/{made.id}").get_data(as_text=True)
+    session.rollback()
+    assert len(session.scalars(select(Formulation)).all()) == 1

@@ -35,6 +35,8 @@ def _matches_the_hand_count(f: dict) -> None:
         "joint_working": 1, "advice_only": 1, "referral_avoided": 1}
     assert [(s["answer"], s["useful"], s["more_confident"]) for s in f["survey"]] == [
         ("yes", 1, 1), ("partly", 1, 0), ("no", 0, 1)]
+    assert f["urgent"] == {"raised": 1, "acknowledged": 1, "median_minutes": 12.0, "p90_minutes": 12.0,
+                           "re_engage_follow_ups": 1}
 
 
 def test_the_figures_worked_out_together_match_those_worked_out_one_by_one(app, session, october):
@@ -249,3 +251,33 @@ def test_figures_are_kept_for_a_few_minutes_then_worked_out_again(app, session, 
     with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=6)):
         sign_in(client, "psychologist")
         assert raised() == "5"
+
+
+def _acknowledged_in(session, minutes: list[int | None]) -> None:
+    """Urgent October requests acknowledged so many minutes after their clock started (None: not yet; a negative
+    number: taken before the clock started, by a lead told while nobody was on duty)."""
+    for n, waited in enumerate(minutes):
+        started = utc(2026, 10, 12, 9) + timedelta(days=n)
+        _consultation(session, "frontline", f"URG-{n}", started, "urgent", ack_started_at=started,
+                      acknowledged_at=None if waited is None else started + timedelta(minutes=waited))
+    session.commit()
+
+
+@pytest.mark.parametrize("minutes, median, ninetieth", [
+    ([10, 20, 30, 50, None], 25.0, 50.0),  # an even count: the median is the mean of the two middle ones
+    ([5, -40, 7], 5.0, 7.0),  # taken before the clock started counts as at once
+    ([None], None, None),
+])
+def test_time_to_acknowledge_urgent_requests_at_the_median_and_90th_percentile(session, minutes, median, ninetieth):
+    _acknowledged_in(session, minutes)
+    urgent = figures(session, OCTOBER, NOW)["urgent"]
+    assert urgent["raised"] == len(minutes) and urgent["acknowledged"] == len([m for m in minutes if m is not None])
+    assert (urgent["median_minutes"], urgent["p90_minutes"]) == (median, ninetieth)
+
+
+def test_time_to_acknowledge_on_postgresql(pg_app):
+    from core.database import db
+    with pg_app.app_context(), db.new_session() as s:
+        _acknowledged_in(s, [10, 20, 30, 50, None, -5])
+        urgent = figures(s, OCTOBER, NOW)["urgent"]
+    assert (urgent["acknowledged"], urgent["median_minutes"], urgent["p90_minutes"]) == (5, 20.0, 50.0)

@@ -17,7 +17,7 @@ from core.timeutil import LONDON
 
 from .support import person
 
-REQUEST = {"client_reference": "R-1", "consent_basis": "anonymous", "presenting_needs": ["alcohol"],
+REQUEST = {"client_reference": "R-1", "consent_basis": "pseudonymised", "presenting_needs": ["alcohol"],
            "use_and_mental_health": "x", "immediate_danger": False, "urgency": "routine",
            "preferred_mode": "written", "question": "x"}
 
@@ -111,7 +111,7 @@ def _allocate_history(session, key, count, when):
     requester = person(session, "frontline")
     for n in range(count):
         session.add(Consultation(requester_id=requester.id, organisation_id=requester.organisation_id,
-                                 client_reference=f"H-{key}-{n}", consent_basis="anonymous", presenting_needs="x",
+                                 client_reference=f"H-{key}-{n}", consent_basis="pseudonymised", presenting_needs="x",
                                  use_and_mental_health="x", urgency="routine", preferred_mode="written", question="x",
                                  target_seconds=1, status="allocated", psychologist_id=person(session, key).id,
                                  allocated_at=when + timedelta(minutes=n), created_at=when, updated_at=when))

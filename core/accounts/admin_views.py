@@ -171,8 +171,9 @@ def set_active(person_id: int):
         if person.id == current_user.id:
             flash("You cannot deactivate your own account.", "error")
         else:
-            services.deactivate(session, person)
-            flash(f"{person.name} has been deactivated and signed out everywhere.", "success")
+            handed_over = services.deactivate(session, person)
+            flash(" ".join([f"{person.name} has been deactivated and signed out everywhere.", *handed_over]),
+                  "success")
     else:
         services.reactivate(session, person)
         flash(f"{person.name} can sign in again.", "success")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Callable
 
 from flask import current_app, render_template
 from sqlalchemy import func, select, update
@@ -53,11 +54,26 @@ def set_teams(session: Session, person: Person, team_ids: list[int]) -> None:
     session.expire(person, ["teams"])
 
 
-def deactivate(session: Session, person: Person) -> None:
+# What the feature areas do when someone is deactivated (hand over their open work, take them off the rota):
+# registered by each area, so that accounts need know nothing of them.
+# Each says what it did, in words for the admin, or None when it had nothing to do.
+_ON_DEACTIVATION: list[Callable[[Session, Person, datetime], str | None]] = []
+
+
+def on_deactivation(handler: Callable[[Session, Person, datetime], str | None]) -> None:
+    if handler not in _ON_DEACTIVATION:
+        _ON_DEACTIVATION.append(handler)
+
+
+def deactivate(session: Session, person: Person, now: datetime | None = None) -> list[str]:
+    """Close the account, end its sign-ins, and let each area hand over what the person held; returns what the
+    areas did."""
+    now = now or utcnow()
     person.is_active = False
-    person.deactivated_at = utcnow()
+    person.deactivated_at = now
     end_all_sign_ins(session, person.id, "deactivated")
     audit.record(session, "person.deactivated", "person", person.id)
+    return [done for handler in _ON_DEACTIVATION if (done := handler(session, person, now))]
 
 
 def reactivate(session: Session, person: Person) -> None:
