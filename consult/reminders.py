@@ -45,7 +45,7 @@ def information_asked(session: Session, c: Consultation, now: datetime) -> None:
 def advice_given(session: Session, c: Consultation, now: datetime) -> None:
     """Chase the advice until it is read; ask how things went after the first advice only."""
     if c.advice_opened_at is None:
-        schedule(session, c, K.ADVICE_UNREAD, c.advice_given_at, _working_days(now, "ADVICE_UNREAD_DAYS"))
+        schedule(session, c, K.ADVICE_UNREAD, now, _working_days(now, "ADVICE_UNREAD_DAYS"))
     if c.check_back_due_at is None:
         c.check_back_due_at = now + timedelta(days=current_app.config["CHECK_BACK_DAYS"])
         schedule(session, c, K.CHECK_BACK, now, c.check_back_due_at)

@@ -154,8 +154,9 @@ def allocate(session: Session, c: Consultation, psychologist: Person, now: datet
         due = f"Acknowledge it by {format_london(c.ack_due_at)}, or it goes to other psychologists. "
     else:
         due = ""
+    reply_due = f"Reply due by {format_london(c.due_at)}." if c.due_at else ""
     thread.tell(session, psychologist, c, thread.urgent_title(c, "A consultation request is yours"),
-                f"{why} {due}Reply due by {format_london(c.due_at)}." if c.due_at else f"{why} {due}")
+                f"{why} {due}{reply_due}".strip())
     thread.tell(session, c.requester_id, c, *(tell_requester or (
         "Your request has been allocated", f"{psychologist.name} is looking at your request for {c.client_reference}.")))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -140,3 +141,46 @@ def test_the_worker_checks_back_and_missed_appointments_start_a_plan_to_re_engag
     assert "Client missing appointments" in team and "Agree a plan to re-engage them" in team
     assert "The worker has checked back" in _titles(session, "psychologist")
     assert "Follow-up needed: client missing appointments" in _titles(session, "team_lead")
+
+
+def _two_sweeps_at_once(app, count: int) -> list[int]:
+    """Two schedulers sending the same due reminders at once: each goes once."""
+    import threading
+    factory = app.extensions["database"]["session_factory"]
+    with factory() as s:
+        put_on_duty(app, s, "psychologist", capacity=count)
+        psychologist = person(s, "psychologist")
+        for n in range(count):
+            c = raise_request(app, s, client_reference=f"Q-{n}")
+            _do(app, s, ask_for_information, c, psychologist, "Mornings?")
+    counts, errors, barrier = [], [], threading.Barrier(2)
+
+    def sweep():
+        try:
+            with app.app_context(), factory() as s:
+                barrier.wait()
+                counts.append(send_due(s, WEDNESDAY_10AM))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    with factory() as s:
+        reminded = s.scalars(select(Notification.id).where(
+            Notification.title.startswith("Reminder: the psychologist is waiting for your answer"))).all()
+        done = s.scalars(select(Reminder.outcome).where(Reminder.done_at.is_not(None))).all()
+    assert len(reminded) == count and done == ["sent"] * count
+    return counts
+
+
+def test_two_schedulers_send_each_reminder_once(app):
+    assert sum(_two_sweeps_at_once(app, 5)) == 5
+
+
+@pytest.mark.postgres
+def test_two_schedulers_send_each_reminder_once_on_postgresql(pg_app):
+    assert sum(_two_sweeps_at_once(pg_app, 5)) == 5
