@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from sqlalchemy import Integer, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from consult.identifiers import client_key
+from core.identifiers import client_key
 from consult.models import NEEDS, OUTCOMES, CloseOutSurvey, Consultation, Message
 from consult.rota_models import DutyPattern, DutySlot
 from core.accounts.models import Organisation, Person, PersonRole, Role, ServiceType, Team, TeamMembership

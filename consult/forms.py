@@ -5,12 +5,13 @@ from datetime import datetime, time, timezone
 
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import DayField, ListMultipleField, ListSelectField, PageForm, WholeNumberField
+from core.forms import (DayField, LengthLimit, ListMultipleField, ListSelectField, PageForm, WholeNumberField,
+                        no_identifiers)
 from core.timeutil import LONDON
 
-from .identifiers import free_text_problem, reference_problem
+from core.identifiers import reference_problem
 from .models import CALL_MODES, CHECK_BACK_ENGAGED, CHECK_BACK_TRIED, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
 
 KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
@@ -18,22 +19,16 @@ KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use help
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
 
-def _no_identifiers(form, field):
-    problem = free_text_problem(field.data or "")
-    if problem:
-        raise ValidationError(problem)
-
-
 def _text(label: str, required: str | None = None, max_length: int = 5000):
     validators = [DataRequired(message=required)] if required else [Optional()]
     return TextAreaField(label, validators=validators + [
-        Length(max=max_length, message=f"Keep this to {max_length} characters or fewer"), _no_identifiers])
+        LengthLimit(max=max_length, message=f"Keep this to {max_length} characters or fewer"), no_identifiers])
 
 
 class RequestForm(FlaskForm):
     client_reference = StringField("Client reference", validators=[
         DataRequired(message="Enter your client reference"),
-        Length(max=40, message="Client reference must be 40 characters or fewer"),
+        LengthLimit(max=40, message="Client reference must be 40 characters or fewer"),
     ])
     consent_basis = ListSelectField("Consent", choices=list(CONSENT.items()),
                                     validators=[DataRequired(message="Select how you are sharing this")],
@@ -44,7 +39,7 @@ class RequestForm(FlaskForm):
     use_and_mental_health = _text(KEY_QUESTION, required="Describe how the person sees their use and their mental health")
     tried_so_far = _text("What has been tried so far?")
     care_coordinator = StringField("Care coordinator (if there is one)", validators=[
-        Optional(), Length(max=200, message="Keep this to 200 characters or fewer"), _no_identifiers])
+        Optional(), LengthLimit(max=200, message="Keep this to 200 characters or fewer"), no_identifiers])
     risks = ListMultipleField("Are any of these risks present?", choices=list(RISKS.items()),
                               validators=[Optional()], not_offered="Select risks from the list")
     immediate_danger = ListSelectField("Is anyone in immediate danger now?", choices=YES_NO,
@@ -104,7 +99,7 @@ class ReassignForm(PageForm):
                                       not_offered="Choose a psychologist from the list")
     reason = StringField("Reason", validators=[
         DataRequired(message="Give a reason for passing this on"),
-        Length(max=300, message="Keep the reason to 300 characters or fewer"), _no_identifiers])
+        LengthLimit(max=300, message="Keep the reason to 300 characters or fewer"), no_identifiers])
 
 
 class CloseForm(PageForm):

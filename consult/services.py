@@ -11,11 +11,11 @@ from core import audit
 from core.accounts.directory import lead_psychologists, team_leads
 from core.accounts.models import Person, Role
 from core.database import with_row_locks
+from core.identifiers import client_key
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
 from . import allocation, reminders, thread, urgent
-from .identifiers import client_key
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
 from .workhours import add_working_time, working_seconds_between, working_week

@@ -8,9 +8,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from . import audit
+from .forms import LengthLimit
 from .accounts.models import Person, Role
 from .csv_export import csv_response
 from .database import db
@@ -26,10 +27,10 @@ class AuditSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    person = StringField("Person (email address)", validators=[Optional(), Length(max=254)])
-    action = StringField("Action", validators=[Optional(), Length(max=80)])
-    record_type = StringField("Record type", validators=[Optional(), Length(max=60)])
-    record_id = StringField("Record id", validators=[Optional(), Length(max=60)])
+    person = StringField("Person (email address)", validators=[Optional(), LengthLimit(max=254)])
+    action = StringField("Action", validators=[Optional(), LengthLimit(max=80)])
+    record_type = StringField("Record type", validators=[Optional(), LengthLimit(max=60)])
+    record_id = StringField("Record id", validators=[Optional(), LengthLimit(max=60)])
     date_from = DateField("From (date)", validators=[Optional()], format="%Y-%m-%d")
     date_to = DateField("To (date)", validators=[Optional()], format="%Y-%m-%d")
 

@@ -95,7 +95,9 @@ def load_config(env: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=production),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed-in session
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The largest form (a template's sections, a long formulation) is a small fraction of this; a body over it
+        # is refused before anything reads it.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
         "TESTING": False,
     }
     return config

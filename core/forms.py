@@ -3,7 +3,27 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, StopValidation, ValidationError
+
+from .identifiers import free_text_problem
+
+
+class LengthLimit(Length):
+    """A longest length that, once passed, stops the field's other checks: none of them (the identifier checks
+    read every character) ever runs on text longer than its limit. WTForms' own Length only adds its message."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except ValidationError as error:
+            raise StopValidation(error.args[0]) from error
+
+
+def no_identifiers(form, field) -> None:
+    """Refuse an NHS number or email address in free text, with the reason (core.identifiers)."""
+    problem = free_text_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 class ListSelectField(SelectField):

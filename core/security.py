@@ -129,6 +129,10 @@ def init_security(app: Flask) -> None:
     def _not_found(error):
         return render_template("errors/404.html"), 404
 
+    @app.errorhandler(413)
+    def _too_large(error):
+        return render_template("errors/too_large.html", limit_kb=app.config["MAX_CONTENT_LENGTH"] // 1024), 413
+
     @app.errorhandler(HTTPException)
     def _other_http(error):
         return render_template("errors/generic.html", error=error), error.code

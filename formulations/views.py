@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from consult import services as consult_services
-from consult.identifiers import free_text_problem
+from core.identifiers import free_text_problem
 from consult.models import Consultation, Status
 from core import audit
 from core.accounts.models import Role
@@ -253,8 +253,9 @@ def formulation(formulation_id: int):
         for p_index, _ in enumerate(section["prompts"]):
             key = f"answer-{s_index}-{p_index}"
             value = request.form.get(key, "")
-            problem = free_text_problem(value) or (
-                f"Keep each answer to {MAX_ANSWER} characters or fewer" if len(value) > MAX_ANSWER else None)
+            # The length first: the identifier check reads every character, so never of text past the limit.
+            problem = f"Keep each answer to {MAX_ANSWER} characters or fewer" if len(value) > MAX_ANSWER \
+                else free_text_problem(value)
             if problem:
                 errors[key] = problem
             row.append(value)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from consult.identifiers import client_key
+from core.identifiers import client_key
 from consult.models import CloseOutSurvey, Consultation, FollowUp, Message
 from core import audit
 from core.database import with_row_locks

@@ -5,9 +5,10 @@ from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import DayField, ListMultipleField, ListSelectField, PageForm, WholeNumberField
+from core.forms import (DayField, LengthLimit, ListMultipleField, ListSelectField, PageForm, WholeNumberField,
+                        no_identifiers)
 
 from .models import LONGEST_SESSION_MINUTES
 
@@ -19,8 +20,8 @@ ZONES = [("Europe/London", "UK time (Europe/London)"), ("Europe/Dublin", "Irish 
 
 class SeriesForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(message="Enter a title"),
-                                             Length(max=200, message="Title must be 200 characters or fewer")])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000, message="Keep the description to 5000 characters or fewer")])
+                                             LengthLimit(max=200, message="Title must be 200 characters or fewer"), no_identifiers])
+    description = TextAreaField("Description", validators=[Optional(), LengthLimit(max=5000, message="Keep the description to 5000 characters or fewer"), no_identifiers])
     facilitator_id = ListSelectField("Facilitator", coerce=int, choices=[],
                                      validators=[DataRequired(message="Choose a psychologist to facilitate")],
                                      not_offered="Choose a psychologist from the list")
@@ -38,7 +39,7 @@ class SeriesForm(FlaskForm):
         NumberRange(min=1, max=200, message="Seats must be between 1 and 200")])
     location = StringField("Location or video link", validators=[
         DataRequired(message="Enter where it happens, or the video link"),
-        Length(max=300, message="Keep the location to 300 characters or fewer")])
+        LengthLimit(max=300, message="Keep the location to 300 characters or fewer")])
     time_zone = ListSelectField("Time zone", choices=ZONES, default="Europe/London",
                                 validators=[DataRequired(message="Choose a time zone")],
                                 not_offered="Choose a time zone from the list")
@@ -96,7 +97,7 @@ REASON_HINT = "Optional. Everyone booked will see it, so do not name anyone."
 
 def _reason_field():
     return TextAreaField("Reason (optional)", description=REASON_HINT, validators=[
-        Optional(), Length(max=300, message="Keep the reason to 300 characters or fewer")])
+        Optional(), LengthLimit(max=300, message="Keep the reason to 300 characters or fewer"), no_identifiers])
 
 
 class MoveSessionForm(PageForm):
@@ -119,10 +120,10 @@ class EndSeriesForm(PageForm):
 
 class NotesForm(FlaskForm):
     private_notes = TextAreaField("Your private reflective notes", description="Only you can see these.",
-                                  validators=[Optional(), Length(max=20000, message="Keep your notes to 20,000 characters or fewer")])
+                                  validators=[Optional(), LengthLimit(max=20000, message="Keep your notes to 20,000 characters or fewer"), no_identifiers])
     themes = TextAreaField("Themes raised", description=(
         "Shared with the team leads. Describe what came up, not who said it: no names, initials or client details."),
-        validators=[Optional(), Length(max=5000, message="Keep the themes to 5,000 characters or fewer")])
+        validators=[Optional(), LengthLimit(max=5000, message="Keep the themes to 5,000 characters or fewer"), no_identifiers])
 
 
 class EvaluationForm(FlaskForm):
@@ -134,4 +135,4 @@ class EvaluationForm(FlaskForm):
                                  not_offered="Choose yes, maybe or no")
     takeaway = TextAreaField("One thing you will take away (optional)",
                              description="Please do not name anyone, or write anything that would identify you.",
-                             validators=[Optional(), Length(max=500, message="Keep it to 500 characters or fewer")])
+                             validators=[Optional(), LengthLimit(max=500, message="Keep it to 500 characters or fewer"), no_identifiers])

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from consult.identifiers import client_key
+from core.identifiers import client_key
 from consult.models import CloseOutSurvey, Consultation, FollowUp
 from core.timeutil import LONDON
 from formulations.models import TemplateVersion

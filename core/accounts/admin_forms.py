@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from ..forms import ListMultipleField, ListSelectField
+from ..forms import LengthLimit, ListMultipleField, ListSelectField
 from .models import ROLE_LABELS, SERVICE_TYPE_LABELS
 
 
 class OrganisationForm(FlaskForm):
     name = StringField("Organisation name", validators=[
         DataRequired(message="Enter the organisation's name"),
-        Length(max=200, message="Name must be 200 characters or fewer"),
+        LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])
     service_type = ListSelectField(
         "Type of service",
@@ -25,7 +25,7 @@ class OrganisationForm(FlaskForm):
 class TeamForm(FlaskForm):
     name = StringField("Team name", validators=[
         DataRequired(message="Enter the team's name"),
-        Length(max=200, message="Name must be 200 characters or fewer"),
+        LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])
 
 
@@ -40,7 +40,7 @@ def _roles_field():
 
 def _registration_field():
     return StringField("Professional registration (psychologists)", validators=[
-        Optional(), Length(max=100, message="Registration must be 100 characters or fewer"),
+        Optional(), LengthLimit(max=100, message="Registration must be 100 characters or fewer"),
     ])
 
 
@@ -49,7 +49,7 @@ class InvitationForm(FlaskForm):
         DataRequired(message="Enter the email address to invite"),
         Email(message="Enter an email address in the correct format, like name@example.org",
               check_deliverability=False),
-        Length(max=254, message="Email address must be 254 characters or fewer"),
+        LengthLimit(max=254, message="Email address must be 254 characters or fewer"),
     ])
     organisation_id = ListSelectField("Organisation", coerce=int, not_offered="Select an organisation from the list",
                                       validators=[DataRequired(message="Select an organisation")])
@@ -70,7 +70,7 @@ class InvitationForm(FlaskForm):
 class PersonForm(FlaskForm):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter the person's full name"),
-        Length(max=200, message="Name must be 200 characters or fewer"),
+        LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])
     roles = _roles_field()
     team_ids = ListMultipleField("Teams", coerce=int, not_offered="Select teams from the list",

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, ValidationError
 
+from ..forms import LengthLimit
 from .passwords import password_problem
 
 
@@ -13,7 +14,7 @@ def _email_field(label: str = "Email address"):
         DataRequired(message="Enter your email address"),
         Email(message="Enter an email address in the correct format, like name@example.org",
               check_deliverability=False),
-        Length(max=254, message="Email address must be 254 characters or fewer"),
+        LengthLimit(max=254, message="Email address must be 254 characters or fewer"),
     ])
 
 
@@ -25,7 +26,7 @@ class SignInForm(FlaskForm):
 class TwoFactorForm(FlaskForm):
     code = StringField("Security code", validators=[
         DataRequired(message="Enter the 6-digit code from your authenticator app"),
-        Length(max=12, message="Enter the 6-digit code from your authenticator app"),
+        LengthLimit(max=12, message="Enter the 6-digit code from your authenticator app"),
     ])
 
 
@@ -63,5 +64,5 @@ class AcceptInvitationForm(NewPasswordForm):
     field_order = ("name", "password", "confirm")
     name = StringField("Full name", validators=[
         DataRequired(message="Enter your full name"),
-        Length(max=200, message="Name must be 200 characters or fewer"),
+        LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])
