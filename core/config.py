@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
-# Development secrets are public; production refuses them.
+# The key development once used: it is public, so production refuses it.
 DEV_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
 ROLES_NEEDING_2FA_DEFAULT = ""
 
@@ -28,6 +31,28 @@ def _int(env: dict, name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def instance_secret_key(path: Path | None = None) -> str:
+    """A random key of this installation's own, made on first use in instance/ (never committed), so that no two
+    development installations share one and nobody can forge their cookies. Made once even when several
+    processes start together (gunicorn workers, the scheduler): the first to create the file writes it, the
+    others read it."""
+    path = path or SECRET_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process has just created it: wait for its write
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise ConfigError(f"{path} is empty: delete it and start again, or set SECRET_KEY")
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(key)
+    return key
+
+
 def load_config(env: dict | None = None) -> dict:
     """Build the Flask config mapping from environment variables.
 
@@ -36,7 +61,7 @@ def load_config(env: dict | None = None) -> dict:
     env = dict(os.environ if env is None else env)
     app_env = env.get("APP_ENV", "development").lower()
     production = app_env == "production"
-    secret_key = env.get("SECRET_KEY") or ("" if production else DEV_SECRET_KEY)
+    secret_key = env.get("SECRET_KEY") or ("" if production else instance_secret_key())
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'reach.db'}"
     config = {
         "APP_ENV": app_env,

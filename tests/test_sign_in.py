@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -241,3 +243,80 @@ def test_a_cookie_copied_from_another_device_stops_working_when_the_password_cha
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     assert client.get("/").status_code == 200
     assert stolen.get("/").status_code == 302
+
+
+# --- The half-finished sign-in is the server's, not the cookie's -----------------------------------
+
+def _code_for_enrolment(client, url: str) -> tuple[str, str]:
+    page = client.get(url)
+    secret = re.search(r'class="reach-secret">([A-Z2-7]+)<', page.get_data(as_text=True)).group(1)
+    return csrf_from(page), totp.code_for(secret)
+
+
+@pytest.mark.parametrize("planted", [
+    lambda admin_id: {"person_id": admin_id, "started": time.time(), "next": "/admin/"},  # the old cookie's form
+    lambda admin_id: "a-token-nobody-was-given",
+])
+def test_a_forged_half_finished_sign_in_signs_nobody_in(app, session, planted):
+    """Anyone holding the secret key can sign a cookie: it must still name nobody."""
+    app.config["REQUIRE_2FA_ROLES"] = {"admin"}
+    admin = person(session, "admin")
+    client = app.test_client()
+    client.get("/sign-in")
+    with client.session_transaction() as cookie:
+        cookie["pending_sign_in"] = planted(admin.id)
+        cookie["totp_enrolment"] = "JBSWY3DPEHPK3PXP"
+    assert client.get("/sign-in/set-up-two-factor").headers["Location"] == "/sign-in"
+    page = client.get("/sign-in")
+    forged = client.post("/sign-in/set-up-two-factor",
+                         data={"csrf_token": csrf_from(page), "code": totp.code_for("JBSWY3DPEHPK3PXP")})
+    assert forged.headers["Location"] == "/sign-in"
+    assert client.get("/admin/").status_code == 302  # not signed in
+    session.rollback()
+    assert person(session, "admin").totp_secret is None
+
+
+def test_setting_up_two_factor_at_sign_in_is_offered_only_where_the_role_requires_it(app, session):
+    app.config["REQUIRE_2FA_ROLES"] = {"psychologist"}
+    client = app.test_client()
+    assert sign_in(client, "psychologist").headers["Location"] == "/sign-in/set-up-two-factor"
+    app.config["REQUIRE_2FA_ROLES"] = set()  # no longer required: the half-finished sign-in cannot enrol
+    assert client.get("/sign-in/set-up-two-factor").headers["Location"] == "/sign-in"
+    frontline = app.test_client()
+    assert sign_in(frontline, "frontline").headers["Location"] == "/"
+    assert frontline.get("/sign-in/set-up-two-factor").status_code == 302  # no half-finished sign-in to enrol
+    assert frontline.get("/").status_code == 200
+
+
+def test_a_half_finished_sign_in_lasts_minutes_and_is_used_once(app, session):
+    app.config["REQUIRE_2FA_ROLES"] = {"psychologist"}
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    with time_machine.travel(utcnow() + timedelta(minutes=6)):
+        assert client.get("/sign-in/set-up-two-factor").headers["Location"] == "/sign-in"  # expired
+    sign_in(client, "psychologist")
+    stale_cookie = client.get_cookie("reach_session").value
+    token, code = _code_for_enrolment(client, "/sign-in/set-up-two-factor")
+    done = client.post("/sign-in/set-up-two-factor", data={"csrf_token": token, "code": code})
+    assert done.status_code == 302 and client.get("/").status_code == 200
+    replay = app.test_client()
+    replay.set_cookie("reach_session", stale_cookie)
+    assert replay.get("/sign-in/set-up-two-factor").headers["Location"] == "/sign-in"
+
+
+def test_without_a_secret_key_each_installation_makes_its_own(tmp_path, monkeypatch):
+    import threading
+
+    from core import config
+    path = tmp_path / "instance" / "secret_key"
+    monkeypatch.setattr(config, "SECRET_KEY_FILE", path)
+    keys = []
+    threads = [threading.Thread(target=lambda: keys.append(config.load_config({})["SECRET_KEY"])) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(keys)) == 1 and keys[0] != config.DEV_SECRET_KEY and len(keys[0]) >= 48
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert config.load_config({"SECRET_KEY": "x" * 40})["SECRET_KEY"] == "x" * 40
+    assert config.load_config({"APP_ENV": "production"})["SECRET_KEY"] == ""  # and production refuses to start

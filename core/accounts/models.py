@@ -190,6 +190,21 @@ class SignInSession(Base):
     token = None
 
 
+class PendingSignIn(Base):
+    """A sign-in whose password has been checked and whose second factor is still to come. It is kept here, not
+    in the cookie (which only carries a random token for it), so it cannot be forged: it exists only once the
+    password step has passed, lasts minutes, and is used once."""
+
+    __tablename__ = "pending_sign_ins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(10))  # "code": enter a code; "enrol": set it up (the role requires it)
+    next_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
 class SignInAttempt(Base):
     __tablename__ = "sign_in_attempts"
     __table_args__ = (

@@ -1,7 +1,6 @@
 """Sign in and out, two-factor, password reset, invitations and the account page."""
 from __future__ import annotations
 
-import time
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    session as flask_session, url_for)
@@ -9,7 +8,7 @@ from flask_login import current_user, logout_user
 
 from .. import audit
 from ..database import db
-from . import services, throttle, totp
+from . import pending, services, throttle, totp
 from .forms import (AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm, NewPasswordForm,
                     SignInForm, TwoFactorForm)
 from .models import Person
@@ -19,18 +18,11 @@ from ..security import safe_next
 
 bp = Blueprint("accounts", __name__)
 
-PENDING_KEY = "pending_sign_in"
-PENDING_SECONDS = 300
 SIGN_IN_ERROR = "Enter a correct email address and password"
 
 
 def _address() -> str:
     return request.remote_addr or "unknown"
-
-
-def _needs_two_factor(person: Person) -> bool:
-    required = current_app.config["REQUIRE_2FA_ROLES"]
-    return person.two_factor_enabled or bool(required & person.roles)
 
 
 def _finish_sign_in(session, person: Person, next_url: str | None):
@@ -39,16 +31,6 @@ def _finish_sign_in(session, person: Person, next_url: str | None):
     audit.record(session, "sign_in.succeeded", "person", person.id, actor_id=person.id)
     session.commit()
     return redirect(safe_next(next_url) or url_for("core.home"))
-
-
-def _pending_person(session) -> tuple[Person | None, str | None]:
-    pending = flask_session.get(PENDING_KEY)
-    if not pending or time.time() - pending.get("started", 0) > PENDING_SECONDS:
-        return None, None
-    person = session.get(Person, pending["person_id"])
-    if person is None or not person.is_active:
-        return None, None
-    return person, pending.get("next")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -81,12 +63,12 @@ def sign_in():
             else:
                 if needs_rehash(person.password_hash):
                     person.password_hash = hash_password(form.password.data)
-                if _needs_two_factor(person):
+                step = pending.next_step(person)
+                if step is not None:
+                    pending.begin(session, person, step, next_url)
                     session.commit()
-                    flask_session[PENDING_KEY] = {"person_id": person.id, "started": time.time(), "next": next_url}
-                    if person.two_factor_enabled:
-                        return redirect(url_for("accounts.two_factor"))
-                    return redirect(url_for("accounts.set_up_two_factor_at_sign_in"))
+                    return redirect(url_for("accounts.two_factor" if step == pending.ENTER_CODE
+                                            else "accounts.set_up_two_factor_at_sign_in"))
                 return _finish_sign_in(session, person, next_url)
     return render_template("accounts/sign_in.html", form=form), status
 
@@ -94,8 +76,8 @@ def sign_in():
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
 def two_factor():
     session = db.session
-    person, next_url = _pending_person(session)
-    if person is None or not person.two_factor_enabled:
+    person, waiting = pending.find(session, pending.ENTER_CODE)
+    if person is None:
         return redirect(url_for("accounts.sign_in"))
     form = TwoFactorForm()
     status = 200
@@ -112,7 +94,8 @@ def two_factor():
             form.code.errors.append("The code is not right. Enter the current 6-digit code from your app")
         else:
             person.totp_last_step = step
-            flask_session.pop(PENDING_KEY, None)
+            next_url = waiting.next_url
+            pending.finish(session, waiting)
             return _finish_sign_in(session, person, next_url)
     return render_template("accounts/two_factor.html", form=form), status
 
@@ -147,13 +130,15 @@ def _enrolment_page(person: Person, form: TwoFactorForm, template: str):
 
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
 def set_up_two_factor_at_sign_in():
+    """Only for someone whose password step has just passed and whose role requires two-factor."""
     session = db.session
-    person, next_url = _pending_person(session)
-    if person is None or person.two_factor_enabled:
+    person, waiting = pending.find(session, pending.ENROL)
+    if person is None:
         return redirect(url_for("accounts.sign_in"))
     form = TwoFactorForm()
     if form.validate_on_submit() and _enrol(session, person, form):
-        flask_session.pop(PENDING_KEY, None)
+        next_url = waiting.next_url
+        pending.finish(session, waiting)
         return _finish_sign_in(session, person, next_url)
     return _enrolment_page(person, form, "accounts/two_factor_setup.html")
 
