@@ -73,7 +73,7 @@ def override(session: Session, slot: DutySlot, lead: Person, to_id: int | None, 
                f"{lead.name} cancelled your duty on {_when(slot)}.", link="/consultations/rota")
     else:
         to = session.get(Person, to_id)
-        if to is None or not to.has_role(Role.PSYCHOLOGIST) or to.id == previous.id:
+        if to is None or not to.is_active or not to.has_role(Role.PSYCHOLOGIST) or to.id == previous.id:
             raise TransitionRefused("Choose another psychologist to give this duty to.")
         rota.hand_over(session, slot, to.id, "override", "overridden", now)
         for person, text in ((previous, "no longer yours"), (to, "now yours")):

@@ -224,20 +224,34 @@ def take(session: Session, c: Consultation, psychologist: Person, now: datetime 
 
 
 def reassign(session: Session, c: Consultation, by: Person, to: Person, reason: str, now: datetime | None = None) -> None:
+    """The holder passes a request on; a lead psychologist moves anyone's, or places one nobody holds. Always
+    with a reason, recorded on the thread and audited; the new holder, the previous one and the worker are told."""
     now = now or utcnow()
     if not to.has_role(Role.PSYCHOLOGIST) or not to.is_active:
         raise TransitionRefused("Choose an active psychologist to pass this request to.")
-    if c.psychologist_id is None or not c.is_open:
-        raise TransitionRefused("Only an allocated, open request can be passed to someone else.")
+    if not c.is_open:
+        raise TransitionRefused("This request is closed, so it cannot be changed.")
+    lead = by.has_role(Role.LEAD_PSYCHOLOGIST)
+    if c.psychologist_id != by.id and not lead:
+        raise TransitionRefused("Only the psychologist holding this request, or a lead psychologist, can move it.")
     if c.psychologist_id == to.id:
         raise TransitionRefused(f"{to.name} already holds this request.")
+    previous = c.psychologist_id
+    if c.status == Status.RECEIVED.value:
+        _move(c, Status.ALLOCATED)
     c.psychologist_id = to.id
     c.allocated_at = now
-    thread.event(session, c, f"{by.name} passed this request to {to.name}: {reason}", now, by=by)
-    audit.record(session, "consultation.reassigned", "consultation", c.id, to=to.id, reason=reason)
+    moved = "passed this request to" if previous == by.id else "placed this request with" if previous is None \
+        else "reassigned this request to"
+    thread.event(session, c, f"{by.name} {moved} {to.name}: {reason}", now, by=by)
+    audit.record(session, "consultation.reassigned", "consultation", c.id, previous=previous, to=to.id, reason=reason)
     if urgent.needs_acknowledging(c) and c.advice_given_at is None:
         urgent.start_clock(c, now)  # the new holder has not seen it yet
-    thread.tell(session, to, c, thread.urgent_title(c, "A consultation request has been passed to you"), reason)
+    thread.tell(session, to, c, thread.urgent_title(c, "A consultation request has been passed to you"),
+                f"{by.name}: {reason}")
+    if previous not in (None, by.id):
+        thread.tell(session, previous, c, "A request you held has been reassigned",
+                    f"{by.name} reassigned it to {to.name}: {reason}")
     thread.tell(session, c.requester_id, c, "Your request has a new psychologist", f"{to.name} now holds your request.")
 
 

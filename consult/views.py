@@ -212,9 +212,11 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         return forms.get(name) or (form_class(formdata=None) if shown else None)
 
     acting = c.is_open and allocated
-    reassign, suggest = form("reassign_form", ReassignForm, acting), form("suggest_form", SuggestTemplateForm, acting)
-    if acting:
+    reassign = form("reassign_form", ReassignForm, _may_reassign(c))
+    suggest = form("suggest_form", SuggestTemplateForm, acting)
+    if reassign is not None:
         reassign.psychologist_id.choices = psychologist_choices(session, leave_out=c.psychologist_id)
+    if acting:
         suggest.version_id.choices = _template_choices()
     context = dict(
         c=c, messages=messages, survey=survey, calls=booked, follow_ups=follow_ups, now=now,
@@ -267,6 +269,12 @@ def _act(c: Consultation, action, form_name: str, form):
             return redirect(url_for("consult.show", consultation_id=c.id))
         form.form_errors.append(refusal)
     return _render_show(c, **{form_name: form})
+
+
+def _may_reassign(c: Consultation) -> bool:
+    """The holder passes a request on; the lead psychologist may move any open one, or place one nobody holds."""
+    return c.is_open and (services.is_allocated_psychologist(current_user, c)
+                          or current_user.has_role(Role.LEAD_PSYCHOLOGIST))
 
 
 def _require(allowed: bool) -> None:
@@ -340,7 +348,7 @@ def close(consultation_id: int):
 @bp.route("/<int:consultation_id>/reassign", methods=["POST"])
 def reassign(consultation_id: int):
     c = _load(consultation_id)
-    _require(services.is_allocated_psychologist(current_user, c))
+    _require(_may_reassign(c))
     form = ReassignForm()
     form.psychologist_id.choices = psychologist_choices(db.session, leave_out=c.psychologist_id)
 

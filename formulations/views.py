@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from consult import services as consult_services
@@ -121,9 +121,14 @@ def version(version_id: int):
         history = [h for h in history if h.is_published]
     derived_from = session.get(TemplateVersion, v.template.derived_from_version_id) \
         if v.template.derived_from_version_id else None
+    # Templates made from this one, each at its published version; one never published is its author's alone.
     derived = session.scalars(
         select(TemplateVersion).join(Template, Template.id == TemplateVersion.template_id)
-        .where(Template.derived_from_version_id.in_([h.id for h in history]), TemplateVersion.number == 1)).all()
+        .where(Template.derived_from_version_id.in_([h.id for h in history]), Template.retired_at.is_(None),
+               or_(TemplateVersion.id == Template.published_version_id,
+                   and_(Template.published_version_id.is_(None), Template.created_by_id == current_user.id,
+                        TemplateVersion.number == 1)))
+        .order_by(TemplateVersion.title)).all()
     return render_template("formulations/version.html", v=v, history=history, derived_from=derived_from,
                            derived=derived, is_author=services.can_author(current_user, v.template),
                            audiences=AUDIENCES)

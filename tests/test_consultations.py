@@ -512,3 +512,80 @@ def test_a_missed_call_creates_a_follow_up_for_the_requesters_team(app, frontlin
     told = session.scalars(select(Notification.person_id).where(
         Notification.title.like("Follow-up needed: call with the psychologist missed%"))).all()
     assert sorted(told) == sorted([person(session, "frontline").id, person(session, "team_lead").id])
+
+
+# --- Who may move a request ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("state", ["awaiting_information", "advice_given"])
+def test_nobody_can_take_a_request_another_psychologist_holds(app, frontline, psychologist, session, state):
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    step = "information" if state == "awaiting_information" else "advice"
+    post_form(psychologist, f"{url}/{step}", {f"{step}-body": "Mornings?"}, page_url=url)
+    assert newest(session).status == state
+    other = app.test_client()
+    sign_in(other, "other_psychologist")
+    refused = post_form(other, f"{url}/take", page_url=url)
+    assert refused.status_code == 200 and "Someone has already taken this request" in refused.get_data(as_text=True)
+    assert newest(session).psychologist_id == person(session, "psychologist").id
+    assert psychologist.get(url).status_code == 200  # the holder is not locked out of their own case
+
+
+def test_the_lead_psychologist_moves_a_request_with_a_reason_and_everyone_is_told(app, frontline, psychologist, session):
+    from .factories import make_lead_psychologist
+    lead = make_lead_psychologist(session, "other_psychologist")
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    client = app.test_client()
+    sign_in(client, "other_psychologist")
+    holder = person(session, "psychologist")
+    page = client.get(url).get_data(as_text=True)
+    assert "Reassign this request" in page and "from Psychologist" in page
+    missing = post_form(client, f"{url}/reassign", {"reassign-psychologist_id": lead.id}, page_url=url)
+    assert "Give a reason" in missing.get_data(as_text=True)
+    done = post_form(client, f"{url}/reassign", {"reassign-psychologist_id": lead.id,
+                                                 "reassign-reason": "Covering while Psychologist is on a course"},
+                     page_url=url)
+    assert done.status_code == 302
+    c = newest(session)
+    assert c.psychologist_id == lead.id
+    told = dict(session.execute(select(Notification.person_id, Notification.title)
+                                .where(Notification.title.contains("reassigned") | Notification.title.contains("passed to you")
+                                       | Notification.title.contains("new psychologist"))).all())
+    assert set(told) == {holder.id, lead.id, person(session, "frontline").id}
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "consultation.reassigned")).one()
+    assert "Covering while" in event.detail and str(holder.id) in event.detail
+
+
+def test_only_the_holder_or_a_lead_psychologist_can_move_a_request(app, frontline, psychologist, session):
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    other = app.test_client()
+    sign_in(other, "other_psychologist")
+    assert "Reassign this request" not in other.get(url).get_data(as_text=True)
+    target = person(session, "other_psychologist").id
+    assert post_form(other, f"{url}/reassign", {"reassign-psychologist_id": target, "reassign-reason": "Mine now"},
+                     page_url=url).status_code == 403
+    assert newest(session).psychologist_id == person(session, "psychologist").id
+
+
+def test_the_lead_psychologist_places_a_waiting_request_with_a_named_psychologist(app, frontline, session):
+    from .factories import make_lead_psychologist
+    make_lead_psychologist(session, "psychologist")
+    raise_request(frontline)  # nobody is on duty: it waits
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    lead = app.test_client()
+    sign_in(lead, "psychologist")
+    assert "Place this request with a psychologist" in lead.get(url).get_data(as_text=True)
+    target = person(session, "other_psychologist")
+    post_form(lead, f"{url}/reassign", {"reassign-psychologist_id": target.id, "reassign-reason": "Knows the service"},
+              page_url=url)
+    c = newest(session)
+    assert (c.psychologist_id, c.status) == (target.id, "allocated")

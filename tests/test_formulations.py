@@ -158,6 +158,9 @@ def test_derive_a_new_template_shows_where_it_came_from(app, author, session):
     assert derived.title == "Cycle of change map (adapted)" and derived.status == "draft"
     assert session.get(Template, derived.template_id).derived_from_version_id == draft.id
     assert "Derived from" in other.get(response.headers["Location"]).get_data(as_text=True)
+    # An unpublished draft is its author's alone, here too.
+    assert "(adapted)" not in author.get(f"/formulations/versions/{draft.id}").get_data(as_text=True)
+    assert "(adapted)" in other.get(f"/formulations/versions/{draft.id}").get_data(as_text=True)
     _publish(other, derived.id)
     original = author.get(f"/formulations/versions/{draft.id}").get_data(as_text=True)
     assert "Templates derived from this one" in original and "(adapted)" in original

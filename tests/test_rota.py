@@ -315,3 +315,18 @@ def test_gaps_in_cover_are_alerted_once_to_the_lead_psychologist(app, session):
         assert alert_gaps(session, now + timedelta(minutes=5)) == 0
     message = session.scalars(select(Notification.body).where(Notification.title.like("Nobody is on duty%"))).one()
     assert "2 December 2026, 1:00pm to 2 December 2026, 3:00pm" in message
+
+
+def test_a_duty_cannot_be_given_to_a_deactivated_psychologist(app, session):
+    from consult.rota_services import override
+    from core.accounts.models import PersonRole
+    from core.refusals import Refused
+    slot = _future_slot(app, session)
+    lead = person(session, "psychologist")
+    session.add(PersonRole(person_id=lead.id, role="lead_psychologist"))
+    gone = person(session, "other_psychologist")
+    gone.is_active = False
+    session.commit()
+    lead.signed_in_roles = None
+    with app.app_context(), pytest.raises(Refused, match="Choose another psychologist"):
+        override(session, slot, lead, gone.id, now=datetime(2026, 11, 30, tzinfo=LONDON))
