@@ -28,6 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     check_production_safety(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from .params import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every id in a path is bounded
     _configure_templates(app)
     db.init_app(app)
     csrf.init_app(app)

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import Optional, ValidationError
 
 from . import audit
-from .forms import LengthLimit
+from .forms import DayField, LengthLimit
 from .accounts.models import Person, Role
 from .csv_export import csv_response
 from .database import db
@@ -31,8 +31,8 @@ class AuditSearchForm(FlaskForm):
     action = StringField("Action", validators=[Optional(), LengthLimit(max=80)])
     record_type = StringField("Record type", validators=[Optional(), LengthLimit(max=60)])
     record_id = StringField("Record id", validators=[Optional(), LengthLimit(max=60)])
-    date_from = DateField("From (date)", validators=[Optional()], format="%Y-%m-%d")
-    date_to = DateField("To (date)", validators=[Optional()], format="%Y-%m-%d")
+    date_from = DayField("From (date)", validators=[Optional()])
+    date_to = DayField("To (date)", validators=[Optional()])
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

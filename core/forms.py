@@ -68,18 +68,29 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.not_a_number) from error
 
 
+# Dates anyone means, here: a year far outside them is a slip (or a probe), and the arithmetic done with dates
+# (a day after, the period before) would overflow near the first and last years Python can hold.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
 class DayField(DateField):
-    """A date (an HTML date input, YYYY-MM-DD) whose refusal of a non-date is in plain words."""
+    """A date (an HTML date input, YYYY-MM-DD) whose refusal of a non-date, or of a year outside EARLIEST_YEAR to
+    LATEST_YEAR, is in plain words."""
 
     def __init__(self, label=None, validators=None, not_a_date: str = "Enter a real date, like 2026-11-24", **kwargs):
         super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
         self.not_a_date = not_a_date
 
     def process_formdata(self, valuelist):
+        if valuelist and len(valuelist[0] or "") > 30:
+            raise ValueError(self.not_a_date)
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(self.not_a_date) from error
+        if self.data is not None and not EARLIEST_YEAR <= self.data.year <= LATEST_YEAR:
+            self.data = None
+            raise ValueError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}")
 
 
 class PageForm(FlaskForm):

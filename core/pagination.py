@@ -6,9 +6,10 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
+
+from .params import LARGEST_PAGE, query_int
 
 PER_PAGE = 25
 
@@ -34,8 +35,7 @@ class Page:
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    return query_int("page", LARGEST_PAGE) or 1
 
 
 # The statements paginate derives from a list's query, kept as long as that query is. A view that builds its

@@ -164,13 +164,13 @@ def library_query(q: str = "", tag: str = "", audience: str = "", with_uses: boo
              if with_uses else select(TemplateVersion.id))
     query = (query.join(Template, Template.published_version_id == TemplateVersion.id)
              .where(Template.retired_at.is_(None)))
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(TemplateVersion.title).like(like),
-                                func.lower(TemplateVersion.summary).like(like),
-                                TemplateVersion.tags.like(like)))
+    if q:  # autoescape: a % or _ typed in a search is looked for, not a wildcard
+        q = q.lower()
+        query = query.where(or_(func.lower(TemplateVersion.title).contains(q, autoescape=True),
+                                func.lower(TemplateVersion.summary).contains(q, autoescape=True),
+                                TemplateVersion.tags.contains(q, autoescape=True)))
     if tag:
-        query = query.where(("," + TemplateVersion.tags + ",").like(f"%,{tag.lower()},%"))
+        query = query.where(("," + TemplateVersion.tags + ",").contains(f",{tag.lower()},", autoescape=True))
     if audience:
         query = query.where(TemplateVersion.audience == audience)
     return query.order_by(func.lower(TemplateVersion.title), TemplateVersion.id)

@@ -7,13 +7,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from consult import services as consult_services
-from core.identifiers import free_text_problem
 from consult.models import Consultation, Status
 from core import audit
 from core.accounts.models import Role
 from core.database import db
-from core.refusals import attempt
+from core.identifiers import free_text_problem
 from core.pagination import paginate
+from core.params import query_int, query_text
+from core.refusals import attempt
 from core.security import role_required
 
 from . import bp, services
@@ -29,7 +30,7 @@ MAX_ANSWER = 10000
 
 @bp.route("/")
 def index():
-    q, tag, audience = (request.args.get(k, "").strip() for k in ("q", "tag", "audience"))
+    q, tag, audience = (query_text(k) for k in ("q", "tag", "audience"))
     audience = audience if audience in AUDIENCES else ""
     # The page is chosen by id first, so templates are counted as used for the 25 shown, not for every match.
     page = paginate(db.session, services.library_query(q, tag, audience), scalars=False, key=TemplateVersion.id,
@@ -178,8 +179,8 @@ def derive(version_id: int):
 @bp.route("/templates/<int:template_id>/differences")
 def differences(template_id: int):
     tpl = _template(template_id)
-    old = _version(request.args.get("from", type=int) or 0)
-    new = _version(request.args.get("to", type=int) or 0)
+    old = _version(query_int("from") or 0)
+    new = _version(query_int("to") or 0)
     if old.template_id != tpl.id or new.template_id != tpl.id:
         abort(404)
     return render_template("formulations/differences.html", tpl=tpl, old=old, new=new,
@@ -204,8 +205,8 @@ def start(version_id: int):
     form = StartForm()
     form.consultation_id.choices = [(0, "Not linked to a case")] + [
         (c.id, f"{c.reference}, client {c.client_reference}") for c in cases]
-    if request.method == "GET" and request.args.get("case", type=int) in {c.id for c in cases}:
-        form.consultation_id.data = request.args.get("case", type=int)
+    if request.method == "GET" and query_int("case") in {c.id for c in cases}:
+        form.consultation_id.data = query_int("case")
     if form.validate_on_submit():
         f, refusal = attempt(db.session, lambda: services.start_formulation(db.session, current_user, v,
                                                                             form.consultation_id.data or None))

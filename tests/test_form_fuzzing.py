@@ -90,3 +90,78 @@ def test_the_fuzzer_sees_a_refusal_store_nothing(app, session):
     assert _counts(app) == before
     with app.extensions["database"]["engine"].connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM consultations")).scalar() == 0
+
+
+# --- Query strings and ids in paths ------------------------------------------------------------------
+
+NUMBERS = ["9" * 20, "9" * 5000, "2147483648", "-1", "0", "1e9", "١٢", "12abc", "0x1f", " 7", "7 "]
+DATES = ["9999-12-31", "0001-01-01", "1900-01-01", "2100-12-31", "2026-02-30", "+002026-01-01", "9" * 40]
+QUERY_VALUES = st.one_of(st.sampled_from(HOSTILE + NUMBERS + DATES), st.text(max_size=200),
+                         st.integers().map(str), st.dates().map(str))
+
+# persona, page, the parameters its query string reads
+QUERIES = [
+    ("psychologist", "/consultations/queue", ["show", "page"]),
+    ("frontline", "/consultations/mine", ["page"]),
+    ("team_lead", "/consultations/team", ["page"]),
+    ("frontline", "/consultations/{consultation}/received", ["same"]),
+    ("frontline", "/formulations/", ["q", "tag", "audience", "page"]),
+    ("psychologist", "/formulations/templates/{template}/differences", ["from", "to"]),
+    ("frontline", "/formulations/versions/{version}/start", ["case"]),
+    ("psychologist", "/reach/", ["date_from", "date_to", "organisation_id", "service_type"]),
+    ("psychologist", "/reach/headlines.csv", ["date_from", "date_to", "organisation_id", "service_type"]),
+    ("admin", "/admin/audit", ["person", "action", "record_type", "record_id", "date_from", "date_to", "page"]),
+    ("admin", "/admin/audit.csv", ["person", "action", "record_type", "record_id", "date_from", "date_to"]),
+    ("admin", "/admin/people", ["q", "role", "page"]),
+    ("frontline", "/notifications", ["page"]),
+    ("frontline", "/reflective-practice/", ["page"]),
+    ("psychologist", "/reflective-practice/sessions/{session}/register", ["page"]),
+    (None, "/sign-in", ["next"]),
+]
+
+
+@pytest.mark.parametrize("persona, page, params", QUERIES, ids=[q[1] for q in QUERIES])
+def test_hostile_query_strings_never_break_a_page(app, session, world, persona, page, params):  # noqa: F811
+    client = app.test_client()
+    if persona:
+        sign_in(client, persona)
+    page = page.format(**world)
+    session.close()
+
+    @settings(max_examples=15, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.fixed_dictionaries({name: QUERY_VALUES for name in params}))
+    def get(values):
+        response = client.get(page, query_string=values)
+        assert response.status_code < 500, (page, values)
+
+    get()
+
+
+@pytest.mark.parametrize("number", ["9" * 20, "2147483648", "99999999999", "9" * 5000, "١", "٠٠١"])
+def test_ids_in_paths_beyond_what_a_database_holds_are_not_found_not_errors(app, world, number):  # noqa: F811
+    client = app.test_client()
+    sign_in(client, "psychologist")
+    for page in ["/consultations/{n}", "/formulations/versions/{n}", "/formulations/templates/{n}/differences",
+                 "/reflective-practice/sessions/{n}", "/formulations/{n}"]:
+        assert client.get(page.format(n=number)).status_code == 404, page
+
+
+def test_searches_look_for_percent_and_underscore_as_typed(app, session):
+    from core.accounts.services import create_person
+
+    from .support import person as find
+    create_person(session, email="pct_100@example.org", name="Percent 100% Person",
+                  organisation_id=find(session, "admin").organisation_id, roles=["frontline"])
+    session.commit()
+    client = app.test_client()
+    sign_in(client, "admin")
+
+    def listed(q: str) -> list[str]:
+        page = client.get("/admin/people", query_string={"q": q}).get_data(as_text=True)
+        return re.findall(r'/admin/people/\d+">([^<]+)</a>', page)
+
+    assert listed("%") == ["Percent 100% Person"]  # as a wildcard it would list everyone
+    assert listed("t_1") == ["Percent 100% Person"]  # "_" would match any character
+    assert listed("e") != ["Percent 100% Person"]
+    assert "No templates match." in client.get("/formulations/", query_string={"q": "%"}).get_data(as_text=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit
 from ..database import db
 from ..pagination import paginate
+from ..params import query_text
 from ..security import role_required
 from . import services
 from .admin_forms import InvitationForm, OrganisationForm, PersonForm, TeamForm
@@ -121,12 +122,11 @@ def add_team(organisation_id: int):
 @role_required(Role.ADMIN)
 def people():
     session = db.session
-    q = request.args.get("q", "").strip()
-    role = request.args.get("role", "")
+    q, role = query_text("q"), query_text("role", 40)
     query = select(Person).options(selectinload(Person.role_rows)).order_by(Person.name, Person.id)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Person.name).like(like), Person.email.like(like)))
+    if q:  # autoescape: a % or _ typed in a search is looked for, not a wildcard
+        query = query.where(or_(func.lower(Person.name).contains(q.lower(), autoescape=True),
+                                Person.email.contains(q.lower(), autoescape=True)))
     if role in {r.value for r in Role}:
         query = query.where(Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == role)))
     page = paginate(session, query)
