@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import datetime, time, timezone
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import (DayField, LengthLimit, ListMultipleField, ListSelectField, PageForm, WholeNumberField,
-                        no_identifiers)
+from core.forms import (DayField, LengthLimit, LineField, ListMultipleField, ListSelectField, PageForm, TextField,
+                        WholeNumberField, no_identifiers)
 from core.timeutil import LONDON
 
 from core.identifiers import reference_problem
@@ -21,12 +20,12 @@ YES_NO = [("no", "No"), ("yes", "Yes")]
 
 def _text(label: str, required: str | None = None, max_length: int = 5000):
     validators = [DataRequired(message=required)] if required else [Optional()]
-    return TextAreaField(label, validators=validators + [
+    return TextField(label, validators=validators + [
         LengthLimit(max=max_length, message=f"Keep this to {max_length} characters or fewer"), no_identifiers])
 
 
 class RequestForm(FlaskForm):
-    client_reference = StringField("Client reference", validators=[
+    client_reference = LineField("Client reference", validators=[
         DataRequired(message="Enter your client reference"),
         LengthLimit(max=40, message="Client reference must be 40 characters or fewer"),
     ])
@@ -38,7 +37,7 @@ class RequestForm(FlaskForm):
                                          not_offered="Select needs from the list")
     use_and_mental_health = _text(KEY_QUESTION, required="Describe how the person sees their use and their mental health")
     tried_so_far = _text("What has been tried so far?")
-    care_coordinator = StringField("Care coordinator (if there is one)", validators=[
+    care_coordinator = LineField("Care coordinator (if there is one)", validators=[
         Optional(), LengthLimit(max=200, message="Keep this to 200 characters or fewer"), no_identifiers])
     risks = ListMultipleField("Are any of these risks present?", choices=list(RISKS.items()),
                               validators=[Optional()], not_offered="Select risks from the list")
@@ -97,7 +96,7 @@ class ReassignForm(PageForm):
     psychologist_id = ListSelectField("Pass to", coerce=int, choices=[],
                                       validators=[DataRequired(message="Choose a psychologist")],
                                       not_offered="Choose a psychologist from the list")
-    reason = StringField("Reason", validators=[
+    reason = LineField("Reason", validators=[
         DataRequired(message="Give a reason for passing this on"),
         LengthLimit(max=300, message="Keep the reason to 300 characters or fewer"), no_identifiers])
 
@@ -130,7 +129,7 @@ class SurveyForm(PageForm):
 class CallForm(PageForm):
     prefix_name = "call"
     day = DayField("Date", validators=[InputRequired(message="Enter the date of the call")])
-    start = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 14:30")])
+    start = LineField("Start time", validators=[DataRequired(message="Enter the start time, like 14:30")])
     mode = ListSelectField("How", choices=list(CALL_MODES.items()),
                            validators=[DataRequired(message="Select how you will talk")],
                            not_offered="Select how you will talk")

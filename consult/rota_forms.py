@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import time
 
-from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import DayField, ListMultipleField, ListSelectField, WholeNumberField
+from core.forms import DayField, LineField, ListMultipleField, ListSelectField, WholeNumberField
 
 from .forms import PageForm
 
@@ -23,8 +22,8 @@ def _clock(message: str):
     return check
 
 
-def _clock_field(label: str, which: str, example: str) -> StringField:
-    return StringField(label, validators=[
+def _clock_field(label: str, which: str, example: str) -> LineField:
+    return LineField(label, validators=[
         DataRequired(message=f"Enter the {which} time, like {example}"),
         _clock(f"Enter the {which} time as hours and minutes, like {example}")])
 

@@ -14,6 +14,7 @@ from core.accounts.models import Person, Role
 from core.accounts.tokens import hash_token, new_token
 from core.config import base_host
 from core.database import db
+from core.params import form_int
 from core.refusals import attempt
 from core.security import role_required
 from core.timeutil import LONDON, as_utc, utcnow
@@ -235,11 +236,6 @@ def duty_calendar(token: str):
 
 # --- Swaps and overrides ----------------------------------------------------------------
 
-def _int_field(name: str) -> int | None:
-    raw = request.form.get(name, "")
-    return int(raw) if raw.isdigit() else None
-
-
 def _rota_change(action, success: str):
     _, refusal = attempt(db.session, action)
     flash(refusal or success, "error" if refusal else "success")
@@ -250,7 +246,7 @@ def _rota_change(action, success: str):
 @role_required(Role.PSYCHOLOGIST)
 def request_swap(slot_id: int):
     slot = db.get_or_404(DutySlot, slot_id)
-    colleague_id = _int_field("colleague_id") or 0
+    colleague_id = form_int("colleague_id") or 0
     return _rota_change(lambda: rota_services.request_swap(db.session, slot, current_user, colleague_id),
                         "Swap asked for. We will tell you when your colleague answers.")
 
@@ -270,7 +266,7 @@ def decide_swap(swap_id: int):
 @role_required(Role.LEAD_PSYCHOLOGIST)
 def override_duty(slot_id: int):
     slot = db.get_or_404(DutySlot, slot_id)
-    to_id = _int_field("to_id") or None
+    to_id = form_int("to_id") or None
     return _rota_change(lambda: rota_services.override(db.session, slot, current_user, to_id),
                         "Duty cancelled." if to_id is None else "Duty given to someone else.")
 

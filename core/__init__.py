@@ -3,14 +3,13 @@ notifications and scheduler. Feature packages (consult, supervision,
 formulations) are blueprints registered here."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, select_autoescape
 
 from .config import PROJECT_ROOT, check_production_safety, load_config
 from .database import db
+from .logs import configure_logging
 
 csrf = CSRFProtect()
 
@@ -26,7 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     check_production_safety(app.config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
 
     from .params import IdConverter
     app.url_map.converters["int"] = IdConverter  # before any route is added: every id in a path is bounded
@@ -40,12 +39,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .security import init_security
     init_security(app)
 
-    from . import audit_views, cli, views
+    from . import audit_views, cli, outbox_views, views
     from .accounts import admin_views, views as account_views
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(outbox_views.bp)
     cli.register(app)
 
     from consult import bp as consult_bp

@@ -7,11 +7,10 @@ from flask import Blueprint, abort, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import StringField
 from wtforms.validators import Optional, ValidationError
 
 from . import audit
-from .forms import DayField, LengthLimit
+from .forms import DayField, LengthLimit, LineField
 from .accounts.models import Person, Role
 from .csv_export import csv_response
 from .database import db
@@ -27,10 +26,10 @@ class AuditSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    person = StringField("Person (email address)", validators=[Optional(), LengthLimit(max=254)])
-    action = StringField("Action", validators=[Optional(), LengthLimit(max=80)])
-    record_type = StringField("Record type", validators=[Optional(), LengthLimit(max=60)])
-    record_id = StringField("Record id", validators=[Optional(), LengthLimit(max=60)])
+    person = LineField("Person (email address)", validators=[Optional(), LengthLimit(max=254)])
+    action = LineField("Action", validators=[Optional(), LengthLimit(max=80)])
+    record_type = LineField("Record type", validators=[Optional(), LengthLimit(max=60)])
+    record_id = LineField("Record id", validators=[Optional(), LengthLimit(max=60)])
     date_from = DayField("From (date)", validators=[Optional()])
     date_to = DayField("To (date)", validators=[Optional()])
 

@@ -2,10 +2,30 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from .identifiers import free_text_problem
+from .text import one_line, plain_text
+
+
+class LineField(StringField):
+    """A single-line text field: control characters (CR, LF, NUL…) become spaces as the value arrives, before any
+    check, so no name, title or reason can carry a line break into an email header, a calendar or a log."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = one_line(self.data)
+
+
+class TextField(TextAreaField):
+    """A multi-line text field: its lines kept, other control characters removed as the value arrives."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = plain_text(self.data)
 
 
 class LengthLimit(Length):

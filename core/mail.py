@@ -6,7 +6,20 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from .notifications import MessageProblem
+
 log = logging.getLogger("reach.mail")
+# The server's answer to this one message (a refused recipient, a 5xx for its content): the connection is
+# fine, and the messages behind it can still go.
+REFUSED_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError)
+
+
+def built(message, sender_address: str, domain: str) -> EmailMessage:
+    """The message as email, or MessageProblem when it cannot be made one (a header that will not build)."""
+    try:
+        return build_email(message, sender_address, domain)
+    except (ValueError, TypeError, UnicodeError, LookupError) as error:
+        raise MessageProblem(f"cannot be built: {type(error).__name__}: {error}") from error
 
 
 def build_email(message, sender_address: str, domain: str) -> EmailMessage:
@@ -30,6 +43,7 @@ class LogSender:
         self.config = config
 
     def send(self, message) -> None:
+        built(message, self.config["MAIL_FROM"], "")  # what SMTP would refuse, development refuses too
         log.info("Email to %s: %s\n%s", message.to_address, message.subject, message.body)
 
 
@@ -53,8 +67,17 @@ class SMTPSender:
 
     def send(self, message) -> None:
         domain = self.config["MAIL_FROM"].rsplit("@", 1)[-1].strip(">") if "@" in self.config["MAIL_FROM"] else ""
+        email = built(message, self.config["MAIL_FROM"], domain)
         try:
-            self._connection().send_message(build_email(message, self.config["MAIL_FROM"], domain))
+            self._connection().send_message(email)
+        except REFUSED_MESSAGE as refused:
+            self.close()  # a fresh connection for the next message, whatever state this one was left in
+            raise MessageProblem(f"refused by the server: {refused}") from refused
+        except smtplib.SMTPDataError as refused:
+            self.close()
+            if 500 <= refused.smtp_code < 600:
+                raise MessageProblem(f"refused by the server: {refused}") from refused
+            raise
         except Exception:
             self.close()
             raise

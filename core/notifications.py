@@ -5,6 +5,7 @@ transaction, and the scheduler's sweep delivers each queued email exactly once.
 """
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -13,13 +14,19 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .database import Base, with_row_locks
+from .text import one_line
 from .timeutil import utcnow
 
-QUEUED, SENDING, SENT = "queued", "sending", "sent"
+log = logging.getLogger("reach.outbox")
+QUEUED, SENDING, SENT, PARKED = "queued", "sending", "sent", "parked"
 CLAIM_LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
 FINISH_TRIES = 5
+# A message that fails on its own (it cannot be built, or the server refuses it) is tried this many times, then
+# parked for an admin to see; a server that is down is tried for ever, as every message is then waiting on it.
+MESSAGE_TRIES = 5
+SUBJECT_LENGTH = 300
 
 
 class OutboxMessage(Base):
@@ -30,7 +37,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     body: Mapped[str] = mapped_column(Text)
     calendar: Mapped[str | None] = mapped_column(Text)  # an iCalendar invitation sent with the message
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
@@ -57,8 +64,9 @@ class Notification(Base):
 
 def queue_email(session: Session, to_address: str, subject: str, body: str, recipient_id: int | None = None,
                 calendar: str | None = None) -> OutboxMessage:
-    message = OutboxMessage(to_address=to_address, subject=subject, body=body, recipient_id=recipient_id,
-                            calendar=calendar)
+    # A subject is one header line: a line break in it (from a name or a title) would not build, or worse.
+    message = OutboxMessage(to_address=to_address, subject=one_line(subject)[:SUBJECT_LENGTH], body=body,
+                            recipient_id=recipient_id, calendar=calendar)
     session.add(message)
     return message
 
@@ -66,7 +74,7 @@ def queue_email(session: Session, to_address: str, subject: str, body: str, reci
 def notify(session: Session, person, title: str, body: str, link: str | None = None, email: bool = True,
            calendar: str | None = None) -> Notification:
     """Tell a person something: an in-app notification, and an email (with any calendar invitation) unless told not to."""
-    note = Notification(person_id=person.id, title=title, body=body, link=link)
+    note = Notification(person_id=person.id, title=one_line(title)[:SUBJECT_LENGTH], body=body, link=link)
     session.add(note)
     if email:
         email_person(session, person, title, body, calendar)
@@ -77,6 +85,17 @@ def email_person(session: Session, person, title: str, body: str, calendar: str 
     """Email a person, unless their account has been deactivated."""
     if person.is_active:
         queue_email(session, person.email, title, body, recipient_id=person.id, calendar=calendar)
+
+
+def parked_messages(session: Session, limit: int = 200) -> list[OutboxMessage]:
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == PARKED)
+                                .order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def try_again(session: Session, message: OutboxMessage, now: datetime | None = None) -> None:
+    """An admin sends a parked message round again, from its first try."""
+    if message.status == PARKED:
+        message.status, message.attempts, message.next_attempt_at = QUEUED, 0, now or utcnow()
 
 
 def unread_count(session: Session, person_id: int) -> int:
@@ -133,8 +152,15 @@ def _finish(session: Session, message: OutboxMessage, worker: str, **values) -> 
             time.sleep(0.2 * attempt)
 
 
+class MessageProblem(Exception):
+    """This message, not the server, is the problem: it cannot be built, or the server refused it. The messages
+    behind it can still go."""
+
+
 def deliver_due(session: Session, sender, worker: str, now: datetime | None = None) -> int:
-    """Send what is due; on failure leave it queued with back-off. Returns the number sent."""
+    """Send what is due. A message that fails on its own is retried with back-off, then parked after
+    MESSAGE_TRIES, and the rest go on; when the server fails, every message left is queued again with back-off.
+    Returns the number sent."""
     now = now or utcnow()
     messages = claim_due(session, worker, now)
     sent = 0
@@ -143,6 +169,14 @@ def deliver_due(session: Session, sender, worker: str, now: datetime | None = No
         if failure is None:
             try:
                 sender.send(message)
+            except MessageProblem as problem:
+                attempts = message.attempts + 1
+                parked = attempts >= MESSAGE_TRIES
+                log.warning("Outbox message %s failed on its own (%s)%s", message.id, problem,
+                            ", parked" if parked else "")
+                _finish(session, message, worker, status=PARKED if parked else QUEUED, attempts=attempts,
+                        next_attempt_at=now + backoff(attempts), last_error=str(problem)[:2000])
+                continue
             except Exception as exc:  # the SMTP server is down or refused: retry later
                 failure = f"{type(exc).__name__}: {exc}"
         if failure is not None:

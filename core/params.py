@@ -19,13 +19,22 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, LARGEST_ID if max is None else max, signed)
 
 
-def query_int(name: str, largest: int = LARGEST_ID) -> int | None:
-    """A whole number from the query string, from 1 to `largest`; None for anything else."""
-    raw = request.args.get(name, "")
-    if not (0 < len(raw) <= len(str(largest)) and raw.isascii() and raw.isdigit()):
+def whole_number(raw: str | None, largest: int = LARGEST_ID) -> int | None:
+    """A whole number written in plain digits, from 1 to `largest`; None for anything else."""
+    if not raw or len(raw) > len(str(largest)) or not (raw.isascii() and raw.isdigit()):
         return None
     value = int(raw)
     return value if 1 <= value <= largest else None
+
+
+def query_int(name: str, largest: int = LARGEST_ID) -> int | None:
+    """A whole number from the query string (`whole_number`)."""
+    return whole_number(request.args.get(name), largest)
+
+
+def form_int(name: str) -> int | None:
+    """An id posted by a form that is not a WTForms form (`whole_number`)."""
+    return whole_number(request.form.get(name))
 
 
 def query_text(name: str, longest: int = 100) -> str:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import LengthLimit, ListSelectField, WholeNumberField, no_identifiers
+from core.forms import LengthLimit, LineField, ListSelectField, TextField, WholeNumberField, no_identifiers
 
 from .models import AUDIENCES
 from .sections import SectionsProblem, parse_sections
@@ -15,21 +14,21 @@ SECTIONS_HINT = ("Start each section with a line beginning '## ' and its heading
 
 
 class TemplateForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(message="Enter a title"),
+    title = LineField("Title", validators=[DataRequired(message="Enter a title"),
                                              LengthLimit(max=200, message="Title must be 200 characters or fewer"), no_identifiers])
-    summary = TextAreaField("Summary", validators=[DataRequired(message="Enter a short summary"),
+    summary = TextField("Summary", validators=[DataRequired(message="Enter a short summary"),
                                                    LengthLimit(max=1000, message="Keep the summary to 1000 characters or fewer"), no_identifiers])
     audience = ListSelectField("Who is it for?", choices=list(AUDIENCES.items()),
                                validators=[DataRequired(message="Select who it is for")],
                                not_offered="Select who it is for")
-    tags = StringField("Tags", validators=[Optional(), LengthLimit(max=300, message="Keep tags to 300 characters or fewer")])
+    tags = LineField("Tags", validators=[Optional(), LengthLimit(max=300, message="Keep tags to 300 characters or fewer")])
     minutes_needed = WholeNumberField("Time needed (minutes)", not_a_number="Enter the time needed in minutes, like 20",
                                       validators=[InputRequired(message="Enter the time needed in minutes, like 20"),
                                                   NumberRange(min=1, max=600, message="Time needed must be between 1 and 600 minutes")])
-    source_note = TextAreaField("Evidence or source", validators=[
+    source_note = TextField("Evidence or source", validators=[
         DataRequired(message="Say where this comes from: the evidence, model or guidance it is based on"),
         LengthLimit(max=2000, message="Keep the source note to 2000 characters or fewer"), no_identifiers])
-    sections = TextAreaField("Sections", validators=[DataRequired(message="Add at least one section"),
+    sections = TextField("Sections", validators=[DataRequired(message="Add at least one section"),
                                                      LengthLimit(max=50000, message="Keep the sections to 50,000 characters or fewer"), no_identifiers])
 
     field_order = ("title", "summary", "audience", "tags", "minutes_needed", "source_note", "sections")
@@ -54,5 +53,5 @@ class StartForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     section_index = WholeNumberField("Section", validators=[InputRequired(message="Choose a section")])
-    body = TextAreaField("Comment", validators=[DataRequired(message="Enter your comment"),
+    body = TextField("Comment", validators=[DataRequired(message="Enter your comment"),
                                                 LengthLimit(max=5000, message="Keep comments to 5000 characters or fewer"), no_identifiers])

@@ -16,6 +16,7 @@ from core.pagination import paginate
 from core.params import query_int, query_text
 from core.refusals import attempt
 from core.security import role_required
+from core.text import plain_text
 
 from . import bp, services
 from .forms import SECTIONS_HINT, CommentForm, StartForm, TemplateForm
@@ -258,7 +259,7 @@ def formulation(formulation_id: int):
         row = []
         for p_index, _ in enumerate(section["prompts"]):
             key = f"answer-{s_index}-{p_index}"
-            value = request.form.get(key, "")
+            value = plain_text(request.form.get(key, ""))
             # The length first: the identifier check reads every character, so never of text past the limit.
             problem = f"Keep each answer to {MAX_ANSWER} characters or fewer" if len(value) > MAX_ANSWER \
                 else free_text_problem(value)

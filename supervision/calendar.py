@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from core.accounts.models import Person
 from core.config import base_host
 from core.notifications import email_person, notify
+from core.text import one_line
 from core.timeutil import utcnow
 
 from .models import BOOKED, Booking, GroupSeries, GroupSession
@@ -28,8 +29,9 @@ def booking_invitation(booking: Booking, gs: GroupSession, series: GroupSeries) 
     event.add("dtend", gs.ends_at)
     # Either the booking or the session changing must raise the sequence.
     event.add("sequence", booking.sequence + gs.sequence)
-    event.add("summary", f"Reflective practice: {series.title}")
-    event.add("location", series.location)
+    # One line each, whatever was stored: a lenient calendar client splits a property at a bare CR.
+    event.add("summary", one_line(f"Reflective practice: {series.title}"))
+    event.add("location", one_line(series.location))
     event.add("description", f"{base_url}/reflective-practice/sessions/{gs.id}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)

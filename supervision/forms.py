@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import time
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import (DayField, LengthLimit, ListMultipleField, ListSelectField, PageForm, WholeNumberField,
-                        no_identifiers)
+from core.forms import (DayField, LengthLimit, LineField, ListMultipleField, ListSelectField, PageForm, TextField,
+                        WholeNumberField, no_identifiers)
 
 from .models import LONGEST_SESSION_MINUTES
 
@@ -19,9 +18,9 @@ ZONES = [("Europe/London", "UK time (Europe/London)"), ("Europe/Dublin", "Irish 
 
 
 class SeriesForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(message="Enter a title"),
+    title = LineField("Title", validators=[DataRequired(message="Enter a title"),
                                              LengthLimit(max=200, message="Title must be 200 characters or fewer"), no_identifiers])
-    description = TextAreaField("Description", validators=[Optional(), LengthLimit(max=5000, message="Keep the description to 5000 characters or fewer"), no_identifiers])
+    description = TextField("Description", validators=[Optional(), LengthLimit(max=5000, message="Keep the description to 5000 characters or fewer"), no_identifiers])
     facilitator_id = ListSelectField("Facilitator", coerce=int, choices=[],
                                      validators=[DataRequired(message="Choose a psychologist to facilitate")],
                                      not_offered="Choose a psychologist from the list")
@@ -37,7 +36,7 @@ class SeriesForm(FlaskForm):
     capacity = WholeNumberField("Seats", not_a_number="Enter the number of seats, like 8", validators=[
         InputRequired(message="Enter the number of seats, like 8"),
         NumberRange(min=1, max=200, message="Seats must be between 1 and 200")])
-    location = StringField("Location or video link", validators=[
+    location = LineField("Location or video link", validators=[
         DataRequired(message="Enter where it happens, or the video link"),
         LengthLimit(max=300, message="Keep the location to 300 characters or fewer")])
     time_zone = ListSelectField("Time zone", choices=ZONES, default="Europe/London",
@@ -55,7 +54,7 @@ class SeriesForm(FlaskForm):
                               not_offered="Choose a day from the list")
     nth = ListSelectField("Which one in the month (monthly)", coerce=int, choices=NTH, default=1,
                           validators=[Optional()], not_offered="Choose which one in the month")
-    start_time = StringField("Start time", validators=[DataRequired(message="Enter the start time, like 13:30")])
+    start_time = LineField("Start time", validators=[DataRequired(message="Enter the start time, like 13:30")])
     minutes = WholeNumberField("Length (minutes)", default=90, not_a_number="Enter the length in minutes, like 90",
                                validators=[InputRequired(message="Enter the length in minutes, like 90"),
                                            NumberRange(min=15, max=LONGEST_SESSION_MINUTES,
@@ -96,14 +95,14 @@ REASON_HINT = "Optional. Everyone booked will see it, so do not name anyone."
 
 
 def _reason_field():
-    return TextAreaField("Reason (optional)", description=REASON_HINT, validators=[
+    return TextField("Reason (optional)", description=REASON_HINT, validators=[
         Optional(), LengthLimit(max=300, message="Keep the reason to 300 characters or fewer"), no_identifiers])
 
 
 class MoveSessionForm(PageForm):
     prefix_name = "move"
     day = DayField("New date", validators=[InputRequired(message="Enter the new date")])
-    start_time = StringField("New start time", validators=[DataRequired(message="Enter the new start time, like 13:30")])
+    start_time = LineField("New start time", validators=[DataRequired(message="Enter the new start time, like 13:30")])
     reason = _reason_field()
     validate_start_time = SeriesForm.validate_start_time
 
@@ -119,9 +118,9 @@ class EndSeriesForm(PageForm):
 
 
 class NotesForm(FlaskForm):
-    private_notes = TextAreaField("Your private reflective notes", description="Only you can see these.",
+    private_notes = TextField("Your private reflective notes", description="Only you can see these.",
                                   validators=[Optional(), LengthLimit(max=20000, message="Keep your notes to 20,000 characters or fewer"), no_identifiers])
-    themes = TextAreaField("Themes raised", description=(
+    themes = TextField("Themes raised", description=(
         "Shared with the team leads. Describe what came up, not who said it: no names, initials or client details."),
         validators=[Optional(), LengthLimit(max=5000, message="Keep the themes to 5,000 characters or fewer"), no_identifiers])
 
@@ -133,6 +132,6 @@ class EvaluationForm(FlaskForm):
     come_again = ListSelectField("Would you come again?", choices=[("yes", "Yes"), ("maybe", "Maybe"), ("no", "No")],
                                  validators=[DataRequired(message="Choose whether you would come again")],
                                  not_offered="Choose yes, maybe or no")
-    takeaway = TextAreaField("One thing you will take away (optional)",
+    takeaway = TextField("One thing you will take away (optional)",
                              description="Please do not name anyone, or write anything that would identify you.",
                              validators=[Optional(), LengthLimit(max=500, message="Keep it to 500 characters or fewer"), no_identifiers])

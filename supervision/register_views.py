@@ -12,6 +12,7 @@ from core.csv_export import csv_response
 from core.database import db
 from core.refusals import attempt
 from core.pagination import paginate
+from core.params import whole_number
 from core.timeutil import LONDON
 
 from . import bp, register
@@ -41,14 +42,15 @@ def register_page(session_id: int):
     gs = _register_session(session_id)
     session = db.session
     if request.method == "POST":
-        if request.form.get("walk_in_email", "").strip():
-            _, refusal = attempt(session, lambda: register.add_walk_in(session, gs, request.form["walk_in_email"]))
+        walk_in = request.form.get("walk_in_email", "")[:254].strip()  # no address is longer
+        if walk_in:
+            _, refusal = attempt(session, lambda: register.add_walk_in(session, gs, walk_in))
             if refusal is not None:
                 flash(refusal, "error")
                 return redirect(url_for("supervision.register", session_id=gs.id))
         else:
-            marks = {int(key.split("-", 1)[1]): value for key, value in request.form.items()
-                     if key.startswith("attendance-") and key.split("-", 1)[1].isdigit()}
+            marks = {booking: value for key, value in request.form.items()
+                     if key.startswith("attendance-") and (booking := whole_number(key.split("-", 1)[1]))}
             register.mark_attendance(session, gs, marks)
             session.commit()
         flash("Register saved.", "success")

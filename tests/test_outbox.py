@@ -195,3 +195,52 @@ def test_a_sent_message_is_settled_even_when_the_database_is_busy_for_a_moment(a
     monkeypatch.undo()
     session.rollback()
     assert session.scalars(select(OutboxMessage)).one().status == SENT and len(server.messages) == 1
+
+
+# --- One bad message never holds the others back ------------------------------------------------------
+
+def test_a_message_that_cannot_be_built_fails_alone_and_is_parked_where_admins_see_it(app, session, smtp_port):
+    from core.notifications import MESSAGE_TRIES, PARKED
+    # Written straight to the table, as a row stored before subjects were made one line could be.
+    session.add(OutboxMessage(to_address="worker@example.org", subject="Hello\r\nBcc: everyone@example.org",
+                              body="x"))
+    session.commit()
+    queue_email(session, "reset@example.org", "Reset your password", "The link")
+    session.commit()
+    server = SMTPServer(smtp_port).start()
+    try:
+        with time_machine.travel(utcnow(), tick=False) as traveller:
+            assert deliver_due(session, SMTPSender(app.config), "w1") == 1  # the reset goes, behind the bad one
+            for _ in range(MESSAGE_TRIES):
+                traveller.shift(timedelta(hours=2))
+                assert deliver_due(session, SMTPSender(app.config), "w1") == 0
+    finally:
+        server.stop()
+    assert [m["Subject"] for m in server.messages] == ["Reset your password"]
+    session.rollback()
+    bad = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "worker@example.org")).one()
+    assert bad.status == PARKED and bad.attempts == MESSAGE_TRIES and "cannot be built" in bad.last_error
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    page = admin.get("/admin/messages").get_data(as_text=True)
+    assert "worker@example.org" in page and "cannot be built" in page
+    assert post_form(admin, f"/admin/messages/{bad.id}/try-again", page_url="/admin/messages").status_code == 302
+    session.rollback()
+    assert session.get(OutboxMessage, bad.id).status == QUEUED
+
+
+def test_subjects_and_titles_are_one_line_however_they_were_typed(app, session):
+    with app.app_context():
+        notify(session, person(session, "frontline"), "Moved: Keyworkers\r\nround\u2028today", "Body")
+        session.commit()
+    message = session.scalars(select(OutboxMessage)).one()
+    assert message.subject == "Moved: Keyworkers  round today"
+
+
+def test_log_records_are_one_line_each():
+    import logging
+
+    from core.logs import FORMAT, OneLineFormatter
+    record = logging.LogRecord("reach", logging.INFO, __file__, 1, "Signed in: %s", ("Jo\r\n2026 ERROR forged",), None)
+    assert "\n" not in OneLineFormatter(FORMAT).format(record) and "\r" not in OneLineFormatter(FORMAT).format(record)
+    assert "Jo\\r\\n2026 ERROR forged" in OneLineFormatter(FORMAT).format(record)

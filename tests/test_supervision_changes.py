@@ -330,3 +330,25 @@ def test_two_schedulers_reminding_at_once_on_postgresql_send_each_reminder_once(
     with pg_app.app_context(), db.new_session() as s:
         sent = s.scalars(select(OutboxMessage.to_address).where(OutboxMessage.subject.startswith("Reminder"))).all()
     assert sum(counts) == booked == len(sent) == len(set(sent)) and booked >= 3
+
+
+def test_single_line_fields_arrive_without_line_breaks_and_calendars_never_carry_one(app, session):
+    from werkzeug.datastructures import MultiDict
+
+    from supervision.calendar import booking_invitation
+    from supervision.forms import SeriesForm
+    with app.test_request_context(method="POST"):
+        form = SeriesForm(formdata=MultiDict({"title": "Keyworkers\rround\n", "location": "Room 4\r\nBN1"}),
+                          meta={"csrf": False})
+        assert (form.title.data, form.location.data) == ("Keyworkers round", "Room 4  BN1")
+    gs = _sessions(app, session, capacity=2)[0]
+    booking = _book(app, session, "frontline", gs)
+    stored = session.get(GroupSeries, gs.series_id)
+    stored.title, stored.location = "Round\rBcc", "Room\r\n4"  # as rows stored before could be
+    session.commit()
+    with app.app_context():
+        ics = booking_invitation(booking, session.get(GroupSession, gs.id), stored).decode()
+    summary = next(line for line in ics.split("\r\n") if line.startswith("SUMMARY"))
+    location = next(line for line in ics.split("\r\n") if line.startswith("LOCATION"))
+    assert "\r" not in summary and summary.endswith("Round Bcc")
+    assert location == "LOCATION:Room  4"

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
+from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from ..forms import LengthLimit, ListMultipleField, ListSelectField
+from ..forms import LengthLimit, LineField, ListMultipleField, ListSelectField
 from .models import ROLE_LABELS, SERVICE_TYPE_LABELS
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Organisation name", validators=[
+    name = LineField("Organisation name", validators=[
         DataRequired(message="Enter the organisation's name"),
         LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])
@@ -23,7 +23,7 @@ class OrganisationForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
-    name = StringField("Team name", validators=[
+    name = LineField("Team name", validators=[
         DataRequired(message="Enter the team's name"),
         LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])
@@ -39,7 +39,7 @@ def _roles_field():
 
 
 def _registration_field():
-    return StringField("Professional registration (psychologists)", validators=[
+    return LineField("Professional registration (psychologists)", validators=[
         Optional(), LengthLimit(max=100, message="Registration must be 100 characters or fewer"),
     ])
 
@@ -68,7 +68,7 @@ class InvitationForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    name = StringField("Full name", validators=[
+    name = LineField("Full name", validators=[
         DataRequired(message="Enter the person's full name"),
         LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])

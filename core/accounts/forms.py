@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, ValidationError
 
-from ..forms import LengthLimit
+from ..forms import LengthLimit, LineField
 from .passwords import password_problem
 
 
@@ -24,7 +24,7 @@ class SignInForm(FlaskForm):
 
 
 class TwoFactorForm(FlaskForm):
-    code = StringField("Security code", validators=[
+    code = LineField("Security code", validators=[
         DataRequired(message="Enter the 6-digit code from your authenticator app"),
         LengthLimit(max=12, message="Enter the 6-digit code from your authenticator app"),
     ])
@@ -62,7 +62,7 @@ class ChangePasswordForm(NewPasswordForm):
 
 class AcceptInvitationForm(NewPasswordForm):
     field_order = ("name", "password", "confirm")
-    name = StringField("Full name", validators=[
+    name = LineField("Full name", validators=[
         DataRequired(message="Enter your full name"),
         LengthLimit(max=200, message="Name must be 200 characters or fewer"),
     ])

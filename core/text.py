@@ -1,0 +1,23 @@
+"""Text typed by people, made safe for where it goes: one line for names, titles, subjects and calendar fields,
+and plain characters (no NUL or other control characters) for longer text."""
+from __future__ import annotations
+
+import unicodedata
+
+_KEPT_IN_TEXT = {"\n", "\t"}
+
+
+def one_line(value: str | None) -> str:
+    """Every control character and line or paragraph separator a space: a CR or LF in a name cannot start a new
+    header in an email, a new property in a calendar, or a forged line in a log."""
+    if not value:
+        return ""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value).strip()
+
+
+def plain_text(value: str | None) -> str:
+    """Lines kept (CR LF and lone CRs become LF), other control characters removed (NUL cannot be stored)."""
+    if not value:
+        return ""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in value if ch in _KEPT_IN_TEXT or unicodedata.category(ch) != "Cc")
