@@ -74,7 +74,13 @@ def deliver_outbox(session: Session, app: Flask) -> int:
             close()
 
 
+def send_password_resets(session: Session, app: Flask) -> int:
+    from .accounts.services import send_password_resets as send
+    return send(session)
+
+
 register_sweep("heartbeat", beat, "SCHEDULER_HEARTBEAT_SECONDS")
+register_sweep("password-resets", send_password_resets, "OUTBOX_SWEEP_SECONDS")
 register_sweep("deliver-outbox", deliver_outbox, "OUTBOX_SWEEP_SECONDS")
 
 

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.accounts.models import Organisation, Team
 from core.accounts.passwords import password_problem
@@ -13,6 +13,14 @@ from core.notifications import OutboxMessage
 from core.timeutil import utcnow
 
 from .support import person, post_form, sign_in
+
+
+def _sweep_reset_requests(app) -> int:
+    """What the scheduler does with password reset requests."""
+    from core.accounts.services import send_password_resets
+    from core.database import db
+    with app.app_context(), db.new_session() as fresh:
+        return send_password_resets(fresh)
 
 
 def _link_in_latest_email(session, to: str, path: str) -> str:
@@ -98,10 +106,43 @@ def test_frontline_staff_cannot_invite(client):
     assert client.get("/invitations/new").status_code == 403
 
 
-def test_inviting_an_existing_person_says_so(client, session):
+def test_an_admin_inviting_an_existing_person_is_told_so(client, session):
     sign_in(client, "admin")
     response = _invite(client, session, email="frontline@example.org")
     assert "already has an account" in response.get_data(as_text=True)
+
+
+def test_a_team_lead_inviting_cannot_tell_whether_an_address_has_an_account(app, session):
+    lead = app.test_client()
+    sign_in(lead, "team_lead")
+    pages = []
+    for email in ("other.frontline@example.org", "new.person@example.org"):  # the first has an account elsewhere
+        response = _invite(lead, session, email=email)
+        assert response.status_code == 302
+        pages.append(lead.get(response.headers["Location"]).get_data(as_text=True).replace(email, "EMAIL"))
+    assert "Invitation sent to EMAIL." in pages[0] and pages[0].count("EMAIL") == pages[1].count("EMAIL")
+    session.rollback()
+    told = session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "other.frontline@example.org")).one()
+    assert told.subject.startswith("You already have an account") and "/invitations/" not in told.body
+
+
+def test_a_reset_request_does_the_same_work_for_an_account_and_for_none(app):
+    """Same words, and the same statements run, so the answer takes the same time either way."""
+    from .support import csrf_from
+
+    def statements_for(email: str) -> tuple[list[str], str]:
+        client = app.test_client()
+        token = csrf_from(client.get("/forgot-password"))
+        engine, seen = app.extensions["database"]["engine"], []
+        listener = lambda _c, _cur, statement, *_: seen.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            body = client.post("/forgot-password", data={"email": email, "csrf_token": token}).get_data(as_text=True)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return seen, body.replace(email, "EMAIL")
+
+    assert statements_for("frontline@example.org") == statements_for("nobody.here@example.org")
 
 
 def test_password_reset_by_single_use_link_ends_other_sessions(app, client, session):
@@ -109,6 +150,7 @@ def test_password_reset_by_single_use_link_ends_other_sessions(app, client, sess
     requester = app.test_client()
     sent = post_form(requester, "/forgot-password", {"email": "frontline@example.org"})
     assert "Check your email" in sent.get_data(as_text=True)
+    assert _sweep_reset_requests(app) == 1 and _sweep_reset_requests(app) == 0  # once
     link = _link_in_latest_email(session, "frontline@example.org", "/reset-password")
     done = post_form(requester, link, {"password": "a-fresh-passphrase", "confirm": "a-fresh-passphrase"})
     assert done.status_code == 302
@@ -122,12 +164,15 @@ def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(
     client = app.test_client()
     response = post_form(client, "/forgot-password", {"email": "nobody@example.org"})
     assert "Check your email" in response.get_data(as_text=True)
+    assert _sweep_reset_requests(app) == 0
+    session.rollback()
     assert session.scalars(select(OutboxMessage)).all() == []
 
 
 def test_reset_links_expire(app, session):
     client = app.test_client()
     post_form(client, "/forgot-password", {"email": "frontline@example.org"})
+    _sweep_reset_requests(app)
     link = _link_in_latest_email(session, "frontline@example.org", "/reset-password")
     with time_machine.travel(utcnow() + timedelta(minutes=61)):
         assert app.test_client().get(link).status_code == 410

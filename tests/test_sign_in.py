@@ -320,3 +320,17 @@ def test_without_a_secret_key_each_installation_makes_its_own(tmp_path, monkeypa
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert config.load_config({"SECRET_KEY": "x" * 40})["SECRET_KEY"] == "x" * 40
     assert config.load_config({"APP_ENV": "production"})["SECRET_KEY"] == ""  # and production refuses to start
+
+
+def test_many_failures_from_a_shared_address_slow_only_the_accounts_that_failed_there(app):
+    """A pharmacy's staff share one address: guessing there must not keep out a colleague who has not failed."""
+    shared = {"REMOTE_ADDR": "192.0.2.40"}
+    attacker = app.test_client()
+    with time_machine.travel(utcnow(), tick=False):
+        for n in range(31):
+            sign_in(attacker, f"nobody{n}@example.org", password="guess", environ_base=shared)
+        sign_in(attacker, "team_lead", password="guess", environ_base=shared)  # one miss for this account here
+        colleague = app.test_client()
+        assert sign_in(colleague, "frontline", environ_base=shared).status_code == 302  # right password, never failed
+        slowed = app.test_client()
+        assert sign_in(slowed, "team_lead", environ_base=shared).status_code == 429  # failed here: waits

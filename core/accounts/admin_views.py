@@ -230,7 +230,8 @@ def new_invitation():
     if form.validate_on_submit():
         if not is_admin and not form.team_id.data:
             form.team_id.errors.append("Select the team this person will join")
-        elif services.find_person_by_email(session, form.email.data):
+        elif is_admin and services.find_person_by_email(session, form.email.data):
+            # Admins see everyone anyway; to anyone else, an address with an account looks like any other.
             form.email.errors.append("Someone with this email address already has an account")
         else:
             services.create_invitation(

@@ -245,6 +245,20 @@ class Invitation(Base):
         return [r for r in self.roles.split(",") if r]
 
 
+class PasswordResetRequest(Base):
+    """Someone asked for a password reset for this address. The page writes one of these whatever the address,
+    so its answer takes the same time for an account and for none; the scheduler turns it into a link only for
+    an active account."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (Index("ix_password_reset_requests_waiting", "handled_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
+
+
 class PasswordReset(Base):
     __tablename__ = "password_resets"
 

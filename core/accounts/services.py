@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import current_app, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..database import with_row_locks
 from ..notifications import queue_email
 from ..timeutil import utcnow
-from .models import Invitation, PasswordReset, Person, PersonRole, Role, TeamMembership
+from .models import Invitation, PasswordReset, PasswordResetRequest, Person, PersonRole, Role, TeamMembership
 from .passwords import hash_password
 from .sessions import end_all_sign_ins
 from .tokens import hash_token, new_token
@@ -109,13 +110,18 @@ def create_invitation(session: Session, *, invited_by: Person, email: str, organ
     )
     session.add(invitation)
     session.flush()
-    link = f"{current_app.config['BASE_URL']}/invitations/{token}"
-    queue_email(
-        session, invitation.email,
-        f"You have been invited to {current_app.config['SERVICE_NAME']}",
-        render_template("email/invitation.txt", invitation=invitation, inviter=invited_by, link=link,
-                        days=current_app.config["INVITATION_TTL_DAYS"]),
-    )
+    service = current_app.config["SERVICE_NAME"]
+    if find_person_by_email(session, invitation.email) is not None:
+        # Already has an account: told so, with no link, so that inviting never tells the inviter whether an
+        # address is known (the invitation waits in their list like any other, and its link could not be used).
+        queue_email(session, invitation.email, f"You already have an account with {service}",
+                    render_template("email/already_invited.txt", inviter=invited_by,
+                                    sign_in=f"{current_app.config['BASE_URL']}/sign-in"))
+    else:
+        queue_email(session, invitation.email, f"You have been invited to {service}",
+                    render_template("email/invitation.txt", invitation=invitation, inviter=invited_by,
+                                    link=f"{current_app.config['BASE_URL']}/invitations/{token}",
+                                    days=current_app.config["INVITATION_TTL_DAYS"]))
     audit.record(session, "invitation.created", "invitation", invitation.id, email=invitation.email,
                  roles=invitation.roles)
     return invitation, token
@@ -153,11 +159,30 @@ RESETS_PER_HOUR = 3
 
 
 def request_password_reset(session: Session, email: str, now: datetime | None = None) -> None:
-    """Email a reset link if an active account has this address. Says nothing either way."""
+    """Note the request, the same for any address; `send_password_resets` acts on it. Says nothing either way."""
+    session.add(PasswordResetRequest(email=email.strip().lower()[:254], requested_at=now or utcnow()))
+
+
+def send_password_resets(session: Session, now: datetime | None = None) -> int:
+    """The scheduler: for each request waiting, email a reset link if an active account has the address (at most
+    RESETS_PER_HOUR an hour). Claimed with row locks, so two schedulers never send one twice. Returns how many
+    links went."""
     now = now or utcnow()
-    person = find_person_by_email(session, email)
-    if person is None or not person.is_active:
-        return
+    query = (select(PasswordResetRequest).where(PasswordResetRequest.handled_at.is_(None))
+             .order_by(PasswordResetRequest.id).limit(200))
+    sent = 0
+    for waiting in session.scalars(with_row_locks(session, query, skip_locked=True)).all():
+        waiting.handled_at = now
+        person = find_person_by_email(session, waiting.email)
+        if person is not None and person.is_active:
+            sent += _send_reset_link(session, person, now)
+    # The addresses asked about are kept no longer than it takes to act on them.
+    session.execute(delete(PasswordResetRequest).where(PasswordResetRequest.handled_at < now - timedelta(days=1)))
+    session.commit()
+    return sent
+
+
+def _send_reset_link(session: Session, person: Person, now: datetime) -> int:
     recent = session.scalar(
         select(func.count()).select_from(PasswordReset).where(
             PasswordReset.person_id == person.id, PasswordReset.created_at > now - timedelta(hours=1)
@@ -165,7 +190,7 @@ def request_password_reset(session: Session, email: str, now: datetime | None = 
     )
     if recent >= RESETS_PER_HOUR:
         audit.record(session, "password_reset.limited", "person", person.id, actor_id=person.id)
-        return
+        return 0
     token, token_hash = new_token()
     minutes = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
     session.add(PasswordReset(person_id=person.id, token_hash=token_hash, created_at=now,
@@ -175,6 +200,7 @@ def request_password_reset(session: Session, email: str, now: datetime | None = 
                 render_template("email/password_reset.txt", person=person, link=link, minutes=minutes),
                 recipient_id=person.id)
     audit.record(session, "password_reset.requested", "person", person.id, actor_id=person.id)
+    return 1
 
 
 def open_password_reset(session: Session, token: str, now: datetime | None = None) -> PasswordReset | None:

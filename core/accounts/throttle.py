@@ -5,6 +5,11 @@ this address, the account from anywhere, and the address across accounts.
 Past each key's free allowance, the next attempt must wait a delay that
 doubles with each further failure, capped so the real person can always try
 again after the cool-down. A success clears the account's count.
+
+Staff of one organisation often share an address, so the address's count slows
+only accounts that have themselves failed from it: a colleague with the right
+password who has not failed gets in, while someone guessing across accounts
+gets one try at each before the address's wait applies to it.
 """
 from __future__ import annotations
 
@@ -29,11 +34,10 @@ class Allowance:
     address: bool
 
 
-ALLOWANCES = (
-    Allowance(free_failures=5, email=True, address=True),
-    Allowance(free_failures=10, email=True, address=False),
-    Allowance(free_failures=30, email=False, address=True),
-)
+ACCOUNT_HERE, ACCOUNT, ADDRESS = (Allowance(free_failures=5, email=True, address=True),
+                                  Allowance(free_failures=10, email=True, address=False),
+                                  Allowance(free_failures=30, email=False, address=True))
+ALLOWANCES = (ACCOUNT_HERE, ACCOUNT, ADDRESS)
 
 
 def _delay(failures_over: int) -> timedelta:
@@ -49,7 +53,7 @@ def wait_needed(session: Session, email: str, ip_address: str, now: datetime | N
             SignInAttempt.email == email, SignInAttempt.succeeded.is_(True)
         )
     )
-    longest = timedelta(0)
+    longest, failed_here = timedelta(0), 0
     for allowance in ALLOWANCES:
         since = now - WINDOW
         query = select(func.count(), func.max(SignInAttempt.attempted_at)).where(
@@ -61,7 +65,11 @@ def wait_needed(session: Session, email: str, ip_address: str, now: datetime | N
                 query = query.where(SignInAttempt.attempted_at > last_success)
         if allowance.address:
             query = query.where(SignInAttempt.ip_address == ip_address)
+        if allowance is ADDRESS and not failed_here:
+            continue  # this account has not failed from here: the address's count does not hold it back
         failures, last_failure = session.execute(query).one()
+        if allowance is ACCOUNT_HERE:
+            failed_here = failures
         if failures >= allowance.free_failures and last_failure is not None:
             ready_at = last_failure + _delay(failures - allowance.free_failures)
             longest = max(longest, ready_at - now)
