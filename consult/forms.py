@@ -11,7 +11,7 @@ from core.forms import (DayField, LengthLimit, LineField, ListMultipleField, Lis
 from core.timeutil import LONDON
 
 from core.identifiers import reference_problem
-from .models import CALL_MODES, CHECK_BACK_ENGAGED, CHECK_BACK_TRIED, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
+from .models import ACCESS_REASONS, CALL_MODES, CHECK_BACK_ENGAGED, CHECK_BACK_TRIED, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
 
 KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
                 "their mental health, and vice versa?")
@@ -176,3 +176,11 @@ class CheckBackForm(PageForm):
     def cleaned(self) -> dict:
         return {"tried": self.tried.data, "engaged": self.engaged.data,
                 "missed_appointments": self.missed_appointments.data == "yes", "next_steps": self.next_steps.data}
+
+
+class AccessForm(PageForm):
+    prefix_name = "access"
+    reason = ListSelectField("Why do you need to see this request?", choices=list(ACCESS_REASONS.items()),
+                             validators=[DataRequired(message="Choose why you need to see this request")],
+                             not_offered="Choose why you need to see this request")
+    details = _text("Say more (required for another reason)", max_length=500)

@@ -189,6 +189,7 @@ class Listed(Labelled):
     requester_name: str
     psychologist_name: str | None
     team_name: str | None
+    in_full: bool  # whether the reader may see it in full (consult.access), or only its summary
 
 
 class Message(Base):
@@ -303,3 +304,43 @@ class CheckBack(Base):
     next_steps: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+
+
+class Hold(Base):
+    """A psychologist has held this request (now or before): they keep seeing it in full."""
+
+    __tablename__ = "consultation_holds"
+
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True)
+    psychologist_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True,
+                                                 index=True)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+ACCESS_REASONS = {
+    "covering": "Covering for a colleague",
+    "lead_review": "Lead review",
+    "asked_to_help": "The psychologist holding it asked me to help",
+    "safeguarding": "A safeguarding concern",
+    "other": "Another reason",
+}
+
+
+class AccessGrant(Base):
+    """A psychologist not involved in a request said why they needed to see it ("break glass"); for some hours
+    they may, and every view in that time is audited with the grant. Lead psychologists review these."""
+
+    __tablename__ = "consultation_access_grants"
+    __table_args__ = (Index("ix_consultation_access_grants_person", "person_id", "consultation_id", "expires_at"),
+                      Index("ix_consultation_access_grants_granted", "granted_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(20))  # ACCESS_REASONS
+    details: Mapped[str] = mapped_column(Text, default="")
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(lazy="raise_on_sql")
+    consultation: Mapped[Consultation] = relationship(lazy="raise_on_sql")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -15,7 +15,7 @@ from core.identifiers import client_key
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
-from . import allocation, reminders, thread, urgent
+from . import access, allocation, reminders, thread, urgent
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
 from .workhours import add_working_time, working_seconds_between, working_week
@@ -45,31 +45,7 @@ def stop_clock(c: Consultation, now: datetime) -> None:
     c.due_at = None
 
 
-# --- Who may see what ------------------------------------------------------------
-
-# Written once with who is asking as bind parameters (`visible_params`), so queries built on it can be kept.
-_ANY_CONSULTATION = true()
-_OWN_OR_TEAMS = or_(Consultation.requester_id == bindparam("me"),
-                    Consultation.team_id.in_(bindparam("my_led_teams", expanding=True)))
-
-
-def visible_to(person: Person):
-    """SQL condition: the consultations this person may see; run it with `visible_params(person)`.
-
-    The requester, their team's leads, and the partnership's psychologists (for
-    triage and allocation). Nobody else, whatever their role.
-    """
-    return _ANY_CONSULTATION if person.has_role(Role.PSYCHOLOGIST) else _OWN_OR_TEAMS
-
-
-def visible_params(person: Person) -> dict:
-    return {} if person.has_role(Role.PSYCHOLOGIST) else {"me": person.id, "my_led_teams": person.led_team_ids}
-
-
-def can_view(person: Person, c: Consultation) -> bool:
-    return (person.has_role(Role.PSYCHOLOGIST) or c.requester_id == person.id
-            or (c.team_id is not None and c.team_id in person.led_team_ids))
-
+# --- Who is who on a request ------------------------------------------------------
 
 def is_requester(person: Person, c: Consultation) -> bool:
     return c.requester_id == person.id
@@ -145,8 +121,7 @@ def allocate(session: Session, c: Consultation, psychologist: Person, now: datet
     The requester is told `tell_requester` (a title and a body), or that the psychologist is looking at it."""
     if c.status == Status.RECEIVED.value:
         _move(c, Status.ALLOCATED)
-    c.psychologist_id = psychologist.id
-    c.allocated_at = now
+    access.hold(session, c, psychologist, now)
     thread.event(session, c, f"Allocated to {psychologist.name}. {why}", now, by=psychologist)
     audit.record(session, "consultation.allocated", "consultation", c.id, psychologist=psychologist.id, why=why)
     if urgent.needs_acknowledging(c) and c.advice_given_at is None:
@@ -214,8 +189,7 @@ def take(session: Session, c: Consultation, psychologist: Person, now: datetime 
         raise TransitionRefused("Someone has already taken this request.")
     if c.status == Status.RECEIVED.value:
         _move(c, Status.ALLOCATED)
-    c.psychologist_id = psychologist.id
-    c.allocated_at = now
+    access.hold(session, c, psychologist, now)
     urgent.mark_acknowledged(c, psychologist, now)  # whatever the holder does shows they have seen it
     thread.event(session, c, f"{psychologist.name} took this request.", now, by=psychologist)
     audit.record(session, "consultation.taken", "consultation", c.id)
@@ -239,8 +213,7 @@ def reassign(session: Session, c: Consultation, by: Person, to: Person, reason: 
     previous = c.psychologist_id
     if c.status == Status.RECEIVED.value:
         _move(c, Status.ALLOCATED)
-    c.psychologist_id = to.id
-    c.allocated_at = now
+    access.hold(session, c, to, now)
     moved = "passed this request to" if previous == by.id else "placed this request with" if previous is None \
         else "reassigned this request to"
     thread.event(session, c, f"{by.name} {moved} {to.name}: {reason}", now, by=by)

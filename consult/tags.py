@@ -69,6 +69,10 @@ def _acknowledge_note(c, now: datetime) -> str:
         if c.awaiting_acknowledgement else ""
 
 
+# A psychologist not involved in a request sees that it exists and how urgent it is, not whom it is about.
+_SUMMARY_ONLY = Markup('–<span class="nhsuk-u-visually-hidden"> (not shown: you are not involved in this '
+                       'request)</span>')
+
 _HEADINGS = ("Reference", "Client", "Urgency and risks", "Status", "Asked by", "Held by", "Reply due")
 
 
@@ -82,7 +86,7 @@ def consultation_table(consultations: list[Listed], now: datetime, caption: str,
     rows = []
     for c in consultations:
         cells = {"Reference": f'<a href="{link}{c.id}">{c.reference}</a>',
-                 "Client": escape(c.client_reference),
+                 "Client": escape(c.client_reference) if c.in_full else _SUMMARY_ONLY,
                  "Urgency and risks": f"{_URGENCY_SHORT[c.urgency]} {risk_flags(c)}",
                  "Status": f"{_STATUS_TAGS[c.status]}{_OUTCOME_NOTES[c.outcome] if c.outcome else ''}"
                            f"{_acknowledge_note(c, now)}",

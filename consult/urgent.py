@@ -22,7 +22,7 @@ from core.accounts.models import Person, Role
 from core.database import with_row_locks
 from core.timeutil import format_london, utcnow
 
-from . import rota, thread
+from . import access, rota, thread
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused
 
@@ -117,7 +117,7 @@ def _take_over(session: Session, c: Consultation, person: Person, now: datetime)
     previous = c.psychologist_id
     if c.status == Status.RECEIVED.value:
         c.status = Status.ALLOCATED.value
-    c.psychologist_id, c.allocated_at = person.id, now
+    access.hold(session, c, person, now)
     thread.event(session, c, f"{person.name} took over this urgent request, which had not been acknowledged.",
                  now, by=person)
     audit.record(session, "consultation.taken_over", "consultation", c.id, previous=previous)

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy import bindparam, case, exists, select, true, update
 from sqlalchemy.orm import aliased, joinedload
 
 from core import audit
@@ -19,13 +19,13 @@ from core.pagination import Page, paginate
 from core.security import role_required
 from core.timeutil import utcnow
 
-from . import bp, calls, follow_ups, rota, services, urgent
+from . import access, bp, calls, follow_ups, rota, services, urgent
 from .calendar import call_invitation
-from .forms import (AdviceForm, CallForm, CallOutcomeForm, CheckBackForm, CloseForm, InformationRequestForm,
-                    MessageForm, ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
+from .forms import (AccessForm, AdviceForm, CallForm, CallOutcomeForm, CheckBackForm, CloseForm,
+                    InformationRequestForm, MessageForm, ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
 from .rota_models import AllocationDecision
-from .models import (OPEN_STATUSES, CallSlot, CheckBack, CloseOutSurvey, Consultation, FollowUp, Listed, Message,
-                     Reminder, ReminderKind, Status)
+from .models import (ACCESS_REASONS, OPEN_STATUSES, AccessGrant, CallSlot, CheckBack, CloseOutSurvey, Consultation,
+                     FollowUp, Listed, Message, Reminder, ReminderKind, Status)
 from .states import TransitionRefused
 
 URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)
@@ -34,13 +34,22 @@ URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=
 # The columns of `Listed`, in its order. Every join is an outer one: the page is chosen from the consultations
 # alone (paginate's `key`), and a database leaves out a left join on a primary key that nothing reads there.
 _ASKED_BY, _HELD_BY = aliased(Person, name="asked_by"), aliased(Person, name="held_by")
-_LISTING = (select(Consultation.id, Consultation.client_reference, Consultation.urgency, Consultation.risks,
+
+
+def _listing(in_full):
+    """The list's columns, the last saying whether the reader sees the row in full or as a summary."""
+    return (select(Consultation.id, Consultation.client_reference, Consultation.urgency, Consultation.risks,
                    Consultation.immediate_danger, Consultation.status, Consultation.outcome, Consultation.due_at,
                    Consultation.ack_started_at, Consultation.ack_due_at, Consultation.acknowledged_at,
-                   Consultation.escalation_step, _ASKED_BY.name, _HELD_BY.name, Team.name)
+                   Consultation.escalation_step, _ASKED_BY.name, _HELD_BY.name, Team.name, in_full.label("in_full"))
             .outerjoin(_ASKED_BY, _ASKED_BY.id == Consultation.requester_id)
             .outerjoin(_HELD_BY, _HELD_BY.id == Consultation.psychologist_id)
             .outerjoin(Team, Team.id == Consultation.team_id))
+
+
+# Their own requests and their teams' are every reader's in full; the queue shows psychologists in full only what
+# they need to know (access.visible_to), the rest as summaries.
+_OWN_LISTING, _QUEUE_LISTING = _listing(true()), _listing(access.NEEDS_TO_KNOW)
 
 
 def _listed_page(which: str, **kwargs) -> Page:
@@ -70,14 +79,58 @@ _FOLLOW_UPS = _of_thread(FollowUp, FollowUp.created_at)
 _DECISIONS = _of_thread(AllocationDecision, AllocationDecision.created_at)
 
 
+class NeedToKnow(Exception):
+    """A psychologist asked for a request they are not involved in: they may say why (access.grant)."""
+
+    def __init__(self, consultation_id: int):
+        self.consultation_id = consultation_id
+
+
 def _load(consultation_id: int) -> Consultation:
-    """The consultation if this person may see it; 404 otherwise, so ids cannot be probed."""
-    c = db.session.scalar(_thread_query(services.visible_to(current_user)),
-                          {"consultation": consultation_id, **services.visible_params(current_user)})
+    """The consultation if this person may see it in full. A psychologist not involved in it is asked why they
+    need it (NeedToKnow); anyone else gets a 404, so ids cannot be probed."""
+    c = db.session.scalar(_thread_query(access.visible_to(current_user)),
+                          {"consultation": consultation_id, **access.visible_params(current_user)})
     if c is None:
+        if access.exists_for_psychologist(db.session, current_user, consultation_id):
+            audit.record_refusal(db.session, "consultation.need_to_know", "consultation", consultation_id)
+            raise NeedToKnow(consultation_id)
         audit.record_refusal(db.session, "consultation.not_found", "consultation", consultation_id)
         abort(404)
     return c
+
+
+@bp.errorhandler(NeedToKnow)
+def _need_to_know(refused: NeedToKnow, form=None):
+    return render_template("consult/need_to_know.html", consultation_id=refused.consultation_id,
+                           form=form or AccessForm(formdata=None), grant_hours=access.GRANT_HOURS), 403
+
+
+@bp.route("/<int:consultation_id>/access", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def ask_for_access(consultation_id: int):
+    """Break glass: say why, and see the request in full for some hours (audited; the lead reviews it)."""
+    if db.session.get(Consultation, consultation_id) is None:
+        abort(404)
+    form = AccessForm()
+    if form.validate_on_submit():
+        _, refusal = attempt(db.session, lambda: access.grant(db.session, consultation_id, current_user,
+                                                              form.reason.data, form.details.data or ""))
+        if refusal is None:
+            return redirect(url_for("consult.show", consultation_id=consultation_id))
+        form.form_errors.append(refusal)
+    return _need_to_know(NeedToKnow(consultation_id), form)
+
+
+@bp.route("/access-reviews")
+@role_required(Role.LEAD_PSYCHOLOGIST)
+def access_reviews():
+    """For the lead psychologists: every time someone saw a request they were not involved in, and why."""
+    query = (select(AccessGrant).options(joinedload(AccessGrant.person))
+             .order_by(AccessGrant.granted_at.desc(), AccessGrant.id.desc()))
+    page = paginate(db.session, query)
+    audit.record(db.session, "consultation.access_reviewed", None, None, count=len(page.items))
+    return render_template("consult/access_reviews.html", page=page, reasons=ACCESS_REASONS)
 
 
 @bp.route("/")
@@ -92,7 +145,8 @@ def index():
 # SQLite kept the joins in a count of the named rows, and reading the people took it from 0.2 to 0.8 ms.
 @lru_cache(maxsize=None)
 def _list_query(which: str, counted: bool = False):
-    query = select(Consultation.id) if counted else _LISTING
+    own = which in ("mine", "team")
+    query = select(Consultation.id) if counted else _OWN_LISTING if own else _QUEUE_LISTING
     newest_first = (Consultation.created_at.desc(), Consultation.id.desc())
     if which == "mine":
         return query.where(Consultation.requester_id == bindparam("me")).order_by(*newest_first)
@@ -152,7 +206,8 @@ QUEUE_VIEWS = {"open": "All open requests", "waiting": "Waiting to be taken", "m
 def queue():
     show = request.args.get("show", "open")
     show = show if show in QUEUE_VIEWS else "open"
-    page = _listed_page("held" if show == "mine" else show, key=Consultation.id, params={"me": current_user.id})
+    page = _listed_page("held" if show == "mine" else show, key=Consultation.id,
+                        params=access.visible_params(current_user))
     audit.record(db.session, "consultation.queue_viewed", None, None, show=show)
     return render_template("consult/queue.html", page=page, show=show, views=QUEUE_VIEWS, now=utcnow())
 
@@ -245,7 +300,8 @@ def _render_show(c: Consultation, status: int = 200, **forms):
 @bp.route("/<int:consultation_id>")
 def show(consultation_id: int):
     c = _load(consultation_id)
-    audit.record(db.session, "consultation.viewed", "consultation", c.id)
+    granted = access.active_grant_id(db.session, current_user, c.id)
+    audit.record(db.session, "consultation.viewed", "consultation", c.id, **({"grant": granted} if granted else {}))
     if services.is_requester(current_user, c) and c.advice_given_at and c.advice_opened_at is None:
         _advice_opened(c.id, utcnow())
     return _render_show(c)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from consult import access as consult_access
 from consult import services as consult_services
 from consult.models import Consultation, Status
 from core import audit
@@ -222,7 +223,7 @@ def _formulation(formulation_id: int) -> tuple[Formulation, Consultation | None]
                                                       joinedload(Formulation.author))
                           .where(Formulation.id == formulation_id))
     consultation = db.session.get(Consultation, f.consultation_id) if f and f.consultation_id else None
-    allowed = f is not None and (consult_services.can_view(current_user, consultation) if consultation
+    allowed = f is not None and (consult_access.can_view(db.session, current_user, consultation.id) if consultation
                                  else f.author_id == current_user.id)
     if not allowed:
         audit.record_refusal(db.session, "formulation.not_found", "formulation", formulation_id)

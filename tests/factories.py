@@ -45,6 +45,17 @@ def put_on_duty(app, session, key: str, day: date | None = None, start: str = "0
     return slot
 
 
+def on_duty_throughout(session, key: str, capacity: int = 0) -> None:
+    """A duty covering every moment a test travels to. At capacity 0 nothing is allocated to them, so requests
+    wait in the pool, where a psychologist on duty may see and take them."""
+    from consult.rota_models import DutySlot
+    from core.timeutil import utcnow
+    session.add(DutySlot(psychologist_id=person(session, key).id, kind="cover", capacity=capacity, status="active",
+                         starts_at=datetime(2000, 1, 1, tzinfo=LONDON), ends_at=datetime(2100, 1, 1, tzinfo=LONDON),
+                         updated_at=utcnow()))
+    session.commit()
+
+
 def raise_request(app, session, key: str = "frontline", now: datetime = MONDAY_10AM, **changes) -> Consultation:
     """A request raised through the service, committed, as the request form would."""
     with app.app_context():

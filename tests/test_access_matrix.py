@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from consult.models import CallSlot
@@ -70,16 +71,17 @@ def row(*answers):
 
 N, X, R = NOT_FOUND, FORBIDDEN, REDIRECT
 GET_MATRIX = {
-    # Consultations: the requester, their team lead and any psychologist; nobody else.
-    "/consultations/{consultation}": row(OK, OK, OK, N, N, OK, N, N, X),
+    # Consultations: the requester, their team lead and the psychologist holding it; another psychologist is
+    # asked why they need it (403, with the form to say); nobody else.
+    "/consultations/{consultation}": row(OK, OK, OK, N, N, X, N, N, X),
     # The acknowledgement is the requester's; others who may see the case are sent to the case itself.
-    "/consultations/{consultation}/received": row(OK, R, R, N, N, R, N, N, X),
+    "/consultations/{consultation}/received": row(OK, R, R, N, N, X, N, N, X),
     # A call's invitation is for the two people on the call.
     "/consultations/{consultation}/calls/{call}.ics": row(OK, OK, X, N, N, X, N, N, X),
-    # A formulation on a case follows the case.
-    "/formulations/{formulation}": row(OK, OK, OK, N, N, OK, N, N, X),
-    "/formulations/{formulation}.md": row(OK, OK, OK, N, N, OK, N, N, X),
-    "/formulations/{formulation}/revisions/1": row(OK, OK, OK, N, N, OK, N, N, X),
+    # A formulation on a case follows the case (a psychologist not involved does not find it).
+    "/formulations/{formulation}": row(OK, OK, OK, N, N, N, N, N, X),
+    "/formulations/{formulation}.md": row(OK, OK, OK, N, N, N, N, N, X),
+    "/formulations/{formulation}/revisions/1": row(OK, OK, OK, N, N, N, N, N, X),
     # Published templates are the partnership's library.
     "/formulations/versions/{version}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
     "/formulations/templates/{template}": row(R, R, R, R, R, R, R, R, X),
@@ -162,3 +164,54 @@ def test_people_from_another_organisation_can_change_nothing(app, session, world
     assert session.get(Booking, world["booking"]).status == "booked"
     assert session.get(GroupSession, world["session"]).status == "scheduled"
     assert session.get(Organisation, world["organisation"]) is not None
+
+
+CONSULTATION_POSTS = [p for p in POSTS if p.startswith("/consultations/{consultation}")]
+
+
+def test_a_psychologist_not_involved_changes_nothing_and_sees_a_request_only_after_saying_why(app, session, world):
+    from consult.models import AccessGrant, Consultation
+    from core.audit import AuditEvent
+    client = app.test_client()
+    sign_in(client, "other_psychologist")
+    url = "/consultations/{consultation}".format(**world)
+    before = session.get(Consultation, world["consultation"]).updated_at
+    for pattern in CONSULTATION_POSTS:
+        response = post_form(client, pattern.format(**world), {"message-body": "x", "advice-body": "x"},
+                             page_url="/account")
+        assert response.status_code in (FORBIDDEN, NOT_FOUND), pattern
+    session.rollback()
+    assert session.get(Consultation, world["consultation"]).updated_at == before
+    refused = client.get(url)
+    assert refused.status_code == FORBIDDEN and "Why do you need to see this request?" in refused.get_data(as_text=True)
+    no_reason = post_form(client, f"{url}/access", {"access-reason": "other"}, page_url=url)
+    assert no_reason.status_code == FORBIDDEN and "Say why you need to see this request" in no_reason.get_data(as_text=True)
+    assert post_form(client, f"{url}/access", {"access-reason": "covering", "access-details": "Dr Hale is off sick"},
+                     page_url=url).status_code == 302
+    assert client.get(url).status_code == OK
+    session.rollback()
+    grant = session.scalars(select(AccessGrant)).one()
+    viewed = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "consultation.viewed",
+                                                             AuditEvent.actor_id == grant.person_id)).all()
+    assert viewed and all(f'"grant": {grant.id}' in detail for detail in viewed)
+    with time_machine.travel(utcnow() + timedelta(hours=9)):
+        sign_in(client, "other_psychologist")
+        assert client.get(url).status_code == FORBIDDEN  # the grant has run out
+
+
+def test_the_lead_psychologist_reviews_every_view_given_with_a_reason(app, session, world):
+    from core.accounts.models import PersonRole
+    other = app.test_client()
+    sign_in(other, "other_psychologist")
+    url = "/consultations/{consultation}".format(**world)
+    post_form(other, f"{url}/access", {"access-reason": "safeguarding", "access-details": "Child at the address"},
+              page_url=url)
+    session.rollback()  # a write must not start from a read begun before the request's commit
+    lead = person(session, "psychologist")
+    session.add(PersonRole(person_id=lead.id, role="lead_psychologist"))
+    session.commit()
+    reviewer = app.test_client()
+    sign_in(reviewer, "psychologist")
+    page = reviewer.get("/consultations/access-reviews").get_data(as_text=True)
+    assert "Other Psychologist" in page and "A safeguarding concern: Child at the address" in page
+    assert other.get("/consultations/access-reviews").status_code == FORBIDDEN

@@ -15,7 +15,8 @@ from core.audit import AuditEvent
 from core.notifications import Notification
 from core.timeutil import LONDON
 
-from .support import count_queries, person, post_form, sign_in
+from .factories import on_duty_throughout
+from .support import count_queries, csrf_from, person, post_form, sign_in
 
 # Monday 23 November 2026, 10am in London: inside working hours.
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
@@ -53,7 +54,9 @@ def frontline(app):
 
 
 @pytest.fixture
-def psychologist(app):
+def psychologist(app, session):
+    """The psychologist on duty (at today's limit, so requests still wait in the pool for them to take)."""
+    on_duty_throughout(session, "psychologist")
     client = app.test_client()
     sign_in(client, "psychologist")
     return client
@@ -208,8 +211,7 @@ def test_impossible_changes_are_refused_with_a_message_not_an_error(frontline, p
     post_form(psychologist, f"{url}/take", page_url=url)
     other = app.test_client()
     sign_in(other, "other_psychologist")
-    again = post_form(other, f"{url}/take", page_url=url)
-    assert again.status_code == 200 and "Someone has already taken this request" in again.get_data(as_text=True)
+    assert other.post(f"{url}/take", data={"csrf_token": csrf_from(other.get("/"))}).status_code == 403  # not involved
     post_form(psychologist, f"{url}/close", {"close-outcome": "signposted", "close-minutes_spent": "5",
                                              "close-referral_or_signposting": "GP"}, page_url=url)
     late = post_form(psychologist, f"{url}/advice", {"advice-body": "Late advice"}, page_url=url)
@@ -241,18 +243,23 @@ def test_reassigning_needs_a_reason_and_tells_the_new_psychologist(frontline, ps
 
 # --- Who can see what -----------------------------------------------------------
 
-@pytest.mark.parametrize("key, expected", [
-    ("frontline", 200), ("team_lead", 200), ("psychologist", 200), ("other_psychologist", 200),
-    ("admin", 404), ("other_frontline", 404), ("other_team_lead", 404), ("other_admin", 404),
+# A request waiting in the pool: its requester and their team lead see it; a psychologist only while on duty (the
+# pool is theirs to triage) and otherwise when they say why (403, with the page to do so); nobody else at all.
+@pytest.mark.parametrize("key, on_duty, expected", [
+    ("frontline", False, 200), ("team_lead", False, 200), ("psychologist", True, 200),
+    ("psychologist", False, 403), ("other_psychologist", False, 403),
+    ("admin", False, 404), ("other_frontline", False, 404), ("other_team_lead", False, 404), ("other_admin", False, 404),
 ])
-def test_who_can_see_a_request(app, frontline, session, key, expected):
+def test_who_can_see_a_request(app, frontline, session, key, on_duty, expected):
     raise_request(frontline)
     c = newest(session)
+    if on_duty:
+        on_duty_throughout(session, key)
     client = app.test_client()
     sign_in(client, key)
     assert client.get(f"/consultations/{c.id}").status_code == expected
     session.rollback()
-    action = "consultation.viewed" if expected == 200 else "consultation.not_found"
+    action = {200: "consultation.viewed", 403: "consultation.need_to_know", 404: "consultation.not_found"}[expected]
     event_row = session.scalars(select(AuditEvent).where(AuditEvent.action == action)).one()
     assert event_row.actor_id == person(session, key).id and event_row.record_id == str(c.id)
 
@@ -306,6 +313,7 @@ def test_lists_run_the_same_number_of_queries_for_10_and_500_requests(app, sessi
 
 
 def test_the_queue_puts_urgent_first_then_the_soonest_due(app, session):
+    on_duty_throughout(session, "psychologist")  # the pool is theirs to see
     _bulk(session, "frontline", 6)
     client = app.test_client()
     sign_in(client, "psychologist")
@@ -315,6 +323,7 @@ def test_the_queue_puts_urgent_first_then_the_soonest_due(app, session):
 
 
 def test_a_lists_reply_due_column_says_overdue_only_when_it_is(app, session):
+    on_duty_throughout(session, "psychologist")  # the pool is theirs to see
     _bulk(session, "frontline", 2)  # BULK-0 was due as it was raised; BULK-1 is due an hour later
     client = app.test_client()
     sign_in(client, "psychologist")
@@ -329,6 +338,7 @@ def _rows(client, url: str) -> dict[str, str]:
 
 
 def test_a_lists_rows_link_to_their_threads_and_say_who_asked_and_who_holds_them(app, session):
+    on_duty_throughout(session, "psychologist")  # the pool is theirs to see
     _bulk(session, "frontline", 2)  # BULK-0 waits for a psychologist; BULK-1 is held by one
     frontline, psychologist = person(session, "frontline"), person(session, "psychologist")
     ids = dict(session.execute(select(Consultation.client_reference, Consultation.id)).all())
@@ -348,6 +358,7 @@ def test_a_lists_rows_link_to_their_threads_and_say_who_asked_and_who_holds_them
 
 def test_the_queues_second_page_carries_on_where_the_first_stopped(app, session):
     """A page is chosen from the index before its rows are loaded; the pages still follow one order."""
+    on_duty_throughout(session, "psychologist")  # the pool is theirs to see
     _bulk(session, "frontline", 30)
     client = app.test_client()
     sign_in(client, "psychologist")
@@ -355,6 +366,19 @@ def test_the_queues_second_page_carries_on_where_the_first_stopped(app, session)
              for n in (1, 2)]
     by_urgency = [str(n) for rank in range(3) for n in range(30) if n % 3 == rank]
     assert pages == [by_urgency[:25], by_urgency[25:]]
+
+
+def test_the_queue_shows_a_psychologist_not_involved_only_a_summary_of_the_request(app, session):
+    _bulk(session, "frontline", 2)  # BULK-0 waits in the pool; BULK-1 is held by the psychologist
+    other = app.test_client()
+    sign_in(other, "other_psychologist")  # neither holds them nor is on duty
+    rows = {n: row for n, row in enumerate(other.get("/consultations/queue").get_data(as_text=True).split("<tr")[2:])}
+    assert len(rows) == 2 and not any("BULK-" in row for row in rows.values())
+    assert all("not shown: you are not involved in this request" in row for row in rows.values())
+    psychologist = app.test_client()
+    sign_in(psychologist, "psychologist")
+    held = psychologist.get("/consultations/queue").get_data(as_text=True)
+    assert "BULK-1" in held and "BULK-0" not in held  # theirs in full; the pool only while on duty
 
 
 # --- Breaches ---------------------------------------------------------------------
@@ -432,10 +456,12 @@ def test_asking_for_the_same_psychologist_as_last_time(app, frontline, psycholog
         Notification.person_id == second.psychologist_id, Notification.title.like("A consultation request is yours%")))
 
 
-def test_continuity_goes_to_the_pool_when_the_psychologist_is_not_on_duty_soon(app, frontline, psychologist, session):
+def test_continuity_goes_to_the_pool_when_the_psychologist_is_not_on_duty_soon(app, frontline, session):
+    from consult.services import take
     raise_request(frontline)
-    first = newest(session)
-    post_form(psychologist, f"/consultations/{first.id}/take", page_url=f"/consultations/{first.id}")
+    with app.app_context():
+        take(session, newest(session), person(session, "psychologist"))  # they held it; they have no duty to come
+        session.commit()
     raise_request(frontline, continuity="same")
     assert newest(session).status == "received"  # no duty for them within the wait
 
@@ -516,6 +542,12 @@ def test_a_missed_call_creates_a_follow_up_for_the_requesters_team(app, frontlin
 
 # --- Who may move a request ------------------------------------------------------------------------
 
+def _say_why(client, url: str, reason: str) -> None:
+    """Break glass: a psychologist not involved says why they need to see the request."""
+    response = post_form(client, f"{url}/access", {"access-reason": reason}, page_url=url)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+
 @pytest.mark.parametrize("state", ["awaiting_information", "advice_given"])
 def test_nobody_can_take_a_request_another_psychologist_holds(app, frontline, psychologist, session, state):
     raise_request(frontline)
@@ -527,6 +559,8 @@ def test_nobody_can_take_a_request_another_psychologist_holds(app, frontline, ps
     assert newest(session).status == state
     other = app.test_client()
     sign_in(other, "other_psychologist")
+    assert other.get(url).status_code == 403  # not involved: they may say why, but cannot simply see it
+    _say_why(other, url, "covering")
     refused = post_form(other, f"{url}/take", page_url=url)
     assert refused.status_code == 200 and "Someone has already taken this request" in refused.get_data(as_text=True)
     assert newest(session).psychologist_id == person(session, "psychologist").id
@@ -543,6 +577,7 @@ def test_the_lead_psychologist_moves_a_request_with_a_reason_and_everyone_is_tol
     client = app.test_client()
     sign_in(client, "other_psychologist")
     holder = person(session, "psychologist")
+    _say_why(client, url, "lead_review")  # a lead sees someone else's request in full with a reason, like anyone
     page = client.get(url).get_data(as_text=True)
     assert "Reassign this request" in page and "from Psychologist" in page
     missing = post_form(client, f"{url}/reassign", {"reassign-psychologist_id": lead.id}, page_url=url)

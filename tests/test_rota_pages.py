@@ -129,6 +129,9 @@ def test_the_lead_psychologist_sees_why_a_request_was_allocated(app, session):
     sign_in(worker, "frontline")
     response = raise_request(worker)
     consultation_id = int(re.search(r"/consultations/(\d+)/", response.headers["Location"]).group(1))
+    assert lead.get(f"/consultations/{consultation_id}").status_code == 403  # someone else's: say why first
+    post_form(lead, f"/consultations/{consultation_id}/access", {"access-reason": "lead_review"},
+              page_url=f"/consultations/{consultation_id}")
     page = lead.get(f"/consultations/{consultation_id}").get_data(as_text=True)
     assert "Why it was allocated as it was" in page and "furthest below their fair share" in page
     other = _psychologist(app, "other_psychologist")

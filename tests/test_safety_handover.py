@@ -15,7 +15,7 @@ from consult.services import ask_for_information
 from core.database import db
 from core.notifications import Notification
 
-from .factories import MONDAY_10AM, put_on_duty, raise_request, reload
+from .factories import MONDAY_10AM, on_duty_throughout, put_on_duty, raise_request, reload
 from .support import person, post_form, sign_in
 
 
@@ -70,13 +70,14 @@ def test_with_nobody_on_duty_the_requests_go_back_to_the_duty_queue(app, session
     assert (first.psychologist_id, first.status) == (None, "received")
     assert (second.psychologist_id, second.status) == (None, "awaiting_information")
     assert _told(session, "frontline").count("Your request has gone back to the duty psychologists") == 2
+    on_duty_throughout(session, "other_psychologist")  # someone comes on duty, at today's limit
     with time_machine.travel(MONDAY_10AM + timedelta(minutes=1), tick=False):
         client = app.test_client()
         sign_in(client, "other_psychologist")
         waiting = client.get("/consultations/queue?show=waiting").get_data(as_text=True)
         page = client.get(f"/consultations/{second.id}").get_data(as_text=True)
     assert first.reference in waiting and second.reference in waiting
-    assert "Take this request" in page  # anyone can take a request nobody holds, whatever its status
+    assert "Take this request" in page  # a psychologist on duty takes one nobody holds, whatever its status
 
 
 def test_leave_that_starts_later_hands_over_on_its_first_day(app, session):
