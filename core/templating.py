@@ -52,6 +52,22 @@ def navigation_items() -> list[dict]:
             for label, href in _menu(frozenset(current_user.roles), request.script_root)]
 
 
+# Warnings shown at the top of every page to those who can act on them: each a function of no arguments (it
+# reads current_user) returning what to say, or None. Areas add theirs with `register_page_warning`.
+_PAGE_WARNINGS: list = []
+
+
+def register_page_warning(warning) -> None:
+    if warning not in _PAGE_WARNINGS:
+        _PAGE_WARNINGS.append(warning)
+
+
+def page_warnings() -> list[str]:
+    if not current_user.is_authenticated:
+        return []
+    return [said for warning in _PAGE_WARNINGS if (said := warning())]
+
+
 # Those who can act when the scheduler stops: its sweeps send every email, reminder and escalation.
 SCHEDULER_WATCHERS = (Role.LEAD_PSYCHOLOGIST, Role.ADMIN)
 
@@ -74,6 +90,9 @@ def scheduler_warning() -> str | None:
     since = "has not run yet" if status == "never" else f"last ran {format_london(beat)}"
     return (f"Messages and escalations are not going out: the scheduler {since}. Emails, reminders and urgent "
             "escalations wait until it runs again. Restart the scheduler process.")
+
+
+register_page_warning(scheduler_warning)
 
 
 @lru_cache(maxsize=1)
@@ -179,7 +198,7 @@ def init_templating(app: Flask) -> None:
         return {
             "service_name": app.config["SERVICE_NAME"],
             "navigation_items": navigation_items,
-            "scheduler_warning": scheduler_warning,
+            "page_warnings": page_warnings,
         }
 
     @app.route("/assets/<path:filename>", endpoint="nhsuk_assets")

@@ -21,14 +21,21 @@ from formulations.models import Formulation, FormulationComment, FormulationRevi
 from formulations.services import empty_answers
 from supervision.models import SessionNotes
 
-from .models import KINDS, RetentionPolicy
+from .models import DEFAULT_DAYS, KINDS, RetentionPolicy
 
 BATCH = 500  # per kind per sweep, so one sweep never holds the database for long
 
 
 def periods(session: Session) -> dict[str, int | None]:
+    """Each kind's period in days: what an admin set (None: kept for ever), or the default until they do."""
     stored = {p.kind: p.days for p in session.scalars(select(RetentionPolicy))}
-    return {kind: stored.get(kind) for kind in KINDS}
+    return {kind: stored.get(kind, DEFAULT_DAYS[kind]) for kind in KINDS}
+
+
+def kept_for_ever(session: Session) -> list[str]:
+    """The kinds an admin has set to be kept for ever (a blank period), for the warning on every admin page."""
+    return [KINDS[kind] for kind in session.scalars(select(RetentionPolicy.kind).where(RetentionPolicy.days.is_(None)))
+            if kind in KINDS]
 
 
 def set_periods(session: Session, days: dict[str, int | None], by_id: int, now: datetime | None = None) -> None:
@@ -94,7 +101,7 @@ def remove_session_notes(session: Session, cutoff: datetime) -> int:
 
 
 def apply_retention(session: Session, secret: str, now: datetime | None = None) -> dict[str, int]:
-    """One pass of the retention sweep. Kinds without a period are left alone."""
+    """One pass of the retention sweep. Kinds an admin keeps for ever are left alone."""
     now = now or utcnow()
     days = periods(session)
     done = {kind: 0 for kind in KINDS}

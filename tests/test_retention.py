@@ -1,6 +1,8 @@
 """Retention: admins set periods; the sweep removes what is past its time, keeps the figures, logs each removal."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from consult.models import CloseOutSurvey, Consultation, Message
@@ -71,14 +73,33 @@ def test_the_sweep_removes_what_is_past_its_time_keeps_the_figures_and_logs_each
                                                          "session_notes": 0}
 
 
-def test_nothing_is_removed_until_an_admin_sets_a_period(app, session, october):
+def test_until_an_admin_sets_a_period_the_defaults_apply(app, session, october):
+    from governance.models import DEFAULT_DAYS
+    from governance.retention import periods
+    assert periods(session) == {"closed_consultations": 2922, "formulations": 2922, "session_notes": 2192}
     _add_old_records(session)
     with app.app_context():
-        run_sweep(app, _SWEEPS["retention"])
+        run_sweep(app, _SWEEPS["retention"])  # nothing in the October partnership is eight years old
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Consultation).where(
         Consultation.details_removed_at.is_not(None))) == 0
-    assert session.scalar(select(func.count()).select_from(SessionNotes)) == 1
+    eight_years_on = NOW + timedelta(days=DEFAULT_DAYS["closed_consultations"] + 30)
+    with app.app_context():
+        done = apply_retention(session, SECRET, eight_years_on)
+        session.commit()
+    assert done["closed_consultations"] == 3 and done["session_notes"] == 1
+
+
+def test_admins_are_warned_on_every_page_while_any_records_are_kept_for_ever(app, session):
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    assert "are kept for ever" not in admin.get("/").get_data(as_text=True)  # the defaults apply
+    post_form(admin, "/admin/retention", {"closed_consultations": "2922", "formulations": "", "session_notes": "2192"})
+    for page in ("/", "/admin/", "/consultations/mine"):
+        assert "Formulations are kept for ever" in admin.get(page).get_data(as_text=True), page
+    frontline = app.test_client()
+    sign_in(frontline, "frontline")
+    assert "kept for ever" not in frontline.get("/").get_data(as_text=True)
 
 
 def test_a_removed_consultation_still_opens_and_says_what_happened(app, session, october):
@@ -101,7 +122,8 @@ def test_admins_set_the_periods_with_clear_messages(app, session):
                                                  "session_notes": "365"}).get_data(as_text=True)
     assert "Enter between 30 and 36,500 days" in page and "Enter a number of days" in page
     assert 'value="365"' in page  # what was typed stays
-    assert post_form(admin, "/admin/retention", {"closed_consultations": "2555", "session_notes": "365"}).status_code == 302
+    assert post_form(admin, "/admin/retention", {"closed_consultations": "2555", "formulations": "",
+                                                 "session_notes": "365"}).status_code == 302  # as a browser posts it
     session.rollback()
     from governance.retention import periods
     assert periods(session) == {"closed_consultations": 2555, "formulations": None, "session_notes": 365}
