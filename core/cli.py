@@ -29,10 +29,10 @@ def upgrade_database(app: Flask) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-def _backup_step(step, database_url: str, path: str, done: str) -> None:
+def _backup_step(step, database_url: str, path: str, key: str | None, done: str) -> None:
     from .backup import BackupError
     try:
-        step(database_url, path)
+        step(database_url, path, key)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(done)
@@ -74,7 +74,20 @@ def register(app: Flask) -> None:
     def backup_command(target: str):
         """Write a consistent backup of the database to TARGET (safe while the app runs)."""
         from .backup import backup
-        _backup_step(backup, app.config["DATABASE_URL"], target, f"Backup written to {target}.")
+        recipient = app.config["BACKUP_AGE_RECIPIENT"]
+        if not recipient:
+            click.echo("BACKUP_AGE_RECIPIENT is not set: this backup is not encrypted.", err=True)
+        _backup_step(backup, app.config["DATABASE_URL"], target, recipient,
+                     f"{'Encrypted backup' if recipient else 'Backup'} written to {target}.")
+
+    @app.cli.command("backup-key")
+    def backup_key_command():
+        """Make a key pair for encrypted backups: the public key for the server, the private one kept apart."""
+        from .backup import new_key_pair
+        identity, recipient = new_key_pair()
+        click.echo(f"Set on the server, to encrypt backups:\n  BACKUP_AGE_RECIPIENT={recipient}\n"
+                   f"Keep this apart from the server and the backups (a password manager, a safe), for restores:\n"
+                   f"  BACKUP_AGE_IDENTITY={identity}")
 
     @app.cli.command("restore")
     @click.argument("source", type=click.Path(dir_okay=False))
@@ -85,7 +98,8 @@ def register(app: Flask) -> None:
         if not yes:
             raise click.ClickException("Restoring replaces everything in the database: run again with --yes.")
         app.extensions["database"]["engine"].dispose()  # no pooled connection may outlive the old data
-        _backup_step(restore, app.config["DATABASE_URL"], source, f"Database restored from {source}.")
+        _backup_step(restore, app.config["DATABASE_URL"], source, app.config["BACKUP_AGE_IDENTITY"],
+                     f"Database restored from {source}.")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

@@ -109,6 +109,9 @@ def load_config(env: dict | None = None) -> dict:
         "CONTINUITY_WAIT_HOURS": float(env.get("CONTINUITY_WAIT_HOURS", 24)),
         "ROTA_SWEEP_SECONDS": _int(env, "ROTA_SWEEP_SECONDS", 60),
         "RETENTION_SWEEP_SECONDS": _int(env, "RETENTION_SWEEP_SECONDS", 3600),
+        # Backups are encrypted to this age public key; the private one is needed only to restore them.
+        "BACKUP_AGE_RECIPIENT": env.get("BACKUP_AGE_RECIPIENT", ""),
+        "BACKUP_AGE_IDENTITY": env.get("BACKUP_AGE_IDENTITY", ""),
         "REACH_CACHE_SECONDS": _int(env, "REACH_CACHE_SECONDS", 300),
         # Reflective practice: reminders (hours before a session) and how long an offered place is held.
         "REMINDER_HOURS": sorted({int(h) for h in env.get("REMINDER_HOURS", "24,1").split(",") if h.strip()}),
