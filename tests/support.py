@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from sqlalchemy import event, select
 
@@ -56,3 +57,26 @@ def count_queries(app, client, url: str) -> int:
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     return len(statements)
+
+
+def two_schedulers_at_once(app, sweep) -> list:
+    """Run `sweep(session)` in two threads released together, each with an app context and a session of its own,
+    as two scheduler processes would; returns what each returned. Any exception in either fails the test."""
+    factory = app.extensions["database"]["session_factory"]
+    results, errors, barrier = [], [], threading.Barrier(2)
+
+    def run():
+        try:
+            with app.app_context(), factory() as session:
+                barrier.wait()
+                results.append(sweep(session))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    return results

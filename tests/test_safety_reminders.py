@@ -16,7 +16,7 @@ from core.notifications import Notification
 from core.timeutil import LONDON
 
 from .factories import MONDAY_10AM, put_on_duty, raise_request, reload
-from .support import person, post_form, sign_in
+from .support import person, post_form, sign_in, two_schedulers_at_once
 
 WEDNESDAY_10AM = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)  # two working days after MONDAY_10AM
 FRIDAY_10AM = datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)  # four
@@ -145,7 +145,6 @@ def test_the_worker_checks_back_and_missed_appointments_start_a_plan_to_re_engag
 
 def _two_sweeps_at_once(app, count: int) -> list[int]:
     """Two schedulers sending the same due reminders at once: each goes once."""
-    import threading
     factory = app.extensions["database"]["session_factory"]
     with factory() as s:
         put_on_duty(app, s, "psychologist", capacity=count)
@@ -153,22 +152,7 @@ def _two_sweeps_at_once(app, count: int) -> list[int]:
         for n in range(count):
             c = raise_request(app, s, client_reference=f"Q-{n}")
             _do(app, s, ask_for_information, c, psychologist, "Mornings?")
-    counts, errors, barrier = [], [], threading.Barrier(2)
-
-    def sweep():
-        try:
-            with app.app_context(), factory() as s:
-                barrier.wait()
-                counts.append(send_due(s, WEDNESDAY_10AM))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    counts = two_schedulers_at_once(app, lambda s: send_due(s, WEDNESDAY_10AM))
     with factory() as s:
         reminded = s.scalars(select(Notification.id).where(
             Notification.title.startswith("Reminder: the psychologist is waiting for your answer"))).all()

@@ -2,7 +2,6 @@
 step by step, each step once; team leads hear of immediate danger at once; nobody on duty is said plainly."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,7 @@ from core.notifications import Notification, OutboxMessage
 from core.refusals import Refused
 
 from .factories import MONDAY_10AM, make_lead_psychologist, put_on_duty, raise_request, reload
-from .support import PASSWORD, person, post_form, sign_in
+from .support import PASSWORD, person, post_form, sign_in, two_schedulers_at_once
 
 MINUTE = timedelta(minutes=1)
 
@@ -213,22 +212,7 @@ def _two_sweeps_at_once(app, count: int) -> list[int]:
         put_on_duty(app, s, "psychologist", capacity=count)
         for n in range(count):
             raise_request(app, s, urgency="urgent", client_reference=f"U-{n}")
-    counts, errors, barrier = [], [], threading.Barrier(2)
-
-    def sweep():
-        try:
-            with app.app_context(), factory() as s:
-                barrier.wait()
-                counts.append(escalate_unacknowledged(s, MONDAY_10AM + 30 * MINUTE))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    counts = two_schedulers_at_once(app, lambda s: escalate_unacknowledged(s, MONDAY_10AM + 30 * MINUTE))
     with factory() as s:
         steps = s.scalars(select(Consultation.escalation_step)).all()
         told = s.scalars(select(Notification.id).where(Notification.title.startswith("URGENT: not acknowledged"))).all()
