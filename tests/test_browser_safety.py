@@ -65,3 +65,18 @@ def test_an_unacknowledged_report_of_immediate_danger_reaches_the_lead_who_takes
     worker.get_by_role("link", name=reference).click()
     summary = worker.locator(".nhsuk-summary-list").inner_text()
     assert "Held by\tDr Morgan Hale\n" in summary and "by Dr Morgan Hale" in summary
+
+
+def test_choosing_yes_for_immediate_danger_shows_what_to_do_at_once_with_or_without_javascript(browser, live):
+    worker = browser.new_context().new_page()
+    sign_in_page(worker, live, "pharmacist@example.org")
+    worker.goto(f"{live.url}/consultations/new")
+    guidance = worker.get_by_role("heading", name="If someone is in danger now, act now")
+    assert not guidance.is_visible()  # hidden until it applies
+    worker.get_by_role("group", name="Is anyone in immediate danger now?").get_by_label("Yes").check()
+    assert guidance.is_visible()  # at once, before anything is sent
+
+    without_js = browser.new_context(java_script_enabled=False).new_page()
+    sign_in_page(without_js, live, "pharmacist@example.org")
+    without_js.goto(f"{live.url}/consultations/new")
+    assert without_js.get_by_role("heading", name="If someone is in danger now, act now").is_visible()
