@@ -1,4 +1,5 @@
-"""Spotting client-identifiable details that must never be stored: NHS numbers, dates of birth, email addresses.
+"""Spotting client-identifiable details that must never be stored: NHS numbers, dates of birth, email addresses,
+postcodes and names.
 
 A consultation carries only a pseudonymised client reference. These checks refuse what looks like an identifier
 and say why, in words a frontline worker can act on. Text is normalised first, so the disguises people use (or
@@ -17,6 +18,8 @@ import unicodedata
 
 import re2
 
+from .personal_names import FIRST_NAMES, SURNAMES
+
 NHS_MESSAGE = ("This looks like an NHS number. Do not use NHS numbers here: use your service's own "
                "client reference or initials and a number, like JB-0412")
 DATE_MESSAGE = ("This looks like a date of birth. Do not use dates of birth here: use your service's own "
@@ -24,6 +27,12 @@ DATE_MESSAGE = ("This looks like a date of birth. Do not use dates of birth here
 EMAIL_MESSAGE = ("This looks like an email address. Do not include email addresses: they can identify "
                  "the person")
 NHS_IN_TEXT_MESSAGE = "This looks like an NHS number. Remove it: refer to the person only by your client reference"
+POSTCODE_MESSAGE = ("This looks like a postcode. Do not include postcodes: with other details they can identify the "
+                    "person. Name the area instead, like central Brighton")
+NAME_MESSAGE = ("This looks like a person's name. Do not use names here: use your service's own client reference or "
+                "initials and a number, like JB-0412")
+TITLE_NAME_MESSAGE = ("This looks like someone's name (a title and a surname). Remove it: others will see this, so "
+                      "describe the person's role instead, like 'the facilitator' or 'their GP'")
 
 # Characters people put between digits instead of a plain space or hyphen (not colons or commas: "10:30, 11"
 # is times and a count, not one number); dates may also have a comma ("March 12th, 1980").
@@ -152,6 +161,34 @@ def has_date_of_birth(text: str) -> bool:
     return DATE_OF_BIRTH.search(_spaced(text)) is not None
 
 
+# A UK postcode: area, district, then sector and unit ('BN1 1AA', 'SW1A 2AA', 'bn11aa'), on the spaced text.
+POSTCODE = re2.compile(r"(?:^|[^a-z0-9])[a-z]{1,2}[0-9][a-z0-9]? ?[0-9][abd-hjlnp-uw-z]{2}(?:$|[^a-z0-9])")
+# A title before a capitalised word: 'Mrs Jones', 'Dr. Patel', 'Mr O'Neil'.
+TITLE_AND_NAME = re2.compile(r"(?:^|[^A-Za-z])(?:Mr|Mrs|Ms|Miss|Mx|Mister|Dr)\.? +[A-Z][A-Za-z'’-]+")
+TITLE = re2.compile(r"(?i)(?:^|[^a-z])(?:mr|mrs|ms|miss|mx|mister)(?:$|[^a-z])")
+WORDS = re2.compile(r"[A-Za-z][A-Za-z'’]*")
+
+
+def has_postcode(text: str) -> bool:
+    return POSTCODE.search(_spaced(text)) is not None
+
+
+def has_title_and_name(text: str) -> bool:
+    return TITLE_AND_NAME.search(text) is not None
+
+
+def looks_like_a_name(reference: str) -> bool:
+    """For a client reference (short, so a stricter reading): a title, two or more capitalised words and no digit
+    ('Jo Evans'), or a word that is a common first name or surname ('john-01', 'SMITH7')."""
+    words = [w for w in WORDS.findall(reference) if len(w) > 1]  # an initial ('Client A') is not a name
+    if TITLE.search(reference) is not None or has_title_and_name(reference):
+        return True
+    if len(words) >= 2 and not any(ch.isdigit() for ch in reference) and \
+            all(w[0].isupper() and w[1:].islower() for w in words):
+        return True
+    return any(len(w) >= 3 and w.lower() in FIRST_NAMES | SURNAMES for w in words)
+
+
 def reference_problem(value: str) -> str | None:
     """Why this client reference is refused, or None."""
     text = normalise(value)
@@ -161,16 +198,25 @@ def reference_problem(value: str) -> str | None:
         return NHS_MESSAGE
     if has_date_of_birth(text):
         return DATE_MESSAGE
+    if has_postcode(text):
+        return POSTCODE_MESSAGE
+    if looks_like_a_name(text):
+        return NAME_MESSAGE
     return None
 
 
 def free_text_problem(value: str) -> str | None:
-    """Free text may mention dates ('since March'), but never an NHS number or email address."""
+    """Free text may mention dates ('since March') and first names cannot be told from words ('Will', 'May'), but
+    it never carries an NHS number, an email address, a postcode, or a title and a name ('Mrs Jones')."""
     text = normalise(value)
     if has_email(text):
         return EMAIL_MESSAGE
     if has_nhs_number(text):
         return NHS_IN_TEXT_MESSAGE
+    if has_postcode(text):
+        return POSTCODE_MESSAGE
+    if has_title_and_name(text):
+        return TITLE_NAME_MESSAGE
     return None
 
 

@@ -85,17 +85,21 @@ def notes_for(session: Session, gs: GroupSession) -> SessionNotes:
     return session.get(SessionNotes, gs.id) or SessionNotes(session_id=gs.id, private_notes="", themes="")
 
 
-def themes_problem(session: Session, gs: GroupSession, themes: str) -> str | None:
-    """Themes go to the team leads, so they must not name anyone in the room (identifiers are refused by the
-    form). The text is read once into its words, so the check is linear however many people were there."""
-    words = set(WORD.findall(normalise(themes).lower()))
-    names = session.scalars(select(Person.name).join(Booking, Booking.person_id == Person.id)
-                            .where(Booking.session_id == gs.id, Booking.status == BOOKED))
+def names_problem(session: Session, gs: GroupSession, text: str, shared_with: str) -> str | None:
+    """Text others will see (themes go to the team leads; a reason for a change to everyone booked) must not name
+    anyone booked on the session, or its facilitator (identifiers are refused by the form). The text is read once
+    into its words, so the check is linear however many people there are."""
+    words = set(WORD.findall(normalise(text).lower()))
+    names = session.scalars(
+        select(Person.name).join(Booking, Booking.person_id == Person.id)
+        .where(Booking.session_id == gs.id, Booking.status.in_((BOOKED, WAITLISTED)))
+        .union(select(Person.name).join(GroupSeries, GroupSeries.facilitator_id == Person.id)
+               .where(GroupSeries.id == gs.series_id)))
     for name in names:
         for part in {name, *name.split()}:
             if len(part) >= 3 and all(piece in words for piece in WORD.findall(part.lower())):
-                return (f"Themes are shared with team leads, so they must not name anyone: remove \u201c{part}\u201d. "
-                        "Describe what came up, not who said it.")
+                return (f"{shared_with}, so it must not name anyone: remove \u201c{part}\u201d. "
+                        "Describe what happened, not who.")
     return None
 
 

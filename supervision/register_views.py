@@ -72,7 +72,7 @@ def notes(session_id: int):
     stored = register.notes_for(session, gs)
     form = NotesForm(obj=stored)
     if form.validate_on_submit():
-        problem = register.themes_problem(session, gs, form.themes.data or "")
+        problem = register.names_problem(session, gs, form.themes.data or "", "Themes are shared with team leads")
         if problem:
             form.themes.errors = [problem]
         else:

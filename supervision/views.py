@@ -19,7 +19,7 @@ from core.pagination import paginate
 from core.security import role_required
 from core.timeutil import utcnow
 
-from . import bp, changes, services
+from . import bp, changes, register, services
 from .calendar import booking_invitation
 from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm, SeriesForm
 from .models import BOOKED, HOLDING_SEAT, LONGEST_SESSION_MINUTES, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
@@ -196,6 +196,10 @@ def _change_page(gs: GroupSession, **forms):
 
 def _apply_change(gs: GroupSession, form, form_name: str, change, done: str):
     if not form.validate_on_submit():
+        return _change_page(gs, **{form_name: form})
+    named = register.names_problem(db.session, gs, form.reason.data or "", "Everyone booked will see the reason")
+    if named:
+        form.reason.errors.append(named)
         return _change_page(gs, **{form_name: form})
     _, refusal = attempt(db.session, lambda: change(form))
     if refusal is not None:

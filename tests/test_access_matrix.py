@@ -186,7 +186,7 @@ def test_a_psychologist_not_involved_changes_nothing_and_sees_a_request_only_aft
     assert refused.status_code == FORBIDDEN and "Why do you need to see this request?" in refused.get_data(as_text=True)
     no_reason = post_form(client, f"{url}/access", {"access-reason": "other"}, page_url=url)
     assert no_reason.status_code == FORBIDDEN and "Say why you need to see this request" in no_reason.get_data(as_text=True)
-    assert post_form(client, f"{url}/access", {"access-reason": "covering", "access-details": "Dr Hale is off sick"},
+    assert post_form(client, f"{url}/access", {"access-reason": "covering", "access-details": "The holder is off sick today"},
                      page_url=url).status_code == 302
     assert client.get(url).status_code == OK
     session.rollback()

@@ -197,6 +197,27 @@ def test_the_move_form_keeps_what_was_typed_and_explains_the_problem(app, sessio
     assert session.get(GroupSession, gs.id).sequence == 0
 
 
+def test_a_reason_everyone_booked_will_see_may_not_name_anyone_on_the_session(app, session):
+    gs = _one_session(app, session, capacity=3)
+    person(session, "frontline").name = "Priya Shah"
+    session.commit()
+    _book(app, session, "frontline", gs)
+    lead = app.test_client()
+    sign_in(lead, "team_lead")
+    change = f"/reflective-practice/sessions/{gs.id}/change"
+    page = post_form(lead, f"/reflective-practice/sessions/{gs.id}/cancel",
+                     {"cancel-reason": "Priya asked for it to move"}, page_url=change).get_data(as_text=True)
+    assert "There is a problem" in page and "must not name anyone: remove \u201cPriya\u201d" in page
+    assert "Priya asked for it to move" in page
+    session.rollback()
+    assert session.get(GroupSession, gs.id).status == "scheduled"
+    assert post_form(lead, f"/reflective-practice/sessions/{gs.id}/cancel",
+                     {"cancel-reason": "The room is needed for training"}, page_url=change).status_code == 302
+    session.rollback()
+    session.expire_all()
+    assert session.get(GroupSession, gs.id).status == "cancelled"
+
+
 def test_only_the_series_team_leads_can_change_sessions(app, session):
     gs = _one_session(app, session)
     for key, expected in [("team_lead", 200), ("psychologist", 404), ("frontline", 404), ("other_team_lead", 404)]:
