@@ -21,3 +21,11 @@ def plain_text(value: str | None) -> str:
         return ""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(ch for ch in value if ch in _KEPT_IN_TEXT or unicodedata.category(ch) != "Cc")
+
+
+def css_string(value: str) -> str:
+    """A quoted CSS string that says exactly this text: everything but letters, digits and spaces is written as a
+    hex escape, so no quote, backslash or line break in it can end the string or the rule."""
+    escaped = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}"
+                      for ch in one_line(value))
+    return f'"{escaped}"'

@@ -17,7 +17,8 @@ from core.pagination import paginate
 from core.params import query_int, query_text
 from core.refusals import attempt
 from core.security import role_required
-from core.text import plain_text
+from core.text import css_string, plain_text
+from core.timeutil import format_london, utcnow
 
 from . import bp, services
 from .forms import SECTIONS_HINT, CommentForm, StartForm, TemplateForm
@@ -244,7 +245,23 @@ def _page(f, consultation, answers=None, errors=None, comment_form=None, revisio
         "formulations/formulation.html", f=f, v=f.version, consultation=consultation,
         answers=answers if answers is not None else current.answers, revision=current, revisions=revisions,
         errors=errors or {}, comments=comments, can_edit=f.author_id == current_user.id and revision is None,
-        can_comment=can_comment, comment_form=comment_form or CommentForm(formdata=None)), status
+        can_comment=can_comment, comment_form=comment_form or CommentForm(formdata=None), printed_at=utcnow()), status
+
+
+@bp.route("/<int:formulation_id>/print.css")
+def print_margins(formulation_id: int):
+    """Every printed page's margins say whose formulation it is, from which template version, printed when, and
+    which page of how many. Page margins can hold only text written in the stylesheet, so it is made per
+    formulation (and checked like the page itself)."""
+    f, consultation = _formulation(formulation_id)
+    who = consultation.client_reference if consultation else "Formulation"
+    margins = {"top-left": css_string(f"{who} · {f.version.title}, version {f.version.number}"),
+               "top-right": css_string("Printed " + format_london(utcnow(), with_time=False)),
+               "bottom-right": '"Page " counter(page) " of " counter(pages)'}
+    boxes = "".join(f"  @{box} {{ content: {content}; font: 9pt Arial, sans-serif; }}\n"
+                    for box, content in margins.items())
+    rules = f"@page {{\n  margin: 20mm 16mm;\n{boxes}}}\n"
+    return Response(rules, mimetype="text/css", headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/<int:formulation_id>", methods=["GET", "POST"])

@@ -1,6 +1,8 @@
 """In Chromium: a template goes from author to a worker's case and back, and hostile Markdown never runs."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -61,11 +63,26 @@ def test_publish_fill_in_for_a_case_comment_revise_and_print(browser, live):
     worker.get_by_role("link", name="2", exact=True).click()  # the earlier revision
     assert "Walk the dog" not in worker.locator("main").inner_text()
     worker.goto(formulation_url)
+    long_answer = "\n".join(f"Line {n:02d}: what he said about his sister and the dog." for n in range(1, 81))
+    worker.get_by_label("What do they care about most?").fill(long_answer)
+    worker.get_by_role("button", name="Save").click()
+    worker.get_by_label("What is one thing they could try this week?").fill("Walk the dog first, typed not saved.")
     worker.emulate_media(media="print")
     assert not worker.locator("header.nhsuk-header").is_visible()
-    assert worker.get_by_label("What is one thing they could try this week?").input_value() == \
-        "Walk the dog before opening a can."
-    assert worker.pdf()[:4] == b"%PDF"
+    printed = _pdf_pages(worker.pdf(format="A4"))
+    text = " ".join(printed)
+    assert all(f"Line {n:02d}:" in text for n in range(1, 81)), "every line of a long answer prints"
+    assert "Walk the dog first, typed not saved." in text
+    assert len(printed) >= 2
+    for number, page_text in enumerate(printed, start=1):
+        assert f"Page {number} of {len(printed)}" in page_text
+        squeezed = page_text.replace(" ", "")  # PDF text drops some spaces in the small margin type
+        assert "PS-3" in squeezed and "Whatmattersmap,version1" in squeezed and "Printed" in squeezed
+
+
+def _pdf_pages(pdf: bytes) -> list[str]:
+    from pypdf import PdfReader
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
 def test_the_xss_corpus_renders_in_chromium_without_running_script(browser, live):

@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from core.text import css_string
 from formulations.models import (Formulation, FormulationRevision, PublishedVersionIsFrozen, Template,
                                  TemplateVersion)
 from formulations.starter import STARTER, seed_starter_library
@@ -290,6 +291,22 @@ def test_a_formulation_on_a_case_is_seen_by_those_who_see_the_case(app, author, 
     client = app.test_client()
     sign_in(client, key)
     assert client.get(f"/formulations/{formulation.id}").status_code == expected
+    # The print margins name the client reference, so they are guarded like the page.
+    assert client.get(f"/formulations/{formulation.id}/print.css").status_code == expected
+
+
+def test_printed_pages_say_whose_formulation_from_which_version_and_the_page_number(app, author, session):
+    worker, case, formulation = _case_with_formulation(app, author, session)
+    session.execute(update(TemplateVersion).values(title='Five "Ps"; } body { display: none'))
+    session.commit()
+    sheet = worker.get(f"/formulations/{formulation.id}/print.css")
+    assert sheet.mimetype == "text/css"
+    rules = sheet.get_data(as_text=True)
+    top_left = re.search(r"@top-left \{ content: (\"[^\"]*\");", rules)
+    assert top_left is not None, "the title's quote and brace cannot end the string early"
+    assert top_left.group(1) == css_string(f'{case.client_reference} · Five "Ps"; }} body {{ display: none, version 1')
+    assert 'counter(page) " of " counter(pages)' in rules
+    assert rules.count("{") == rules.count("}")
 
 
 def test_a_standalone_formulation_is_its_authors_alone(app, author, session):
