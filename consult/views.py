@@ -21,6 +21,7 @@ from core.timeutil import utcnow
 
 from . import access, bp, calls, follow_ups, rota, services, urgent
 from .calendar import call_invitation
+from .linked import linked_records
 from .forms import (AccessForm, AdviceForm, CallForm, CallOutcomeForm, CheckBackForm, CloseForm,
                     InformationRequestForm, MessageForm, ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
 from .rota_models import AllocationDecision
@@ -275,6 +276,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         suggest.version_id.choices = _template_choices()
     context = dict(
         c=c, messages=messages, survey=survey, calls=booked, follow_ups=follow_ups, now=now,
+        linked=linked_records(session, c),
         decisions=[(d, json.loads(d.candidates_json)) for d in decisions],
         is_requester=is_requester, is_allocated=allocated, is_psychologist=is_psychologist,
         may_take=is_psychologist and c.is_open and c.psychologist_id is None,

@@ -1,10 +1,10 @@
-"""Formulation templates: the versioned library and filled-in formulations (issue 6)."""
+"""Formulation templates: the versioned library and filled-in formulations."""
 import click
 from flask import Blueprint
 
 bp = Blueprint("formulations", __name__, url_prefix="/formulations")
 
-from . import views  # noqa: E402,F401  (routes register on the blueprint)
+from . import linked, views  # noqa: E402,F401  (routes register on the blueprint, case records with consult)
 
 
 @bp.cli.command("seed-library")

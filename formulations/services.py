@@ -9,12 +9,14 @@ from functools import lru_cache
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from consult.models import Consultation
 from core import audit
 from core.accounts.models import Person, Role
 from core.refusals import Refused
 from core.timeutil import utcnow
 
 from . import models
+from .linked import started_on_case
 from .models import (DRAFT, PUBLISHED, Formulation, FormulationComment, FormulationRevision, Template,
                      TemplateVersion)
 from .sections import sections_text, to_json
@@ -202,6 +204,8 @@ def start_formulation(session: Session, author: Person, version: TemplateVersion
                                     answers_json=json.dumps(empty_answers(version))))
     audit.record(session, "formulation.started", "formulation", formulation.id, version=version.id,
                  consultation=consultation_id)
+    if consultation_id is not None:
+        started_on_case(session, formulation, session.get(Consultation, consultation_id), author, version.title, now)
     return formulation
 
 

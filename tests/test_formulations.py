@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
+from core.notifications import Notification
 from core.text import css_string
 from formulations.models import (Formulation, FormulationRevision, PublishedVersionIsFrozen, Template,
                                  TemplateVersion)
@@ -268,6 +269,21 @@ def test_fill_in_comment_revise_and_see_earlier_revisions(app, author, session):
     markdown = worker.get(f"{url}.md")
     assert markdown.mimetype == "text/markdown"
     assert "**What is one small step?**\n\nText his sister." in markdown.get_data(as_text=True)
+
+
+def test_a_formulation_started_on_a_case_is_linked_both_ways_and_the_psychologist_is_told(app, author, session):
+    worker, case, formulation = _case_with_formulation(app, author, session)
+    notice = session.scalars(select(Notification).where(Notification.person_id == person(session, "psychologist").id,
+                                                        Notification.title.startswith("A formulation was started"))
+                             ).one()
+    assert notice.link == f"/formulations/{formulation.id}" and case.reference in notice.title
+    assert not session.scalars(select(Notification).where(Notification.person_id == person(session, "frontline").id,
+                                                          Notification.title.startswith("A formulation"))).all()
+    case_page = author.get(f"/consultations/{case.id}").get_data(as_text=True)
+    assert "Formulations for this client" in case_page
+    assert f'<a href="/formulations/{formulation.id}">Cycle of change map, version 1</a>' in case_page
+    assert "started a formulation with the template" in case_page  # on the thread
+    assert f'href="/consultations/{case.id}"' in author.get(f"/formulations/{formulation.id}").get_data(as_text=True)
 
 
 def test_answers_with_identifiers_are_refused_and_kept_on_the_page(app, author, session):
