@@ -296,7 +296,7 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
         attendances[p] += count
         held[p][0] += sessions
         held[p][1] += sessions * (minutes or 0)
-        if p == NOW:
+        if p == NOW and org is not None:  # a partnership-wide group is no one kind of service's
             _add(kind(org), "attendances", count)
     requests_by_period = {p: (n, clients) for p, n, clients in requests}
     current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), attendances[p],

@@ -1,9 +1,9 @@
-"""Reflective practice: group series, sessions, bookings and the waitlist (issue 5)."""
+"""Reflective practice: group series, sessions, bookings and the waitlist."""
 from flask import Blueprint
 
 bp = Blueprint("supervision", __name__, url_prefix="/reflective-practice")
 
-from . import models, register_views, views  # noqa: E402,F401  (models for the metadata; routes register on the blueprint)
+from . import groups_views, models, register_views, views  # noqa: E402,F401  (models for the metadata; routes register on the blueprint)
 from core.scheduler import register_sweep  # noqa: E402
 
 

@@ -24,15 +24,15 @@ class SeriesForm(FlaskForm):
     facilitator_id = ListSelectField("Facilitator", coerce=int, choices=[],
                                      validators=[DataRequired(message="Choose a psychologist to facilitate")],
                                      not_offered="Choose a psychologist from the list")
-    team_id = ListSelectField("Who is it for?", coerce=int, choices=[],
-                              validators=[InputRequired(message="Choose who the group is for")],
-                              not_offered="Choose one of your teams or your whole organisation")
+    audience = ListSelectField("Who is it for?", choices=[],
+                               validators=[DataRequired(message="Choose who the group is for")],
+                               not_offered="Choose who the group is for from the list")
     kind = ListSelectField("Open round or closed group?", choices=[
         ("open", "Open round: anyone it is for can book"), ("closed", "Closed group: named members only")],
         default="open", validators=[DataRequired(message="Choose open round or closed group")],
         not_offered="Choose open round or closed group")
     member_ids = ListMultipleField("Members (closed groups)", coerce=int, choices=[], validators=[Optional()],
-                                   not_offered="Choose members from your teams")
+                                   not_offered="Choose members from the list")
     capacity = WholeNumberField("Seats", not_a_number="Enter the number of seats, like 8", validators=[
         InputRequired(message="Enter the number of seats, like 8"),
         NumberRange(min=1, max=200, message="Seats must be between 1 and 200")])

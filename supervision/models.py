@@ -25,9 +25,11 @@ class GroupSeries(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     facilitator_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)  # None: the whole organisation
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)  # "your groups" looks it up
+    # Who the group is for: one team; everyone at one organisation (no team); or, with neither, the whole
+    # partnership (groups a psychologist runs for staff of several services).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     open_round: Mapped[bool] = mapped_column(Boolean, default=True)
     capacity: Mapped[int] = mapped_column(Integer)
     location: Mapped[str] = mapped_column(String(300), default="")

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit
-from core.accounts.models import Person
+from core.accounts.models import Person, Role
 from core.identifiers import normalise
 from core.timeutil import utcnow
 
@@ -31,10 +31,15 @@ def can_keep_register(person: Person, series: GroupSeries) -> bool:
 
 
 def can_manage_series(person: Person, series: GroupSeries) -> bool:
-    """The team lead who scheduled the series, and the leads of the team it is for."""
+    """Whoever scheduled the series, and those who lead the people it is for: the team's leads; for everyone
+    at an organisation, its team leads; for the whole partnership, the lead psychologists."""
     if person.id == series.created_by_id:
         return True
-    return series.team_id is not None and series.team_id in person.led_team_ids
+    if series.team_id is not None:
+        return series.team_id in person.led_team_ids
+    if series.organisation_id is not None:
+        return person.organisation_id == series.organisation_id and person.has_role(Role.TEAM_LEAD)
+    return person.has_role(Role.LEAD_PSYCHOLOGIST)
 
 
 # Booked people first (alphabetical by sign-up), then the waitlist, with names in the same query; run with
@@ -57,8 +62,9 @@ def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | 
     now = now or utcnow()
     series = session.get(GroupSeries, gs.series_id)
     walker = session.scalar(select(Person).where(Person.email == email.strip().lower(), Person.is_active.is_(True)))
-    if walker is None or walker.organisation_id != series.organisation_id:
-        raise BookingRefused("There is no one with that email address in this organisation.")
+    if walker is None or series.organisation_id not in (None, walker.organisation_id):
+        raise BookingRefused("There is no one with that email address in this organisation." if series.organisation_id
+                             else "There is no one with that email address in the partnership.")
     booking = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == walker.id))
     if booking is None:
         booking = Booking(session_id=gs.id, person_id=walker.id, status=BOOKED, created_at=now, updated_at=now)

@@ -45,11 +45,12 @@ def make_sessions(session: Session, now: datetime | None = None, days: int = WIN
     return made
 
 
-# The series someone may book: open rounds for their organisation or team, closed groups they belong to, and
-# those they run. Written once with who is asking as bind parameters (`joinable_params`), so a page's query
-# that uses it can be built once too.
+# The series someone may book: open rounds for the partnership, their organisation or their team, closed
+# groups they belong to, and those they run. Written once with who is asking as bind parameters
+# (`joinable_params`), so a page's query that uses it can be built once too.
 _JOINABLE = or_(
-    GroupSeries.open_round.is_(True) & (GroupSeries.organisation_id == bindparam("my_organisation"))
+    GroupSeries.open_round.is_(True)
+    & (GroupSeries.organisation_id.is_(None) | (GroupSeries.organisation_id == bindparam("my_organisation")))
     & (GroupSeries.team_id.is_(None) | GroupSeries.team_id.in_(bindparam("my_teams", expanding=True))),
     GroupSeries.id.in_(select(SeriesMember.series_id).where(SeriesMember.person_id == bindparam("me"))),
     (GroupSeries.facilitator_id == bindparam("me")) | (GroupSeries.created_by_id == bindparam("me")))
@@ -97,6 +98,8 @@ def book(session: Session, group_session_id: int, person: Person, now: datetime 
     series = session.get(GroupSeries, gs.series_id)
     if not can_join(session, person, series):
         raise BookingRefused("This group is not open to you.")
+    if person.id == series.facilitator_id:
+        raise BookingRefused("You facilitate this session, so you do not need a seat.")
     if gs.status != "scheduled":
         raise BookingRefused("This session has been cancelled.")
     if gs.starts_at - timedelta(hours=series.booking_cutoff_hours) <= now:

@@ -10,19 +10,15 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from core.accounts.directory import psychologist_choices
-from core import audit
-from core.accounts.models import Person, Role, TeamMembership
 from core.database import db
 from core.refusals import attempt
 from core.pagination import paginate
-from core.security import role_required
 from core.timeutil import utcnow
 
-from . import bp, changes, register, services
+from . import audience, bp, changes, register, services
 from .calendar import booking_invitation
-from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm, SeriesForm
-from .models import BOOKED, HOLDING_SEAT, LONGEST_SESSION_MINUTES, WAITLISTED, Booking, GroupSeries, GroupSession, SeriesMember
+from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm
+from .models import BOOKED, HOLDING_SEAT, LONGEST_SESSION_MINUTES, WAITLISTED, Booking, GroupSeries, GroupSession
 from .recurrence import wall_clock
 from .register import can_evaluate, can_keep_register, can_manage_series
 
@@ -58,13 +54,14 @@ def index():
                     params={"me": current_user.id, "now": now, **services.joinable_params(current_user),
                             "started_after": now - timedelta(minutes=LONGEST_SESSION_MINUTES)})
     return render_template("supervision/index.html", page=page,
-                           can_schedule=current_user.has_role(Role.TEAM_LEAD))
+                           can_schedule=current_user.has_role(*audience.SCHEDULERS))
 
 
 def _load_session(session_id: int) -> GroupSession:
     gs = db.session.scalar(select(GroupSession).options(joinedload(GroupSession.series).joinedload(GroupSeries.facilitator))
                            .where(GroupSession.id == session_id))
-    if gs is None or not services.can_join(db.session, current_user, gs.series):
+    if gs is None or not (services.can_join(db.session, current_user, gs.series)
+                          or can_keep_register(current_user, gs.series)):
         abort(404)
     return gs
 
@@ -120,50 +117,6 @@ def cancel(booking_id: int):
 @bp.route("/bookings/<int:booking_id>/accept", methods=["POST"])
 def accept_offer(booking_id: int):
     return _change_booking(booking_id, services.accept_offer, "Your place is booked.")
-
-
-def _series_form(session) -> SeriesForm:
-    form = SeriesForm()
-    form.facilitator_id.choices = psychologist_choices(session)
-    teams = list(current_user.teams)
-    form.team_id.choices = [(0, f"Everyone at {current_user.organisation.name}")] + [(t.id, t.name) for t in teams]
-    members = session.scalars(select(Person).join(TeamMembership, TeamMembership.person_id == Person.id)
-                              .where(TeamMembership.team_id.in_([t.id for t in teams]), Person.is_active.is_(True))
-                              .order_by(Person.name)).unique().all()
-    form.member_ids.choices = [(p.id, p.name) for p in members]
-    return form
-
-
-@bp.route("/series/new", methods=["GET", "POST"])
-@role_required(Role.TEAM_LEAD)
-def new_series():
-    session = db.session
-    form = _series_form(session)
-    if form.validate_on_submit():
-        series = GroupSeries(
-            title=form.title.data.strip(), description=form.description.data or "",
-            facilitator_id=form.facilitator_id.data, created_by_id=current_user.id,
-            organisation_id=current_user.organisation_id, team_id=form.team_id.data or None,
-            open_round=form.kind.data == "open", capacity=form.capacity.data, location=form.location.data.strip(),
-            time_zone=form.time_zone.data, frequency=form.frequency.data, every_weeks=form.every_weeks.data or 1,
-            weekday=form.weekday.data, nth=form.nth.data if form.frequency.data == "monthly" else None,
-            start_time=form.start_time.data, minutes=form.minutes.data, starts_on=form.starts_on.data,
-            ends_on=form.ends_on.data, session_count=form.session_count.data,
-            booking_cutoff_hours=form.booking_cutoff_hours.data,
-            cancellation_cutoff_hours=form.cancellation_cutoff_hours.data)
-        session.add(series)
-        session.flush()
-        if not series.open_round:
-            for person_id in form.member_ids.data:
-                session.add(SeriesMember(series_id=series.id, person_id=person_id))
-        made = services.make_sessions(session)
-        audit.record(session, "series.created", "group_series", series.id, sessions=made)
-        session.commit()
-        flash(f"{series.title} is scheduled: {made} sessions are open for booking.", "success")
-        return redirect(url_for("supervision.index"))
-    return render_template("supervision/series_form.html", form=form)
-
-
 
 
 @bp.route("/bookings/<int:booking_id>.ics")

@@ -57,7 +57,7 @@ def world(app, session):
     session.commit()
     pattern = session.scalars(select(DutyPattern)).one()
     return {"consultation": c.id, "call": call.id, "formulation": f.id, "version": version.id,
-            "template": version.template_id, "session": gs.id, "booking": booking.id, "pattern": pattern.id,
+            "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
             "organisation": frontline.organisation_id, "person": frontline.id}
 
 
@@ -82,6 +82,7 @@ GET_MATRIX = {
     "/formulations/{formulation}": row(OK, OK, OK, N, N, N, N, N, X),
     "/formulations/{formulation}.md": row(OK, OK, OK, N, N, N, N, N, X),
     "/formulations/{formulation}/revisions/1": row(OK, OK, OK, N, N, N, N, N, X),
+    "/formulations/{formulation}/print.css": row(OK, OK, OK, N, N, N, N, N, X),
     # Published templates are the partnership's library.
     "/formulations/versions/{version}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
     "/formulations/templates/{template}": row(R, R, R, R, R, R, R, R, X),
@@ -92,6 +93,7 @@ GET_MATRIX = {
     # the facilitator alone the notes; the team lead who scheduled it changes it.
     "/reflective-practice/sessions/{session}": row(OK, OK, OK, OK, N, N, N, OK, X),
     "/reflective-practice/sessions/{session}/register": row(N, OK, OK, N, N, N, N, N, X),
+    "/reflective-practice/groups/{series}": row(N, OK, OK, N, N, N, N, N, X),
     "/reflective-practice/sessions/{session}/notes": row(N, OK, N, N, N, N, N, N, X),
     "/reflective-practice/sessions/{session}/change": row(N, N, OK, N, N, N, N, N, X),
     "/reflective-practice/bookings/{booking}.ics": row(OK, N, N, N, N, N, N, N, X),

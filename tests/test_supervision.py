@@ -185,7 +185,8 @@ def test_booking_through_the_pages(app, session):
 def test_a_team_lead_schedules_a_series(app, session):
     lead = app.test_client()
     sign_in(lead, "team_lead")
-    form = {"title": "Thursday round", "facilitator_id": person(session, "psychologist").id, "team_id": "0",
+    form = {"title": "Thursday round", "facilitator_id": person(session, "psychologist").id,
+            "audience": f"org-{person(session, 'team_lead').organisation_id}",
             "kind": "open", "capacity": "8", "location": "https://video.example/room", "time_zone": "Europe/London",
             "frequency": "weekly", "every_weeks": "1", "weekday": "3", "nth": "1", "start_time": "12:30",
             "minutes": "60", "starts_on": (datetime.now(LONDON).date() + timedelta(days=1)).isoformat(),

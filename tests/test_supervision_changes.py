@@ -58,7 +58,8 @@ def _event(message):
 # --- Offers after the cancellation cut-off ---------------------------------------------------
 
 def test_a_seat_freed_after_the_cancellation_cut_off_is_offered_and_passed_on_when_the_offer_runs_out(app, session):
-    gs = _sessions(app, session, capacity=1, cancellation_cutoff_hours=24)[0]
+    gs = _sessions(app, session, capacity=1, cancellation_cutoff_hours=24, team_id=None,
+                   facilitator_id=person(session, "other_psychologist").id)[0]
     first = _book(app, session, "frontline", gs)
     waiting = [_book(app, session, key, gs) for key in ("team_lead", "admin")]
     late = gs.starts_at - timedelta(hours=6)
@@ -273,7 +274,8 @@ def _sweep(app, moment):
 
 
 def test_reminders_go_the_day_before_and_an_hour_before_exactly_once(app, session):
-    sessions = _sessions(app, session, capacity=1)
+    sessions = _sessions(app, session, capacity=1, team_id=None,
+                         facilitator_id=person(session, "other_psychologist").id)
     gs, cancelled = sessions[0], sessions[1]
     _book(app, session, "frontline", gs)
     _book(app, session, "team_lead", gs)  # waitlisted: no reminder
@@ -330,7 +332,8 @@ def test_two_schedulers_reminding_at_once_on_postgresql_send_each_reminder_once(
         s.flush()
         services.make_sessions(s, NOW, days=7)
         gs = s.scalars(select(GroupSession)).one()
-        for p in s.scalars(select(Person).where(Person.organisation_id == lead.organisation_id)):
+        for p in s.scalars(select(Person).where(Person.organisation_id == lead.organisation_id,
+                                                Person.id != lead.id)):  # the facilitator needs no seat
             with time_machine.travel(NOW, tick=False):
                 services.book(s, gs.id, p)
         s.commit()
