@@ -51,7 +51,8 @@ class OutboxMessage(Base):
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_person_created", "person_id", "created_at"),)
+    __table_args__ = (Index("ix_notifications_person_created", "person_id", "created_at"),
+                      Index("ix_notifications_person_unread", "person_id", "read_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -98,12 +99,25 @@ def try_again(session: Session, message: OutboxMessage, now: datetime | None = N
         message.status, message.attempts, message.next_attempt_at = QUEUED, 0, now or utcnow()
 
 
-def unread_count(session: Session, person_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.person_id == person_id, Notification.read_at.is_(None)
-        )
-    ) or 0
+def read_on_opening(session: Session, person, path: str, now: datetime, defer) -> None:
+    """Opening the page a notification links to reads it. Asked only while the person has unread ones (their
+    count comes with their sign-in); `defer` runs the write after a read-only page (Database.defer_write)."""
+    if not person.unread_notifications:
+        return
+    opened = session.scalars(select(Notification.id).where(
+        Notification.person_id == person.id, Notification.read_at.is_(None), Notification.link == path)).all()
+    if opened:
+        defer(session, lambda s: s.execute(update(Notification).where(Notification.id.in_(opened))
+                                           .values(read_at=now)))
+        person.unread_notifications = max(0, person.unread_notifications - len(opened))
+
+
+def mark_read(session: Session, person, ids: list[int], now: datetime, defer) -> None:
+    if ids:
+        defer(session, lambda s: s.execute(update(Notification).where(
+            Notification.person_id == person.id, Notification.id.in_(ids), Notification.read_at.is_(None))
+            .values(read_at=now)))
+        person.unread_notifications = max(0, person.unread_notifications - len(ids))
 
 
 def backoff(attempts: int) -> timedelta:

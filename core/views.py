@@ -7,7 +7,7 @@ from sqlalchemy import select, text, update
 
 from .accounts.models import Role
 from .database import db
-from .notifications import Notification, unread_count
+from .notifications import Notification, mark_read, read_on_opening
 from .pagination import paginate
 from .scheduler import heartbeat_status, last_heartbeat
 from .timeutil import utcnow
@@ -31,6 +31,8 @@ def _require_sign_in():
         return current_app.login_manager.unauthorized()
     if current_user.has_role(Role.COMMISSIONER) and not _open_to_commissioners(request.endpoint):
         abort(403)  # commissioners see aggregate figures only, never a client-level page
+    if request.method == "GET":
+        read_on_opening(db.session, current_user, request.path, utcnow(), db.defer_write)
     return None
 
 
@@ -46,11 +48,7 @@ def _open_to_commissioners(endpoint: str) -> bool:
 
 @bp.route("/")
 def home():
-    session = db.session
-    return render_template(
-        "home/index.html",
-        unread=unread_count(session, current_user.id),
-    )
+    return render_template("home/index.html", unread=current_user.unread_notifications)
 
 
 @bp.route("/notifications")
@@ -61,6 +59,9 @@ def notifications():
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
     page = paginate(db.session, query)
+    # One with nowhere to go is read once it has been shown here.
+    mark_read(db.session, current_user, [n.id for n in page.items if n.read_at is None and not n.link], utcnow(),
+              db.defer_write)
     return render_template("home/notifications.html", page=page)
 
 

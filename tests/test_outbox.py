@@ -1,6 +1,8 @@
 """The outbox: messages survive an SMTP outage and are sent exactly once, even by two sweeps."""
 from __future__ import annotations
 
+import re
+
 import threading
 from datetime import timedelta
 
@@ -9,7 +11,7 @@ import time_machine
 from sqlalchemy import select
 
 from core.mail import SMTPSender
-from core.notifications import OutboxMessage, SENT, QUEUED, deliver_due, notify, queue_email
+from core.notifications import Notification, OutboxMessage, SENT, QUEUED, deliver_due, notify, queue_email
 from core.timeutil import utcnow
 
 from .smtp import SMTPServer, free_port
@@ -119,7 +121,8 @@ def test_an_abandoned_claim_is_picked_up_again(app, session, smtp_port):
 
 def test_notify_makes_an_in_app_notification_and_an_email(app, session):
     frontline = person(session, "frontline")
-    notify(session, frontline, "Your request has been allocated", "Dr Hale will reply by Friday.", link="/")
+    notify(session, frontline, "Your request has been allocated", "Dr Hale will reply by Friday.",
+           link="/consultations/")
     session.commit()
     client = app.test_client()
     sign_in(client, "frontline")
@@ -127,12 +130,41 @@ def test_notify_makes_an_in_app_notification_and_an_email(app, session):
     assert "1 unread notification" in home
     page = client.get("/notifications").get_data(as_text=True)
     assert "Your request has been allocated" in page and "Dr Hale will reply by Friday." in page
-    assert '<a href="/">Your request has been allocated</a>' in page
+    assert '<a href="/consultations/">Your request has been allocated</a>' in page
     email = session.scalars(select(OutboxMessage)).one()
     assert email.to_address == "frontline@example.org" and email.recipient_id == frontline.id
     # Marking them read clears the count on the home page.
     post_form(client, "/notifications/read", page_url="/notifications")
     assert "unread notification" not in client.get("/").get_data(as_text=True)
+
+
+def _header_count(client) -> str | None:
+    match = re.search(r'<span class="reach-count">([^<]+)</span><span class="nhsuk-u-visually-hidden"> unread</span>',
+                      client.get("/reflective-practice/").get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def test_opening_a_notification_reads_it_and_the_header_counts_what_is_unread(app, session):
+    frontline, lead = person(session, "frontline"), person(session, "team_lead")
+    notify(session, frontline, "Advice is ready", "Open it.", link="/formulations/mine")
+    notify(session, frontline, "A place is offered", "Take it.", link="/reflective-practice/record")
+    notify(session, frontline, "Welcome", "Nothing to open.")
+    notify(session, lead, "For the team lead", "Theirs.", link="/formulations/mine")
+    session.commit()
+    client = app.test_client()
+    sign_in(client, "frontline")
+    assert _header_count(client) == "3"
+    assert client.get("/formulations/mine").status_code == 200  # the page the first links to
+    assert _header_count(client) == "2"
+    listed = client.get("/notifications").get_data(as_text=True)  # shows 'Welcome', which has nowhere to go
+    assert listed.count(">New</strong>") == 2
+    assert _header_count(client) == "1"
+    post_form(client, "/notifications/read", page_url="/notifications")
+    assert _header_count(client) is None
+    session.rollback()
+    session.expire_all()
+    unread = session.scalars(select(Notification.title).where(Notification.read_at.is_(None))).all()
+    assert unread == ["For the team lead"]  # someone else's, opened by another person's visit, stays unread
 
 
 def test_a_notification_link_never_points_off_site(app, session):

@@ -135,6 +135,9 @@ class Person(Base):
     # The signed-in person's roles as their sign-in found them (sessions.load_person), so the check before
     # every page loads no role rows; set_roles clears it when it changes them.
     signed_in_roles = None  # a frozenset of role values once signed in
+    # How many of their notifications are unread, counted in the same statement as the sign-in (the header
+    # shows it on every page).
+    unread_notifications = 0
 
     @property
     def roles(self) -> set[str]:

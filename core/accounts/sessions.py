@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..database import db
+from ..notifications import Notification
 from ..timeutil import utcnow
 from .models import Person, PersonRole, SignInSession
 from .tokens import hash_token, new_token
@@ -80,7 +81,9 @@ def _update_later(session: Session, sign_in_id: int, **values) -> None:
 # come as one text column rather than rows: eager-loading a collection cost half this statement's time.
 _ROLES = (select(func.aggregate_strings(PersonRole.role, ",")).where(PersonRole.person_id == Person.id)
           .scalar_subquery())
-_SIGNED_IN = (select(SignInSession, Person, _ROLES).join(Person, Person.id == SignInSession.person_id)
+_UNREAD = (select(func.count()).select_from(Notification)
+           .where(Notification.person_id == Person.id, Notification.read_at.is_(None)).scalar_subquery())
+_SIGNED_IN = (select(SignInSession, Person, _ROLES, _UNREAD).join(Person, Person.id == SignInSession.person_id)
               .where(SignInSession.token_hash == bindparam("token_hash")))
 
 
@@ -90,7 +93,7 @@ def load_person(token: str) -> Person | None:
     row = session.execute(_SIGNED_IN, {"token_hash": hash_token(token)}).one_or_none()
     if row is None:
         return None
-    sign_in, person, roles = row
+    sign_in, person, roles, unread = row
     if sign_in.ended_at is not None:
         return None
     now = utcnow()
@@ -103,4 +106,5 @@ def load_person(token: str) -> Person | None:
     sign_in.token = token
     person.sign_in = sign_in
     person.signed_in_roles = frozenset(roles.split(",")) if roles else frozenset()
+    person.unread_notifications = unread or 0
     return person
