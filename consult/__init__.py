@@ -22,7 +22,7 @@ def _labels():
 
 
 from . import rota_models  # noqa: E402,F401
-from . import rota_views, views  # noqa: E402,F401  (routes register on the blueprint)
+from . import call_views, rota_views, views  # noqa: E402,F401  (routes register on the blueprint)
 from .services import escalate_breaches  # noqa: E402
 from core.accounts.services import on_deactivation  # noqa: E402
 from core.scheduler import register_sweep  # noqa: E402

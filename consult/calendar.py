@@ -11,11 +11,13 @@ from .models import CALL_MODES, CallSlot, Consultation
 
 
 def call_invitation(c: Consultation, call: CallSlot, base_url: str, domain: str) -> bytes:
-    """One VEVENT with a stable UID, in UTC; no client details beyond the reference."""
+    """One VEVENT with a stable UID and a SEQUENCE raised on every change, in UTC; REQUEST while the call is on,
+    CANCEL once it is cancelled. No client details beyond the reference."""
+    cancelled = call.status == "cancelled"
     calendar = Calendar()
     calendar.add("prodid", "-//Psychology Reach//Consultation calls//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = Event()
     event.add("uid", f"consultation-call-{call.id}@{domain}")
     event.add("dtstamp", utcnow())
@@ -24,6 +26,6 @@ def call_invitation(c: Consultation, call: CallSlot, base_url: str, domain: str)
     event.add("sequence", call.sequence)
     event.add("summary", f"Consultation call {c.reference} ({CALL_MODES[call.mode].lower()})")
     event.add("description", f"Consultation {c.reference}: {base_url}/consultations/{c.id}")
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical()

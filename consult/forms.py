@@ -126,13 +126,10 @@ class SurveyForm(PageForm):
     what_happened_next = _text("What happened next?", max_length=2000)
 
 
-class CallForm(PageForm):
-    prefix_name = "call"
+class _CallTime(PageForm):
+    """A date and a start time in UK time, for booking or moving a call."""
     day = DayField("Date", validators=[InputRequired(message="Enter the date of the call")])
     start = LineField("Start time", validators=[DataRequired(message="Enter the start time, like 14:30")])
-    mode = ListSelectField("How", choices=list(CALL_MODES.items()),
-                           validators=[DataRequired(message="Select how you will talk")],
-                           not_offered="Select how you will talk")
 
     def validate_start(self, field):
         try:
@@ -144,6 +141,23 @@ class CallForm(PageForm):
         local = datetime.combine(self.day.data, time.fromisoformat(self.start.data.strip().replace(".", ":")),
                                  tzinfo=LONDON)
         return local.astimezone(timezone.utc)
+
+
+class CallForm(_CallTime):
+    prefix_name = "call"
+    mode = ListSelectField("How", choices=list(CALL_MODES.items()),
+                           validators=[DataRequired(message="Select how you will talk")],
+                           not_offered="Select how you will talk")
+
+
+class MoveCallForm(_CallTime):
+    prefix_name = "move"
+
+
+class CancelCallForm(PageForm):
+    prefix_name = "cancel"
+    reason = LineField("Reason (optional)", description="The other person will see it.", validators=[
+        Optional(), LengthLimit(max=300, message="Keep the reason to 300 characters or fewer"), no_identifiers])
 
 
 class CallOutcomeForm(PageForm):

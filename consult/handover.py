@@ -12,7 +12,7 @@ from core import audit
 from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON, utcnow
 
-from . import allocation, thread
+from . import allocation, calls, thread
 from .models import OPEN_STATUSES, Consultation, Status
 from .rota_models import Leave
 from .services import allocate
@@ -54,6 +54,7 @@ def _hand_over(session: Session, c: Consultation, departing: Person, why: str, n
     allocation.record(session, c, chosen, candidates, f"{why} {reason}", now, route="hand_over")
     audit.record(session, "consultation.handed_over", "consultation", c.id, previous=departing.id,
                  to=chosen.id if chosen else None)
+    calls.cancel_calls_to_come(session, c, None, f"{why} A new psychologist will book a call if one is needed.", now)
     if chosen is not None:
         allocate(session, c, chosen, now, f"{why} {reason}",
                  tell_requester=("Your request has a new psychologist",

@@ -15,7 +15,7 @@ from core.identifiers import client_key
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
-from . import access, allocation, reminders, thread, urgent
+from . import access, allocation, calls, reminders, thread, urgent
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
 from .workhours import add_working_time, working_seconds_between, working_week
@@ -217,6 +217,9 @@ def reassign(session: Session, c: Consultation, by: Person, to: Person, reason: 
     moved = "passed this request to" if previous == by.id else "placed this request with" if previous is None \
         else "reassigned this request to"
     thread.event(session, c, f"{by.name} {moved} {to.name}: {reason}", now, by=by)
+    if previous is not None:
+        calls.cancel_calls_to_come(session, c, by, f"the request has passed to {to.name}, who will book a new "
+                                   "call if one is needed.", now)
     audit.record(session, "consultation.reassigned", "consultation", c.id, previous=previous, to=to.id, reason=reason)
     if urgent.needs_acknowledging(c) and c.advice_given_at is None:
         urgent.start_clock(c, now)  # the new holder has not seen it yet
@@ -288,6 +291,7 @@ def close(session: Session, c: Consultation, psychologist: Person, outcome: str,
     c.referral_or_signposting = referral_or_signposting.strip() or None
     thread.event(session, c, f"{psychologist.name} closed this request.", now, by=psychologist)
     audit.record(session, "consultation.closed", "consultation", c.id, outcome=outcome)
+    calls.cancel_calls_to_come(session, c, psychologist, "the request is closed.", now)
     referral = ("The psychologist recommends a referral but has not made it: you make it, with the person's "
                 "agreement. " if outcome == "referral_recommended" else "")
     thread.tell(session, c.requester_id, c, "Your request has been closed",

@@ -40,14 +40,14 @@ def urgent_title(c: Consultation, what: str) -> str:
 
 
 def tell(session: Session, person: Person | int | None, c: Consultation, title: str, body: str,
-         link: str | None = None) -> None:
+         link: str | None = None, calendar: str | None = None) -> None:
     """Notify one person (in the app and by email) about this consultation, with its reference in the title; the
     notice opens the consultation unless it links to something on it."""
     if person is None:
         return
     if isinstance(person, int):
         person = session.get(Person, person)
-    notify(session, person, f"{title} ({c.reference})", body, link=link or f"/consultations/{c.id}")
+    notify(session, person, f"{title} ({c.reference})", body, link=link or f"/consultations/{c.id}", calendar=calendar)
 
 
 def tell_each(session: Session, people: Iterable[Person], c: Consultation, title: str, body: str,

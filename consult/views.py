@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, case, exists, select, true, update
 from sqlalchemy.orm import aliased, joinedload
@@ -12,17 +12,15 @@ from sqlalchemy.orm import aliased, joinedload
 from core import audit
 from core.accounts.directory import psychologist_choices
 from core.accounts.models import Person, Role, Team
-from core.config import base_host
 from core.database import db
 from core.refusals import attempt
 from core.pagination import Page, paginate
 from core.security import role_required
 from core.timeutil import utcnow
 
-from . import access, bp, calls, follow_ups, rota, services, urgent
-from .calendar import call_invitation
+from . import access, bp, follow_ups, rota, services, urgent
 from .linked import linked_records
-from .forms import (AccessForm, AdviceForm, CallForm, CallOutcomeForm, CheckBackForm, CloseForm,
+from .forms import (AccessForm, AdviceForm, CallForm, CheckBackForm, CloseForm,
                     InformationRequestForm, MessageForm, ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
 from .rota_models import AllocationDecision
 from .models import (ACCESS_REASONS, OPEN_STATUSES, AccessGrant, CallSlot, CheckBack, CloseOutSurvey, Consultation,
@@ -434,43 +432,6 @@ def survey(consultation_id: int):
 
 
 # --- Calls and follow-ups -------------------------------------------------------
-
-@bp.route("/<int:consultation_id>/calls", methods=["POST"])
-def book_call(consultation_id: int):
-    c = _load(consultation_id)
-    _require(services.is_allocated_psychologist(current_user, c))
-    return _act(c, lambda f: calls.book_call(db.session, c, current_user, f.starts_at_utc(), f.mode.data),
-                "call_form", CallForm())
-
-
-def _call(c: Consultation, call_id: int) -> CallSlot:
-    call = db.session.get(CallSlot, call_id)
-    if call is None or call.consultation_id != c.id:
-        abort(404)
-    return call
-
-
-@bp.route("/<int:consultation_id>/calls/<int:call_id>/outcome", methods=["POST"])
-def mark_call(consultation_id: int, call_id: int):
-    c = _load(consultation_id)
-    _require(services.is_allocated_psychologist(current_user, c))
-    call = _call(c, call_id)
-    form = CallOutcomeForm()
-    return _act(c, lambda f: calls.mark_call(db.session, c, call, current_user, f.attended.data == "yes"),
-                "call_outcome_form", form)
-
-
-@bp.route("/<int:consultation_id>/calls/<int:call_id>.ics")
-def call_calendar(consultation_id: int, call_id: int):
-    c = _load(consultation_id)
-    _require(services.is_requester(current_user, c) or services.is_allocated_psychologist(current_user, c))
-    call = _call(c, call_id)
-    base_url = current_app.config["BASE_URL"]
-    body = call_invitation(c, call, base_url, base_host(current_app.config))
-    audit.record(db.session, "consultation.call_calendar_downloaded", "consultation", c.id, call=call.id)
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="call-{c.reference}.ics"'})
-
 
 @bp.route("/follow-ups/<int:follow_up_id>/done", methods=["POST"])
 def complete_follow_up(follow_up_id: int):

@@ -78,6 +78,7 @@ GET_MATRIX = {
     "/consultations/{consultation}/received": row(OK, R, R, N, N, X, N, N, X),
     # A call's invitation is for the two people on the call.
     "/consultations/{consultation}/calls/{call}.ics": row(OK, OK, X, N, N, X, N, N, X),
+    "/consultations/{consultation}/calls/{call}/change": row(OK, OK, X, N, N, X, N, N, X),
     # A formulation on a case follows the case (a psychologist not involved does not find it).
     "/formulations/{formulation}": row(OK, OK, OK, N, N, N, N, N, X),
     "/formulations/{formulation}.md": row(OK, OK, OK, N, N, N, N, N, X),
@@ -139,7 +140,8 @@ POSTS = [
     "/consultations/{consultation}/take", "/consultations/{consultation}/reply", "/consultations/{consultation}/advice",
     "/consultations/{consultation}/information", "/consultations/{consultation}/close",
     "/consultations/{consultation}/reassign", "/consultations/{consultation}/calls",
-    "/consultations/{consultation}/calls/{call}/outcome", "/consultations/{consultation}/survey",
+    "/consultations/{consultation}/calls/{call}/outcome", "/consultations/{consultation}/calls/{call}/move",
+    "/consultations/{consultation}/calls/{call}/cancel", "/consultations/{consultation}/survey",
     "/consultations/{consultation}/suggest-template", "/formulations/{formulation}/comments",
     "/formulations/{formulation}", "/reflective-practice/sessions/{session}/register",
     "/reflective-practice/sessions/{session}/notes", "/reflective-practice/sessions/{session}/move",
