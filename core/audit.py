@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import ForeignKey, Index, String, Text, event, insert
+from sqlalchemy import ForeignKey, Index, String, Text, event, insert, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .database import Base, db
@@ -92,3 +92,28 @@ def record_refusal(session: Session, action: str, record_type: str | None = None
     session.rollback()
     record(session, action, record_type, record_id, **detail)
     session.commit()  # a no-op on a read request, whose write comes at its end
+
+
+# Each distinct value read by jumping along the column's index, one seek per value, so listing the few hundred
+# actions ever recorded costs the same however many million events there are.
+_DISTINCT = """
+WITH RECURSIVE seen(value, n) AS (
+  SELECT MIN({column}), 1 FROM audit_events
+  UNION ALL
+  SELECT (SELECT MIN({column}) FROM audit_events WHERE {column} > seen.value), n + 1
+  FROM seen WHERE seen.value IS NOT NULL AND n < 1000
+)
+SELECT value FROM seen WHERE value IS NOT NULL
+"""
+_DISTINCT_QUERIES = {column: text(_DISTINCT.format(column=column)) for column in ("action", "record_type")}
+
+
+def recorded(session: Session, column: str) -> list[str]:
+    """The actions (or record types) the log holds, in order: what an admin can search for."""
+    return list(session.scalars(_DISTINCT_QUERIES[column]))
+
+
+def describe(action: str) -> str:
+    """'consultation.call_moved' as 'Consultation call moved (consultation.call_moved)'."""
+    words = action.replace(".", " ").replace("_", " ")
+    return f"{words[:1].upper()}{words[1:]} ({action})"

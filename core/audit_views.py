@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.validators import Optional, ValidationError
 
 from . import audit
-from .forms import DayField, LengthLimit, LineField
+from .forms import DayField, LengthLimit, LineField, ListSelectField
 from .accounts.models import Person, Role
 from .csv_export import csv_response
 from .database import db
@@ -27,11 +27,18 @@ class AuditSearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing
 
     person = LineField("Person (email address)", validators=[Optional(), LengthLimit(max=254)])
-    action = LineField("Action", validators=[Optional(), LengthLimit(max=80)])
-    record_type = LineField("Record type", validators=[Optional(), LengthLimit(max=60)])
+    action = ListSelectField("Action", choices=[], validators=[Optional()],
+                             not_offered="Choose an action from the list")
+    record_type = ListSelectField("Record type", choices=[], validators=[Optional()],
+                                  not_offered="Choose a record type from the list")
     record_id = LineField("Record id", validators=[Optional(), LengthLimit(max=60)])
     date_from = DayField("From (date)", validators=[Optional()])
     date_to = DayField("To (date)", validators=[Optional()])
+
+    def validate_record_id(self, field):
+        # Record ids are whole numbers (a list of teams is several, separated by commas).
+        if not all(part.isdigit() and part.isascii() for part in field.data.strip().split(",")):
+            raise ValidationError("Enter the record id as a number, like 42")
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -65,11 +72,19 @@ def _searched(session, action: str, form: AuditSearchForm) -> None:
     audit.record(session, action, None, None, **{k: str(v) for k, v in form.data.items() if v})
 
 
+def _search_form(session) -> AuditSearchForm:
+    form = AuditSearchForm(request.args)
+    form.action.choices = [("", "Any action")] + [(a, audit.describe(a)) for a in audit.recorded(session, "action")]
+    form.record_type.choices = [("", "Any record")] + [
+        (t, t.replace("_", " ").capitalize()) for t in audit.recorded(session, "record_type")]
+    return form
+
+
 @bp.route("/admin/audit")
 @role_required(Role.ADMIN)
 def search():
     session = db.session
-    form = AuditSearchForm(request.args)
+    form = _search_form(session)
     valid = form.validate() if request.args else True
     page = paginate(session, _filtered(form)) if valid else None
     _searched(session, "audit.searched", form)
@@ -82,7 +97,7 @@ def search():
 def export():
     """The events matching the search, newest first, up to EXPORT_LIMIT rows. The export is itself audited."""
     session = db.session
-    form = AuditSearchForm(request.args)
+    form = _search_form(session)
     if not form.validate():
         abort(400)
     events = session.scalars(_filtered(form).limit(EXPORT_LIMIT))

@@ -24,9 +24,9 @@ def choices(session: Session, person: Person) -> list[tuple[str, str]]:
     """The audiences this person may schedule a group for, as (value, label)."""
     if not schedules_across_services(person):
         return ([(f"org-{person.organisation_id}", f"Everyone at {person.organisation.name}")]
-                + [(f"team-{t.id}", t.name) for t in person.teams])
+                + [(f"team-{t.id}", t.name) for t in person.teams if t.removed_at is None])
     rows = session.execute(select(Organisation.id, Organisation.name, Team.id, Team.name)
-                           .outerjoin(Team, Team.organisation_id == Organisation.id)
+                           .outerjoin(Team, (Team.organisation_id == Organisation.id) & Team.removed_at.is_(None))
                            .order_by(Organisation.name, Team.name)).all()
     offered, seen = [(PARTNERSHIP, "Everyone in the partnership")], set()
     for org_id, org_name, team_id, team_name in rows:

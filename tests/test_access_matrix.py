@@ -58,7 +58,7 @@ def world(app, session):
     pattern = session.scalars(select(DutyPattern)).one()
     return {"consultation": c.id, "call": call.id, "formulation": f.id, "version": version.id,
             "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
-            "organisation": frontline.organisation_id, "person": frontline.id}
+            "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id}
 
 
 # Expected answer per persona, in PERSONAS order.
@@ -104,6 +104,7 @@ GET_MATRIX = {
     # Admin pages: admins.
     "/admin/organisations/{organisation}": row(X, X, X, OK, X, X, X, OK, X),
     "/admin/people/{person}": row(X, X, X, OK, X, X, X, OK, X),
+    "/admin/teams/{team}": row(X, X, X, OK, X, X, X, OK, X),
 }
 
 

@@ -114,3 +114,27 @@ def test_admin_exports_the_search_as_csv_and_the_export_is_audited(app, session)
     frontline = app.test_client()
     sign_in(frontline, "frontline")
     assert frontline.get("/admin/audit.csv").status_code == 403
+
+
+def test_the_search_offers_the_actions_and_record_types_recorded_and_explains_a_record_id_it_cannot_use(app, session):
+    sign_in(app.test_client(), "frontline", password="not-the-password")
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    page = " ".join(admin.get("/admin/audit").get_data(as_text=True).split())
+    assert '<option value="sign_in.failed" >Sign in failed (sign_in.failed)</option>' in page
+    assert 'value="sign_in.succeeded"' in page and 'value="consultation.viewed"' not in page
+    refused = admin.get("/admin/audit?record_id=RDA-100").get_data(as_text=True)
+    assert "There is a problem" in refused and "Enter the record id as a number, like 42" in refused
+    assert 'value="RDA-100"' in refused
+    unknown = admin.get("/admin/audit?action=sign_in.invented").get_data(as_text=True)
+    assert "Choose an action from the list" in unknown
+
+
+def test_listing_recorded_actions_works_on_postgresql(pg_app):
+    from core.database import db
+    with pg_app.app_context(), db.new_session() as s:
+        for action in ("b.second", "a.first", "b.second", "c.third"):
+            audit.record(s, action, "person", 1)
+        s.commit()
+        recorded = audit.recorded(s, "action")
+    assert [a for a in recorded if a in ("a.first", "b.second", "c.third")] == ["a.first", "b.second", "c.third"]

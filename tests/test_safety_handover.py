@@ -99,7 +99,7 @@ def test_deactivating_a_psychologist_hands_over_their_requests_and_takes_them_of
         admin = app.test_client()
         sign_in(admin, "admin")
         who = person(session, "psychologist").id
-        done = post_form(admin, f"/admin/people/{who}/active", {"active": "no"}, page_url=f"/admin/people/{who}",
+        done = post_form(admin, f"/admin/people/{who}/active", {"active": "no", "confirmed": "yes"}, page_url=f"/admin/people/{who}",
                          follow_redirects=True).get_data(as_text=True)
     assert "2 duties cancelled and 2 open requests passed on." in done
     session.rollback()

@@ -77,7 +77,7 @@ def test_deactivation_ends_every_session_of_that_person(app, client, session):
     admin = app.test_client()
     sign_in(admin, "admin")
     target = person(session, "frontline")
-    response = post_form(admin, f"/admin/people/{target.id}/active", {"active": "no"},
+    response = post_form(admin, f"/admin/people/{target.id}/active", {"active": "no", "confirmed": "yes"},
                          page_url=f"/admin/people/{target.id}")
     assert response.status_code == 302
     assert client.get("/").status_code == 302

@@ -76,3 +76,8 @@ class PersonForm(FlaskForm):
     team_ids = ListMultipleField("Teams", coerce=int, not_offered="Select teams from the list",
                                  validators=[Optional()])
     professional_registration = _registration_field()
+
+
+class MovePersonForm(FlaskForm):
+    destination = ListSelectField("Move to", not_offered="Choose an organisation or team from the list",
+                                  validators=[DataRequired(message="Choose where they now work")])

@@ -12,8 +12,10 @@ from ..database import db
 from ..pagination import paginate
 from ..params import query_text
 from ..security import role_required
-from . import services
-from .admin_forms import InvitationForm, OrganisationForm, PersonForm, TeamForm
+from ..confirm import confirm_first
+from ..refusals import attempt
+from . import organisations as changes, services
+from .admin_forms import InvitationForm, MovePersonForm, OrganisationForm, PersonForm, TeamForm
 from .models import Invitation, Organisation, Person, PersonRole, Role, Team, TeamMembership
 from ..timeutil import utcnow
 
@@ -116,6 +118,48 @@ def add_team(organisation_id: int):
     return render_template("admin/organisation.html", organisation=organisation, form=form, team_form=team_form)
 
 
+def _team(team_id: int) -> Team:
+    team = db.session.scalar(select(Team).options(selectinload(Team.organisation)).where(Team.id == team_id))
+    if team is None:
+        abort(404)
+    return team
+
+
+@bp.route("/admin/teams/<int:team_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def team(team_id: int):
+    session = db.session
+    team = _team(team_id)
+    form = TeamForm(obj=team)
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        _, refusal = attempt(session, lambda: changes.rename_team(session, team, name))
+        if refusal is None:
+            flash(f"The team is now called {name}.", "success")
+            return redirect(url_for("accounts_admin.team", team_id=team.id))
+        form.name.errors.append(refusal)
+        team = _team(team_id)
+    members = session.scalar(select(func.count()).select_from(TeamMembership)
+                             .where(TeamMembership.team_id == team.id))
+    return render_template("admin/team.html", team=team, form=form, members=members)
+
+
+@bp.route("/admin/teams/<int:team_id>/remove", methods=["POST"])
+@role_required(Role.ADMIN)
+def remove_team(team_id: int):
+    session = db.session
+    team = _team(team_id)
+    back = url_for("accounts_admin.team", team_id=team.id)
+    asking = confirm_first(f"Remove the team {team.name}?", [
+        "It will no longer be offered for people, invitations or groups.",
+        "Its past requests and groups keep its name.", "You cannot undo this."], "Yes, remove the team", back)
+    if asking is not None:
+        return asking
+    _, refusal = attempt(session, lambda: changes.remove_team(session, team))
+    flash(refusal or f"{team.name} has been removed.", "error" if refusal else "success")
+    return redirect(back if refusal else url_for("accounts_admin.organisation", organisation_id=team.organisation_id))
+
+
 # --- People ---------------------------------------------------------------------
 
 @bp.route("/admin/people")
@@ -134,8 +178,7 @@ def people():
 
 
 def _team_choices(session, organisation_id: int) -> list[tuple[int, str]]:
-    teams = session.scalars(select(Team).where(Team.organisation_id == organisation_id).order_by(Team.name))
-    return [(t.id, t.name) for t in teams]
+    return [(t.id, t.name) for t in session.scalars(changes.offered_teams(organisation_id))]
 
 
 @bp.route("/admin/people/<int:person_id>", methods=["GET", "POST"])
@@ -159,7 +202,56 @@ def person(person_id: int):
             session.commit()
             flash("Changes saved.", "success")
             return redirect(url_for("accounts_admin.person", person_id=person.id))
-    return render_template("admin/person.html", person=person, form=form)
+    return _person_page(person, form=form)
+
+
+def _person_page(person: Person, form: PersonForm | None = None, move_form: MovePersonForm | None = None):
+    session = db.session
+    if form is None:
+        form = PersonForm(obj=person, formdata=None, data={"roles": sorted(person.roles),
+                                                           "team_ids": [t.id for t in person.teams]})
+        form.team_ids.choices = _team_choices(session, person.organisation_id)
+    if move_form is None:
+        move_form = MovePersonForm(formdata=None, prefix="move")
+        move_form.destination.choices = _destinations(session, person)
+    return render_template("admin/person.html", person=person, form=form, move_form=move_form)
+
+
+def _destinations(session, person: Person) -> list[tuple[str, str]]:
+    """Every other organisation, with no team or with one of its teams."""
+    rows = session.execute(select(Organisation.id, Organisation.name, Team.id, Team.name)
+                           .outerjoin(Team, (Team.organisation_id == Organisation.id) & Team.removed_at.is_(None))
+                           .where(Organisation.id != person.organisation_id)
+                           .order_by(Organisation.name, Team.name)).all()
+    choices, seen = [], set()
+    for org_id, org_name, team_id, team_name in rows:
+        if org_id not in seen:
+            seen.add(org_id)
+            choices.append((f"org-{org_id}", f"{org_name} (no team yet)"))
+        if team_id is not None:
+            choices.append((f"team-{org_id}-{team_id}", f"{team_name}, {org_name}"))
+    return choices
+
+
+@bp.route("/admin/people/<int:person_id>/organisation", methods=["POST"])
+@role_required(Role.ADMIN)
+def move_person(person_id: int):
+    session = db.session
+    person = db.get_or_404(Person, person_id)
+    form = MovePersonForm(prefix="move")
+    form.destination.choices = _destinations(session, person)
+    if form.validate_on_submit():
+        parts = form.destination.data.split("-")  # offered choices only: org-<id> or team-<org>-<team>
+        organisation = session.get(Organisation, int(parts[1]))
+        team_id = int(parts[2]) if parts[0] == "team" else None
+        _, refusal = attempt(session, lambda: changes.move_person(session, person, organisation, team_id))
+        if refusal is None:
+            flash(f"{person.name} now works at {organisation.name}. Their open requests stay with their old team.",
+                  "success")
+            return redirect(url_for("accounts_admin.person", person_id=person.id))
+        form.form_errors.append(refusal)
+        person = session.get(Person, person_id)
+    return _person_page(person, move_form=form)
 
 
 @bp.route("/admin/people/<int:person_id>/active", methods=["POST"])
@@ -171,6 +263,13 @@ def set_active(person_id: int):
         if person.id == current_user.id:
             flash("You cannot deactivate your own account.", "error")
         else:
+            asking = confirm_first(f"Deactivate {person.name}'s account?", [
+                "They are signed out everywhere at once and cannot sign in.",
+                "Requests they hold are passed to other psychologists, and their duties are cancelled.",
+                "Their records stay. You can reactivate the account later."], "Yes, deactivate the account",
+                url_for("accounts_admin.person", person_id=person.id), {"active": "no"})
+            if asking is not None:
+                return asking
             handed_over = services.deactivate(session, person)
             flash(" ".join([f"{person.name} has been deactivated and signed out everywhere.", *handed_over]),
                   "success")
@@ -200,7 +299,7 @@ def _invitation_scope(session):
     """Organisations and teams the current person may invite into."""
     if current_user.has_role(Role.ADMIN):
         organisations = list(session.scalars(select(Organisation).order_by(Organisation.name)))
-        teams = list(session.scalars(select(Team).order_by(Team.name)))
+        teams = list(session.scalars(changes.offered_teams()))
         roles = list(Role)
     elif current_user.has_role(Role.TEAM_LEAD):
         teams = list(current_user.teams)

@@ -86,6 +86,8 @@ class Team(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A removed team is offered nowhere, but its past requests and groups keep its name.
+    removed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="teams", lazy="raise_on_sql")
 

@@ -1,0 +1,65 @@
+"""An admin's changes to teams and to where people work: renaming or removing a team, moving a person to another
+organisation. Plain functions of a session, audited; a change that cannot happen is refused with the reason."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..refusals import Refused
+from ..timeutil import utcnow
+from .models import Invitation, Organisation, Person, Team, TeamMembership
+from .services import set_teams
+
+
+def offered_teams(organisation_id: int | None = None):
+    """SQL: the teams people can still be put in (not removed), by name."""
+    query = select(Team).where(Team.removed_at.is_(None)).order_by(Team.name)
+    return query if organisation_id is None else query.where(Team.organisation_id == organisation_id)
+
+
+def rename_team(session: Session, team: Team, name: str) -> None:
+    if team.removed_at is not None:
+        raise Refused("This team has been removed, so it cannot be renamed.")
+    if name == team.name:
+        raise Refused(f"The team is already called {name}: type the new name")
+    before, team.name = team.name, name
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused("This organisation already has a team with this name") from None
+    audit.record(session, "team.renamed", "team", team.id, before=before, after=name)
+
+
+def remove_team(session: Session, team: Team, now: datetime | None = None) -> None:
+    """Only an empty team goes: its people would otherwise lose their team lead without anyone deciding."""
+    members = session.scalar(select(func.count()).select_from(TeamMembership)
+                             .where(TeamMembership.team_id == team.id)) or 0
+    if members:
+        raise Refused(f"{team.name} still has {members} {'person' if members == 1 else 'people'} in it. Move them to "
+                      "another team (on each person's page) before removing it.")
+    now = now or utcnow()
+    waiting = session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.team_id == team.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > now)) or 0
+    if waiting:
+        raise Refused(f"{team.name} has {waiting} invitation{'' if waiting == 1 else 's'} waiting to be accepted. "
+                      "Withdraw them first.")
+    team.removed_at = now
+    audit.record(session, "team.removed", "team", team.id, name=team.name)
+
+
+def move_person(session: Session, person: Person, organisation: Organisation, team_id: int | None) -> None:
+    """To another organisation, into one of its teams or none: their teams at the old one are left."""
+    if organisation.id == person.organisation_id:
+        raise Refused(f"{person.name} already works at {organisation.name}: choose another organisation")
+    if team_id is not None and session.scalar(offered_teams(organisation.id).where(Team.id == team_id)) is None:
+        raise Refused("Choose a team that belongs to the new organisation")
+    before = person.organisation_id
+    person.organisation_id = organisation.id
+    set_teams(session, person, [team_id] if team_id else [])
+    session.expire(person, ["organisation"])
+    audit.record(session, "person.moved", "person", person.id, before=before, after=organisation.id, team=team_id)
