@@ -28,6 +28,13 @@ def open_follow_up(session: Session, c: Consultation, kind: str, reason: str, no
     return follow_up
 
 
+def may_complete(person: Person, follow_up: FollowUp, c: Consultation) -> bool:
+    """The team's leads, and the two people on the request: a team with no lead (a needle and syringe
+    programme, say) must still be able to close its follow-ups."""
+    return (follow_up.team_id in person.led_team_ids or c.requester_id == person.id
+            or c.psychologist_id == person.id)
+
+
 def complete_follow_up(session: Session, follow_up: FollowUp, person: Person, now: datetime | None = None) -> None:
     if follow_up.done_at is not None:
         raise TransitionRefused("This follow-up is already done.")

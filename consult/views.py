@@ -252,7 +252,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     messages = session.scalars(_MESSAGES, thread).all()
     survey = session.get(CloseOutSurvey, c.id) if c.status == Status.CLOSED.value else None
     booked = session.scalars(_CALLS, thread).all()
-    follow_ups = session.scalars(_FOLLOW_UPS, thread).all()
+    follow_up_rows = session.scalars(_FOLLOW_UPS, thread).all()
     allocated = services.is_allocated_psychologist(current_user, c)
     is_requester = services.is_requester(current_user, c)
     is_psychologist = current_user.has_role(Role.PSYCHOLOGIST)
@@ -273,7 +273,8 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     if acting:
         suggest.version_id.choices = _template_choices()
     context = dict(
-        c=c, messages=messages, survey=survey, calls=booked, follow_ups=follow_ups, now=now,
+        c=c, messages=messages, survey=survey, calls=booked, now=now,
+        follow_ups=[(f, f.done_at is None and follow_ups.may_complete(current_user, f, c)) for f in follow_up_rows],
         linked=linked_records(session, c),
         decisions=[(d, json.loads(d.candidates_json)) for d in decisions],
         is_requester=is_requester, is_allocated=allocated, is_psychologist=is_psychologist,
@@ -436,10 +437,13 @@ def survey(consultation_id: int):
 @bp.route("/follow-ups/<int:follow_up_id>/done", methods=["POST"])
 def complete_follow_up(follow_up_id: int):
     follow_up = db.session.get(FollowUp, follow_up_id)
-    if follow_up is None or follow_up.team_id not in current_user.led_team_ids:
+    c = db.session.get(Consultation, follow_up.consultation_id) if follow_up else None
+    if c is None or not follow_ups.may_complete(current_user, follow_up, c):
         abort(404)
     _, refusal = attempt(db.session, lambda: follow_ups.complete_follow_up(db.session, follow_up, current_user))
     flash(refusal or "Follow-up marked as done.", "info" if refusal else "success")
+    if request.form.get("back") == "request":
+        return redirect(url_for("consult.show", consultation_id=c.id))
     return redirect(url_for("consult.team"))
 
 

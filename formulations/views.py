@@ -89,8 +89,10 @@ def edit_version(version_id: int):
     version = _version(version_id)
     if not services.can_author(current_user, version.template) or version.is_published:
         abort(403)
-    form = TemplateForm(obj=version, data=None if request.method == "POST" else {
-        "sections": sections_text(version.sections), "tags": version.tags.replace(",", ", ")})
+    # WTForms prefers an attribute of `obj` to `data`, and the stored sections are a list: give the text instead.
+    shown = {name: getattr(version, name) for name in TemplateForm.field_order}
+    shown.update(sections=sections_text(version.sections), tags=version.tags.replace(",", ", "))
+    form = TemplateForm(data=None if request.method == "POST" else shown)
     if form.validate_on_submit():
         if request.form.get("action") == "preview":
             return _editor(form, version, preview=form.cleaned())

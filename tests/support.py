@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+from html.parser import HTMLParser
 
 from sqlalchemy import event, select
 
@@ -37,6 +38,56 @@ def post_form(client, url: str, data: dict | None = None, page_url: str | None =
     """POST as a browser would: fetch the page first for its CSRF token."""
     page = client.get(page_url or url)
     return client.post(url, data={**(data or {}), "csrf_token": csrf_from(page)}, **kwargs)
+
+
+class _FormReader(HTMLParser):
+    """What a browser would post from the form whose action ends with `action`, as the page shows it."""
+
+    def __init__(self, action: str, page_url: str):
+        super().__init__(convert_charrefs=True)
+        self.action, self.page_url, self.inside, self.values = action, page_url, False, {}
+        self._textarea = self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = (a.get("action") or self.page_url).endswith(self.action)  # no action: the page itself
+        elif not self.inside:
+            return
+        elif tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.values.setdefault(a["name"], []).append(a.get("value", "on"))
+            elif a.get("type") != "submit":
+                self.values[a["name"]] = [a.get("value") or ""]
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.values[a["name"]] = [""]
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = [a.get("value", "")]
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea][0] += data
+
+
+def form_as_shown(client, page_url: str, action: str) -> dict:
+    """The fields of the page's form posting to `action`, with the values the page fills in."""
+    reader = _FormReader(action, page_url)
+    reader.feed(client.get(page_url).get_data(as_text=True))
+    # A textarea's first newline is not part of its value (HTML parsing rules).
+    return {name: (values[0].removeprefix("\n") if len(values) == 1 else values)
+            for name, values in reader.values.items()}
 
 
 def person(session, key: str) -> Person:

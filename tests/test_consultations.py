@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from consult.models import CloseOutSurvey, Consultation, Status
+from consult.models import CloseOutSurvey, Consultation, FollowUp, Status
 from consult.states import TRANSITIONS, TransitionRefused, check_transition
 from core.audit import AuditEvent
 from core.notifications import Notification
-from core.timeutil import LONDON
+from core.accounts.models import TeamMembership
+from core.timeutil import LONDON, utcnow
 
 from .factories import on_duty_throughout
 from .support import count_queries, csrf_from, person, post_form, sign_in
@@ -538,6 +539,35 @@ def test_a_missed_call_creates_a_follow_up_for_the_requesters_team(app, frontlin
     told = session.scalars(select(Notification.person_id).where(
         Notification.title.like("Follow-up needed: call with the psychologist missed%"))).all()
     assert sorted(told) == sorted([person(session, "frontline").id, person(session, "team_lead").id])
+
+
+def test_the_requester_and_the_psychologist_can_close_a_follow_up_for_a_team_with_no_lead(app, frontline, psychologist,
+                                                                                           session):
+    from consult.follow_ups import open_follow_up
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    session.rollback()
+    lead = person(session, "team_lead")
+    session.execute(delete(TeamMembership).where(TeamMembership.person_id == lead.id))
+    c = session.get(Consultation, c.id)
+    first = open_follow_up(session, c, "re_engage", "Agree a plan to re-engage.", utcnow())
+    second = open_follow_up(session, c, "missed_call", "The call was missed.", utcnow())
+    session.commit()
+    ids = (first.id, second.id)
+    outsider = app.test_client()
+    sign_in(outsider, "other_frontline")
+    assert post_form(outsider, f"/consultations/follow-ups/{ids[0]}/done", page_url="/").status_code == 404
+    for client, follow_up_id in ((frontline, ids[0]), (psychologist, ids[1])):
+        page = client.get(url).get_data(as_text=True)
+        assert f'action="/consultations/follow-ups/{follow_up_id}/done"' in page
+        done = post_form(client, f"/consultations/follow-ups/{follow_up_id}/done", {"back": "request"}, page_url=url)
+        assert done.status_code == 302 and done.headers["Location"].endswith(url)
+    session.rollback()
+    session.expire_all()
+    assert [session.get(FollowUp, i).done_at is not None for i in ids] == [True, True]
+    assert "/done" not in frontline.get(url).get_data(as_text=True)
 
 
 # --- Who may move a request ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from formulations.models import (Formulation, FormulationRevision, PublishedVers
 from formulations.starter import STARTER, seed_starter_library
 
 from .factories import on_duty_throughout
-from .support import count_queries, person, post_form, sign_in
+from .support import count_queries, form_as_shown, person, post_form, sign_in
 from .test_consultations import newest, raise_request
 
 TEMPLATE = {
@@ -432,3 +432,17 @@ def test_only_the_current_version_of_a_live_template_starts_a_formulation_and_ol
     assert "The template has been retired" in worker.get(f"/formulations/{made.id}").get_data(as_text=True)
     session.rollback()
     assert len(session.scalars(select(Formulation)).all()) == 1
+
+
+def test_a_draft_opened_for_editing_shows_its_sections_as_written_and_saves_unchanged(author, session):
+    draft = _new_draft(author, session)
+    url = f"/formulations/versions/{draft.id}/edit"
+    shown = form_as_shown(author, url, url)
+    assert shown["sections"].replace("\r\n", "\n") == TEMPLATE["sections"]
+    assert shown["tags"] == "motivation, alcohol"
+    for action in ("preview", "save"):
+        response = author.post(url, data={**shown, "action": action})
+        assert response.status_code in (200, 302) and "There is a problem" not in response.get_data(as_text=True)
+    session.rollback()
+    session.expire_all()
+    assert session.get(TemplateVersion, draft.id).sections == draft.sections
