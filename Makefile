@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
+export PORT  # the app builds its links (BASE_URL) from the port it serves on
 
 .PHONY: run test bench soak setup migrate seed scheduler clean
 

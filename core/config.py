@@ -68,7 +68,9 @@ def load_config(env: dict | None = None) -> dict:
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
         "DATABASE_URL": database_url,
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # In development links follow the port `make run` serves on; in production the address must be given.
+        "BASE_URL": (env.get("BASE_URL") or ("" if production else f"http://127.0.0.1:{_int(env, 'PORT', 5000)}")
+                     ).rstrip("/"),
         "SERVICE_NAME": env.get("SERVICE_NAME", "Psychology Reach"),
         # Mail: "log" writes messages to the log (development); "smtp" sends them.
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "log"),
@@ -142,6 +144,9 @@ def check_production_safety(config: dict) -> None:
             f"{MIN_SECRET_KEY_LENGTH} characters in production "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
+    if not (config.get("BASE_URL") or "").startswith("https://"):
+        raise ConfigError("BASE_URL must be set in production to the https:// address people use: every link in "
+                          "an email and calendar invitation is built from it.")
 
 
 def base_host(config: dict) -> str:

@@ -169,7 +169,8 @@ def test_demo_data_gives_every_role_an_account(tmp_path):
 
 
 def test_demo_data_is_refused_in_production(tmp_path):
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", "PRODUCTION": True})
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}", "PRODUCTION": True,
+                      "BASE_URL": "https://reach.example.org"})
     upgrade_database(app)
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "never created in production" in result.output

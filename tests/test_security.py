@@ -99,6 +99,7 @@ def test_session_cookie_flags(client):
 
 def test_session_cookie_is_secure_in_production(tmp_path):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "PRODUCTION": True,
+                      "BASE_URL": "https://reach.example.org",
                       "SESSION_COOKIE_SECURE": load_config({"APP_ENV": "production"})["SESSION_COOKIE_SECURE"]})
     response = app.test_client().get("/sign-in", base_url="https://localhost")
     assert "Secure" in response.headers["Set-Cookie"]
@@ -112,8 +113,23 @@ def test_production_refuses_to_start_without_a_strong_secret_key(key):
 
 def test_production_starts_with_a_strong_secret_key(tmp_path):
     config = load_config({"APP_ENV": "production", "SECRET_KEY": "q8Vd2-Lx9pW3zR7tY1uK5mN0bC4hJ6gF",
-                          "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+                          "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "BASE_URL": "https://reach.example.org/"})
     assert create_app(config).config["PRODUCTION"] is True
+    assert config["BASE_URL"] == "https://reach.example.org"
+
+
+@pytest.mark.parametrize("base_url", [None, "", "http://reach.example.org"])
+def test_production_refuses_to_start_without_an_https_address_for_its_links(tmp_path, base_url):
+    env = {"APP_ENV": "production", "SECRET_KEY": "q8Vd2-Lx9pW3zR7tY1uK5mN0bC4hJ6gF",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "PORT": "8000"}
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        create_app(load_config(env if base_url is None else {**env, "BASE_URL": base_url}))
+
+
+def test_in_development_links_follow_the_port_unless_an_address_is_given():
+    assert load_config({"PORT": "8123"})["BASE_URL"] == "http://127.0.0.1:8123"
+    assert load_config({})["BASE_URL"] == "http://127.0.0.1:5000"
+    assert load_config({"PORT": "8123", "BASE_URL": "http://reach.test:9000/"})["BASE_URL"] == "http://reach.test:9000"
 
 
 HOSTILE_NEXT = ["//evil.example", "////evil.example", "/\\evil.example", "https://evil.example",
