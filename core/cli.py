@@ -52,8 +52,10 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only seed when there are no people yet.")
     def seed_demo(if_empty: bool):
         """Create the demo partnership (refused in production)."""
+        from demo import seed  # the lived-in partnership is made by every feature's services, above core
         from .accounts.models import Person
-        from .demo import DEMO_PASSWORD, seed
+        from .demo import DEMO_PASSWORD
+        from .timeutil import utcnow
 
         if app.config["PRODUCTION"]:
             raise click.ClickException("Demo data is never created in production.")
@@ -61,9 +63,7 @@ def register(app: Flask) -> None:
             if if_empty and session.scalar(select(func.count()).select_from(Person)):
                 click.echo("Database already has people; demo data not added.")
                 return
-            people = seed(session)
-            from formulations.starter import seed_starter_library
-            seed_starter_library(session, next(p for p in people if p.has_role("psychologist")))
+            people = seed(session, utcnow(), production=app.config["PRODUCTION"])
             session.commit()
         click.echo(f"Demo partnership created. Every demo account's password is: {DEMO_PASSWORD}")
         for person in people:
