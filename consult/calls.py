@@ -3,7 +3,7 @@ invitation emailed to both, updated or withdrawn), what happens when one is miss
 happen because the request closed or changed hands."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -13,22 +13,20 @@ from core import audit
 from core.accounts.models import Person
 from core.config import base_host
 from core.notifications import email_person
-from core.timeutil import format_london, utcnow
+from core.timeutil import format_london, time_to_come_problem, utcnow
 
 from . import follow_ups, thread
 from .calendar import call_invitation
 from .models import CALL_MODES, CallSlot, Consultation
 from .states import TransitionRefused
 
-FURTHEST_AHEAD = timedelta(days=365)
 BOOKED, CANCELLED = "booked", "cancelled"
 
 
 def _check_time(starts_at: datetime, now: datetime) -> None:
-    if starts_at <= now:
-        raise TransitionRefused("Choose a time in the future for the call")
-    if starts_at > now + FURTHEST_AHEAD:
-        raise TransitionRefused("Choose a time within the next year for the call")
+    problem = time_to_come_problem(starts_at, now, "the call")
+    if problem:
+        raise TransitionRefused(problem)
 
 
 def _invite(session: Session, c: Consultation, call: CallSlot, title: str, body: str, by: Person) -> None:

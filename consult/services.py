@@ -261,8 +261,11 @@ def reply(session: Session, c: Consultation, author: Person, body: str, now: dat
 
 def give_advice(session: Session, c: Consultation, psychologist: Person, body: str,
                 now: datetime | None = None) -> None:
+    """Advice, or more of it: after the worker replies to advice, the psychologist may add to it."""
     now = now or utcnow()
-    _move(c, Status.ADVICE_GIVEN)
+    further = c.status == Status.ADVICE_GIVEN.value
+    if not further:
+        _move(c, Status.ADVICE_GIVEN)
     stop_clock(c, now)
     urgent.mark_acknowledged(c, psychologist, now)
     c.advice_given_at = c.advice_given_at or now
@@ -270,9 +273,9 @@ def give_advice(session: Session, c: Consultation, psychologist: Person, body: s
     thread.add_message(session, c, psychologist, "advice", body, now)
     reminders.advice_given(session, c, now)
     audit.record(session, "consultation.advice_given", "consultation", c.id)
-    thread.tell(session, c.requester_id, c, "Advice is ready",
-                f"{psychologist.name} has written advice on your request. It is advice for you to use: no referral "
-                "has been made for the person.")
+    thread.tell(session, c.requester_id, c, "More advice is ready" if further else "Advice is ready",
+                f"{psychologist.name} has {'added to the' if further else 'written'} advice on your request. It is "
+                "advice for you to use: no referral has been made for the person.")
 
 
 def close(session: Session, c: Consultation, psychologist: Person, outcome: str, minutes: int,

@@ -16,9 +16,14 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 
+import xml.etree.ElementTree as etree
+
 import markdown as md
 import nh3
+from markdown.inlinepatterns import InlineProcessor
 from markupsafe import Markup, escape
+
+from .text import WEB_ADDRESS, web_addresses
 
 LONGEST_RENDERED = 50_000
 BLOCK_CHARACTERS = 2_000
@@ -40,6 +45,17 @@ EXTENSIONS = ["sane_lists", "tables", "fenced_code"]
 _local = threading.local()
 
 
+class _BareAddress(InlineProcessor):
+    """A web address typed on its own becomes a link, as people expect from any message they read."""
+
+    def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown's name)
+        start, end = next(web_addresses(m.group(0)))
+        link = etree.Element("a")
+        link.set("href", m.group(0)[start:end])
+        link.text = m.group(0)[start:end]
+        return link, m.start(0), m.start(0) + end
+
+
 def _converter() -> md.Markdown:
     """This thread's converter, reset for each text: building one costs more than most conversions
     (a tenth of a template's page), and a reset clears what one text defined (link references) before the next."""
@@ -49,6 +65,8 @@ def _converter() -> md.Markdown:
         # Treat any HTML typed into the source as text.
         converter.preprocessors.deregister("html_block")
         converter.inlinePatterns.deregister("html")
+        # Below links and <address> autolinks, so an address already inside one is not linked twice.
+        converter.inlinePatterns.register(_BareAddress(WEB_ADDRESS.pattern, converter), "bare_address", 115)
         _local.converter = converter
     return converter.reset()
 

@@ -17,6 +17,7 @@ from .database import db
 from .markdown import render_markdown
 from .scheduler import STALE_AFTER_SECONDS, heartbeat_status, last_heartbeat
 from .security import safe_next
+from .text import linked
 from .timeutil import format_london, utcnow
 
 NHSUK_DIST = PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
@@ -192,6 +193,7 @@ def init_templating(app: Flask) -> None:
     # Links stored with notifications only ever point inside the app.
     app.jinja_env.filters["internal_link"] = safe_next
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["linked"] = linked  # plain text whose web addresses are links
 
     @app.context_processor
     def _layout_context():

@@ -2,7 +2,10 @@
 and plain characters (no NUL or other control characters) for longer text."""
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from markupsafe import Markup, escape
 
 _KEPT_IN_TEXT = {"\n", "\t"}
 
@@ -29,3 +32,30 @@ def css_string(value: str) -> str:
     escaped = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}"
                       for ch in one_line(value))
     return f'"{escaped}"'
+
+
+# A web address typed in a message or a location: http(s):// then anything up to a space, quote or angle bracket.
+# One character class after a fixed prefix, so finding them is linear in the text.
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'\]\[()]+")
+_TRAILING = ".,;:!?"  # the full stop after an address ends the sentence, not the address
+
+
+def web_addresses(text: str):
+    """(start, end) of each web address in the text, trailing punctuation left out."""
+    for match in WEB_ADDRESS.finditer(text):
+        end = match.end()
+        while end > match.start() and text[end - 1] in _TRAILING:
+            end -= 1
+        yield match.start(), end
+
+
+def linked(value: str | None) -> Markup:
+    """Plain text, escaped, with its web addresses as links (a video-call link in a location, say)."""
+    text, parts, last = value or "", [], 0
+    for start, end in web_addresses(text):
+        address = text[start:end]
+        parts += [escape(text[last:start]),
+                  Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(address)]
+        last = end
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)

@@ -1,7 +1,7 @@
 """Times are stored in UTC and shown in Europe/London."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,6 +30,42 @@ def format_london(value: datetime | None, with_time: bool = True) -> str:
     date_part = f"{local.day} {local:%B %Y}"
     if not with_time:
         return date_part
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{date_part}, {hour}:{local:%M}{suffix}"
+    return f"{date_part}, {_clock(local)}"
+
+
+def _clock(local: datetime) -> str:
+    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def format_soon(value: datetime, now: datetime) -> str:
+    """'today at 2:30pm', 'tomorrow at 9:00am', or the date and time: what a reminder says, in London time."""
+    local, today = london(value), london(now).date()
+    if local.date() == today:
+        return f"today at {_clock(local)}"
+    if local.date() == today + timedelta(days=1):
+        return f"tomorrow at {_clock(local)}"
+    return format_london(value)
+
+
+def format_time_left(left: timedelta) -> str:
+    """'in 2 minutes', 'in about an hour', 'in about 23 hours', 'in 3 days': counted, never a rounded promise."""
+    minutes = max(1, int(left.total_seconds() // 60))
+    if minutes < 60:
+        return f"in {minutes} minute{'' if minutes == 1 else 's'}"
+    hours = round(minutes / 60)
+    if hours < 48:
+        return "in about an hour" if hours == 1 else f"in about {hours} hours"
+    return f"in {round(hours / 24)} days"
+
+
+FURTHEST_AHEAD = timedelta(days=365)
+
+
+def time_to_come_problem(starts_at: datetime, now: datetime, what: str) -> str | None:
+    """Why `starts_at` cannot be booked for `what` ("the call", "the session"): it has passed, or is more than
+    a year ahead (a year typed as 2062 for 2026). None when it can."""
+    if starts_at <= now:
+        return f"Choose a time in the future for {what}"
+    if starts_at > now + FURTHEST_AHEAD:
+        return f"Choose a time within the next year for {what}"
+    return None

@@ -27,7 +27,7 @@ GROUPS = [
     {"title": "Partnership reflective practice", "facilitator": "psychologist@example.org",
      "created_by": "psychologist@example.org", "team": None, "frequency": "monthly", "every_weeks": 1,
      "weekday": 1, "nth": 1, "start_time": "10:00", "minutes": 60, "capacity": 12,
-     "location": "Video call (the link is sent with the invitation)",
+     "location": "Video call: https://meet.example.org/partnership-reflective-practice",
      "description": "For anyone in the partnership working with people who use drugs or alcohol and struggle "
                     "with their mental health: pharmacy, outreach, hostels, needle and syringe programmes.",
      "members": ["pharmacist@example.org", "outreach@example.org", "needle.exchange@example.org"],

@@ -117,6 +117,13 @@ class EndSeriesForm(PageForm):
     reason = _reason_field()
 
 
+class WalkInForm(PageForm):
+    prefix_name = "walk_in"
+    email = LineField("Their work email address", validators=[
+        DataRequired(message="Enter the work email address of the person who came without booking"),
+        LengthLimit(max=254, message="An email address is 254 characters or fewer")])
+
+
 class NotesForm(FlaskForm):
     private_notes = TextField("Your private reflective notes", description="Only you can see these.",
                                   validators=[Optional(), LengthLimit(max=20000, message="Keep your notes to 20,000 characters or fewer"), no_identifiers])

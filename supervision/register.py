@@ -49,13 +49,18 @@ REGISTER = (select(Booking).options(joinedload(Booking.person))
             .order_by(Booking.status, Booking.created_at, Booking.id))
 
 
-def mark_attendance(session: Session, gs: GroupSession, marks: dict[int, str], now: datetime | None = None) -> None:
+def mark_attendance(session: Session, gs: GroupSession, marks: dict[int, str], now: datetime | None = None) -> int:
+    """Returns how many of the people booked were marked."""
     chosen = {booking_id: mark for booking_id, mark in marks.items() if mark in ("attended", "absent")}
+    marked = 0
     for booking in session.scalars(select(Booking).where(Booking.session_id == gs.id, Booking.status == BOOKED,
                                                          Booking.id.in_(chosen))):
         booking.attendance = chosen[booking.id]
         booking.updated_at = now or utcnow()
-    audit.record(session, "session.register_marked", "group_session", gs.id)
+        marked += 1
+    if marked:
+        audit.record(session, "session.register_marked", "group_session", gs.id, marked=marked)
+    return marked
 
 
 def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | None = None) -> Booking:

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from core import audit
+from core.accounts.models import Person
 from core.csv_export import csv_response
 from core.database import db
 from core.refusals import attempt
@@ -16,7 +17,7 @@ from core.params import whole_number
 from core.timeutil import LONDON
 
 from . import bp, register
-from .forms import EvaluationForm, NotesForm
+from .forms import EvaluationForm, NotesForm, WalkInForm
 from .models import Booking, GroupSeries, GroupSession, SessionNotes
 from .views import my_booking
 
@@ -41,25 +42,30 @@ def _register_session(session_id: int) -> GroupSession:
 def register_page(session_id: int):
     gs = _register_session(session_id)
     session = db.session
-    if request.method == "POST":
-        walk_in = request.form.get("walk_in_email", "")[:254].strip()  # no address is longer
-        if walk_in:
-            _, refusal = attempt(session, lambda: register.add_walk_in(session, gs, walk_in))
-            if refusal is not None:
-                flash(refusal, "error")
+    walk_in = WalkInForm(formdata=None)
+    if request.method == "POST" and "walk_in-email" in request.form:
+        walk_in = WalkInForm()
+        if walk_in.validate_on_submit():
+            booking, refusal = attempt(session, lambda: register.add_walk_in(session, gs, walk_in.email.data))
+            if refusal is None:
+                name = session.get(Person, booking.person_id).name
+                flash(f"{name} is on the register as a walk-in who attended.", "success")
                 return redirect(url_for("supervision.register", session_id=gs.id))
-        else:
-            marks = {booking: value for key, value in request.form.items()
-                     if key.startswith("attendance-") and (booking := whole_number(key.split("-", 1)[1]))}
-            register.mark_attendance(session, gs, marks)
-            session.commit()
-        flash("Register saved.", "success")
+            walk_in.email.errors.append(refusal)
+    elif request.method == "POST":
+        marks = {booking: value for key, value in request.form.items()
+                 if key.startswith("attendance-") and (booking := whole_number(key.split("-", 1)[1]))}
+        marked = register.mark_attendance(session, gs, marks)
+        session.commit()
+        flash(f"Register saved: {marked} {'person' if marked == 1 else 'people'} marked." if marked
+              else "Nothing was saved: choose Attended or Absent for at least one person.",
+              "success" if marked else "error")
         return redirect(url_for("supervision.register", session_id=gs.id, page=request.args.get("page")))
     page = paginate(session, register.REGISTER, params={"group_session": gs.id})
     themes = session.scalar(_THEMES, {"group_session": gs.id})
     audit.record(session, "session.register_viewed", "group_session", gs.id)
     return render_template("supervision/register.html", gs=gs, series=gs.series, page=page, themes=themes,
-                           is_facilitator=gs.series.facilitator_id == current_user.id)
+                           is_facilitator=gs.series.facilitator_id == current_user.id, walk_in=walk_in)
 
 
 @bp.route("/sessions/<int:session_id>/notes", methods=["GET", "POST"])

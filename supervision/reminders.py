@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 from core.accounts.models import Person
 from core.database import with_row_locks
 from core.notifications import notify
-from core.timeutil import format_london, utcnow
+from core.timeutil import format_london, format_soon, format_time_left, utcnow
 
 from .models import BOOKED, Booking, GroupSeries, GroupSession
 
@@ -21,12 +21,6 @@ EVALUATION_WINDOW = timedelta(days=14)
 
 def _claim(session: Session, query):
     return session.scalars(with_row_locks(session, query, skip_locked=True, of=Booking)).unique().all()
-
-
-def _when(hours: int) -> str:
-    if hours >= 24 and hours % 24 == 0:
-        return "tomorrow" if hours == 24 else f"in {hours // 24} days"
-    return "in an hour" if hours == 1 else f"in {hours} hours"
 
 
 def send_reminders(session: Session, hours_before: list[int], now: datetime | None = None) -> int:
@@ -46,8 +40,11 @@ def send_reminders(session: Session, hours_before: list[int], now: datetime | No
         for booking in _claim(session, query):
             gs, series = booking.session, booking.session.series
             booking.reminded_hours, booking.reminded_for = hours, gs.starts_at
-            notify(session, booking.person, f"Reminder: {series.title} {_when(hours)}",
-                   f"Your reflective practice session is {format_london(gs.starts_at)}, {series.location}. "
+            # Said from the time actually left: a late sweep, or a session booked at the last minute, must not
+            # promise "in an hour" for one starting in two minutes.
+            notify(session, booking.person, f"Reminder: {series.title}, {format_soon(gs.starts_at, now)}",
+                   f"Your reflective practice session starts {format_time_left(gs.starts_at - now)} "
+                   f"({format_london(gs.starts_at)}), {series.location}. "
                    "If you can no longer come, cancel so someone on the waitlist can have your place.",
                    link=f"/reflective-practice/sessions/{gs.id}")
             sent += 1

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 import demo
+from consult import services
 from consult.models import Consultation
 from core import create_app
 from core.accounts.models import Person
@@ -28,6 +29,11 @@ def lived_in(tmp_path_factory):
     upgrade_database(app)
     with app.app_context(), app.extensions["database"]["session_factory"]() as session:
         demo.seed(session, utcnow())
+        # What people really paste: a long web address and a word with no break in it.
+        advice = session.scalar(select(Consultation).where(Consultation.client_reference == "PH-2304"))
+        pharmacist = session.scalar(select(Person).where(Person.email == "pharmacist@example.org"))
+        services.reply(session, advice, pharmacist, "The leaflet: https://www.example.org/" + "leaflets/" * 40
+                       + " and her note said " + "a" * 400 + ".")
         session.commit()
         now = utcnow()
         ids = {

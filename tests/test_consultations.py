@@ -203,6 +203,26 @@ def test_closing_without_advice_needs_a_referral_or_signposting(frontline, psych
     assert done.status_code == 302 and newest(session).referral_or_signposting == "Local alcohol liaison nurse"
 
 
+def test_after_the_worker_replies_to_advice_the_psychologist_can_add_to_it(frontline, psychologist, session):
+    raise_request(frontline)
+    c = newest(session)
+    url = f"/consultations/{c.id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    post_form(psychologist, f"{url}/advice", {"advice-body": "Ask about mornings first."}, page_url=url)
+    post_form(frontline, f"{url}/reply", {"message-body": "She would not talk about mornings."}, page_url=url)
+    page = psychologist.get(url).get_data(as_text=True)
+    assert "Add to your advice" in page and "Send further advice" in page
+    more = post_form(psychologist, f"{url}/advice", {"advice-body": "Then start with sleep instead."}, page_url=url)
+    assert more.status_code == 302
+    thread = frontline.get(url).get_data(as_text=True)
+    assert "Ask about mornings first." in thread and "Then start with sleep instead." in thread
+    session.rollback()
+    assert newest(session).status == "advice_given"
+    told = session.scalars(select(Notification.title).where(
+        Notification.person_id == person(session, "frontline").id).order_by(Notification.id.desc())).first()
+    assert told.startswith("More advice is ready")
+
+
 def test_impossible_changes_are_refused_with_a_message_not_an_error(frontline, psychologist, session, app):
     raise_request(frontline)
     c = newest(session)

@@ -14,6 +14,7 @@ import pytest
 
 from core import identifiers
 from core.markdown import _render
+from core.text import linked
 from supervision.register import WORD
 
 from .support import post_form, sign_in
@@ -65,7 +66,8 @@ def test_identifier_checks_take_time_in_proportion_to_the_text(check, unit):
 
 MARKDOWN_INPUTS = ["`", "[", "![", "[a", "[a](", "*", "_", "<", "\\", "`a", "&", "*a", "[a][b]", "(", "**a*",
                    "<http://", ">", "- ", "#", "_a ", "```\n", "~~~\na\n", "    - a\n", "> > > > > a\n",
-                   "| a | b |\n", "[a]: http://x\n", "*a ", "a" * 1990 + "\n\n", "[" + "a" * 100 + "\n\n"]
+                   "| a | b |\n", "[a]: http://x\n", "*a ", "a" * 1990 + "\n\n", "[" + "a" * 100 + "\n\n",
+                   "http://", "https://a.", "https://a.b/c.", "http:// ", "https://a_b_"]
 
 
 def _render_afresh(text: str):
@@ -89,6 +91,11 @@ def test_markdown_past_its_bounds_is_shown_as_text_with_nothing_lost():
     assert html.count("`") == 5000 and "<strong>normal</strong>" in html
     nested = str(_render_afresh("> " * 10 + "deep"))
     assert "deep" in nested and "<blockquote>" not in nested
+
+
+@pytest.mark.parametrize("unit", ["https://", "https://a.", "http://a.b,.", "https://a/b", "x https:/"])
+def test_linking_web_addresses_in_plain_text_takes_time_in_proportion(unit):
+    _grows_linearly(linked, unit)
 
 
 def test_the_check_of_names_in_themes_reads_the_text_once():

@@ -58,3 +58,21 @@ def test_one_text_cannot_define_links_for_the_next():
     second = str(render_markdown("See [the guide][g]."))
     assert 'href="https://example.org/guide"' in first
     assert "href" not in second and "[the guide][g]" in second
+
+
+def test_a_web_address_typed_in_a_message_becomes_a_link_without_its_full_stop():
+    html = str(render_markdown("The leaflet is at https://www.nhs.uk/live-well/addiction-support/. Ask her."))
+    assert ('<a href="https://www.nhs.uk/live-well/addiction-support/" rel="noopener noreferrer nofollow">'
+            'https://www.nhs.uk/live-well/addiction-support/</a>. Ask her.') in html
+    # Written links and code keep their own meaning, and nothing is linked twice.
+    assert str(render_markdown("[the leaflet](https://e.org/x)")).count("<a ") == 1
+    assert "<a " not in str(render_markdown("`https://e.org/x`"))
+    assert "<a " not in str(render_markdown("javascript:alert(1) and http:// alone"))
+
+
+def test_plain_text_links_only_web_addresses_and_escapes_the_rest():
+    from core.text import linked
+    shown = str(linked('Video call: https://meet.example.org/abc?x=1&y=2 "or" <room 4>'))
+    assert shown == ('Video call: <a href="https://meet.example.org/abc?x=1&amp;y=2" rel="noopener noreferrer '
+                     'nofollow">https://meet.example.org/abc?x=1&amp;y=2</a> &#34;or&#34; &lt;room 4&gt;')
+    assert str(linked('https://x.org/"><script>alert(1)</script>')).count("<script>") == 0

@@ -245,12 +245,18 @@ def test_the_facilitator_keeps_the_register_and_the_attendee_gets_a_cpd_record(a
     url = f"/reflective-practice/sessions/{gs.id}/register"
     page = facilitator.get(url).get_data(as_text=True)
     booking_id = re.search(r'name="attendance-(\d+)"', page).group(1)
-    post_form(facilitator, url, {f"attendance-{booking_id}": "attended"})
-    walk_in = post_form(facilitator, url, {"walk_in_email": "team.lead@example.org"})
-    assert walk_in.status_code == 302
-    stranger = post_form(facilitator, url, {"walk_in_email": "other.frontline@example.org"})
-    assert "no one with that email address in this organisation" in facilitator.get(
-        stranger.headers["Location"]).get_data(as_text=True)
+    nothing = post_form(facilitator, url, {}, follow_redirects=True).get_data(as_text=True)
+    assert "Nothing was saved: choose Attended or Absent" in nothing
+    saved = post_form(facilitator, url, {f"attendance-{booking_id}": "attended"}, follow_redirects=True)
+    assert "Register saved: 1 person marked." in saved.get_data(as_text=True)
+    empty = post_form(facilitator, url, {"walk_in-email": ""}).get_data(as_text=True)
+    assert "There is a problem" in empty and "Enter the work email address of the person who came" in empty
+    assert "Register saved" not in empty
+    walk_in = post_form(facilitator, url, {"walk_in-email": "team.lead@example.org"}, follow_redirects=True)
+    assert "Team Lead is on the register as a walk-in who attended." in walk_in.get_data(as_text=True)
+    stranger = post_form(facilitator, url, {"walk_in-email": "other.frontline@example.org"}).get_data(as_text=True)
+    assert "There is a problem" in stranger and "no one with that email address in this organisation" in stranger
+    assert 'value="other.frontline@example.org"' in stranger
     record = worker.get("/reflective-practice/record").get_data(as_text=True)
     assert "Keyworkers&#39; reflective practice" in record and "1 session, 1.5 hours in all" in record
     csv_text = worker.get("/reflective-practice/record.csv").get_data(as_text=True)

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from core.mail import build_email
 from core.notifications import Notification, OutboxMessage
 from core.scheduler import _SWEEPS, run_sweep
-from core.timeutil import LONDON
+from core.timeutil import LONDON, as_utc
 from supervision import changes, services
 from supervision.models import Booking, GroupSeries, GroupSession
 from supervision.reminders import send_reminders
 
-from .support import person, post_form, sign_in
+from .support import form_as_shown, person, post_form, sign_in
 from .test_supervision import NOW, _one_session, series
 
 
@@ -193,9 +193,27 @@ def test_the_move_form_keeps_what_was_typed_and_explains_the_problem(app, sessio
     assert "Enter the start time as hours and minutes" in page and "Training day" in page
     page = post_form(lead, move, {"move-day": "2020-01-07", "move-start_time": "13:30"},
                      page_url=change).get_data(as_text=True)
-    assert "Choose a new time in the future" in page
+    assert "Choose a time in the future for the session" in page
+    page = post_form(lead, move, {"move-day": "2062-01-07", "move-start_time": "13:30"},
+                     page_url=change).get_data(as_text=True)
+    assert "Choose a time within the next year for the session" in page and 'value="2062-01-07"' in page
     session.rollback()
     assert session.get(GroupSession, gs.id).sequence == 0
+
+
+def test_moving_a_session_to_the_time_it_already_has_tells_nobody_and_says_so(app, session):
+    gs = _one_session(app, session)
+    _book(app, session, "frontline", gs, moment=datetime.now(timezone.utc))
+    lead = app.test_client()
+    sign_in(lead, "team_lead")
+    change = f"/reflective-practice/sessions/{gs.id}/change"
+    unchanged = form_as_shown(lead, change, f"/reflective-practice/sessions/{gs.id}/move")
+    page = lead.post(f"/reflective-practice/sessions/{gs.id}/move", data=unchanged).get_data(as_text=True)
+    assert "There is a problem" in page and "choose a different date or time to move it" in page
+    assert "Nobody has been told anything" in page
+    session.rollback()
+    assert session.get(GroupSession, gs.id).sequence == 0
+    assert _mail_to(session, "frontline", "Moved") == []
 
 
 def test_a_reason_everyone_booked_will_see_may_not_name_anyone_on_the_session(app, session):
@@ -287,12 +305,12 @@ def test_reminders_go_the_day_before_and_an_hour_before_exactly_once(app, sessio
     for moment in (gs.starts_at - timedelta(hours=23), gs.starts_at - timedelta(hours=22)):
         _sweep(app, moment)
         _sweep(app, moment)
-    assert _reminders_to(session, "frontline") == ["Reminder: Keyworkers' reflective practice tomorrow"]
+    assert _reminders_to(session, "frontline") == ["Reminder: Keyworkers' reflective practice, tomorrow at 1:30pm"]
     for moment in (gs.starts_at - timedelta(minutes=59), gs.starts_at - timedelta(minutes=30)):
         _sweep(app, moment)
         _sweep(app, moment)
-    assert _reminders_to(session, "frontline") == ["Reminder: Keyworkers' reflective practice tomorrow",
-                                                   "Reminder: Keyworkers' reflective practice in an hour"]
+    assert _reminders_to(session, "frontline") == ["Reminder: Keyworkers' reflective practice, tomorrow at 1:30pm",
+                                                   "Reminder: Keyworkers' reflective practice, today at 1:30pm"]
     _sweep(app, cancelled.starts_at - timedelta(minutes=30))
     for key in ("team_lead", "psychologist", "admin"):
         assert _reminders_to(session, key) == [], key
@@ -304,7 +322,9 @@ def test_a_late_sweep_sends_only_the_nearest_reminder_and_a_moved_session_is_rem
     with app.app_context():
         assert send_reminders(session, [24, 1], gs.starts_at - timedelta(minutes=40)) == 1
         session.commit()
-    assert _reminders_to(session, "frontline") == ["Reminder: Keyworkers' reflective practice in an hour"]
+    assert _reminders_to(session, "frontline") == ["Reminder: Keyworkers' reflective practice, today at 1:30pm"]
+    body = session.scalars(select(Notification.body).where(Notification.title.startswith("Reminder"))).one()
+    assert body.startswith("Your reflective practice session starts in 40 minutes (24 November 2026, 1:30pm)")
 
     other = _sessions(app, session, title="Second group", starts_on=date(2026, 11, 25), weekday=2)[0]
     _book(app, session, "frontline", other)
@@ -316,7 +336,33 @@ def test_a_late_sweep_sends_only_the_nearest_reminder_and_a_moved_session_is_rem
         assert send_reminders(session, [24, 1], moved.starts_at - timedelta(hours=20)) == 1
         assert send_reminders(session, [24, 1], moved.starts_at - timedelta(hours=20)) == 0
         session.commit()
-    assert _reminders_to(session, "frontline").count("Reminder: Second group tomorrow") == 2
+    assert _reminders_to(session, "frontline").count("Reminder: Second group, tomorrow at 1:30pm") == 2
+
+
+def test_a_reminder_says_the_time_actually_left_whenever_the_sweep_runs(app, session):
+    gs = _sessions(app, session)[0]
+    _book(app, session, "frontline", gs)
+    with app.app_context():
+        assert send_reminders(session, [24, 1], gs.starts_at - timedelta(minutes=2)) == 1
+        session.commit()
+    body = session.scalars(select(Notification.body).where(Notification.title.startswith("Reminder"))).one()
+    assert body.startswith("Your reflective practice session starts in 2 minutes")
+
+
+@pytest.mark.parametrize("starts, now, soon, left", [
+    (datetime(2026, 10, 25, 9, 0, tzinfo=LONDON), datetime(2026, 10, 24, 23, 0, tzinfo=LONDON),
+     "tomorrow at 9:00am", "in about 11 hours"),  # the clocks go back overnight: ten hours on the clock
+    (datetime(2026, 3, 29, 9, 0, tzinfo=LONDON), datetime(2026, 3, 28, 21, 0, tzinfo=LONDON),
+     "tomorrow at 9:00am", "in about 11 hours"),  # and forward: twelve on the clock
+    (datetime(2026, 12, 2, 14, 0, tzinfo=LONDON), datetime(2026, 12, 2, 13, 59, 30, tzinfo=LONDON),
+     "today at 2:00pm", "in 1 minute"),
+    (datetime(2026, 12, 9, 14, 0, tzinfo=LONDON), datetime(2026, 12, 2, 14, 0, tzinfo=LONDON),
+     "9 December 2026, 2:00pm", "in 7 days"),
+])
+def test_reminder_times_are_said_in_london_across_the_clock_changes(starts, now, soon, left):
+    from core.timeutil import format_soon, format_time_left
+    starts, now = as_utc(starts), as_utc(now)  # as stored: aware datetimes in one zone subtract by the clock
+    assert format_soon(starts, now) == soon and format_time_left(starts - now) == left
 
 
 def test_two_schedulers_reminding_at_once_on_postgresql_send_each_reminder_once(pg_app):
