@@ -33,7 +33,7 @@ def book_call(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
     return _act(c, lambda f: calls.book_call(db.session, c, current_user, f.starts_at_utc(), f.mode.data),
-                "call_form", CallForm())
+                "call_form", CallForm(), "The call is booked. You and the worker have each been emailed an invitation.")
 
 
 @bp.route("/<int:consultation_id>/calls/<int:call_id>/outcome", methods=["POST"])
@@ -42,7 +42,7 @@ def mark_call(consultation_id: int, call_id: int):
     _require(services.is_allocated_psychologist(current_user, c))
     call = _call(c, call_id)
     return _act(c, lambda f: calls.mark_call(db.session, c, call, current_user, f.attended.data == "yes"),
-                "call_outcome_form", CallOutcomeForm())
+                "call_outcome_form", CallOutcomeForm(), "The call has been marked.")
 
 
 def _change_page(c: Consultation, call: CallSlot, move: MoveCallForm | None = None,

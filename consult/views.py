@@ -318,11 +318,13 @@ def _advice_opened(consultation_id: int, now) -> None:
     db.defer_write(db.session, write)
 
 
-def _act(c: Consultation, action, form_name: str, form):
-    """Run a service on a valid form; refusals and form errors are shown on the page, never a 500."""
+def _act(c: Consultation, action, form_name: str, form, done: str):
+    """Run a service on a valid form and say what happened (`done`); refusals and form errors are shown on the
+    page, never a 500."""
     if form.validate_on_submit():
         _, refusal = attempt(db.session, lambda: action(form))
         if refusal is None:
+            flash(done, "success")
             return redirect(url_for("consult.show", consultation_id=c.id))
         form.form_errors.append(refusal)
     return _render_show(c, **{form_name: form})
@@ -368,14 +370,16 @@ def check_back(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_requester(current_user, c))
     return _act(c, lambda f: follow_ups.check_back(db.session, c, current_user, f.cleaned()), "check_back_form",
-                CheckBackForm())
+                CheckBackForm(), "Thank you for checking back. The psychologist has been told how the client is "
+                "getting on.")
 
 
 @bp.route("/<int:consultation_id>/reply", methods=["POST"])
 def reply(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_requester(current_user, c) or services.is_allocated_psychologist(current_user, c))
-    return _act(c, lambda f: services.reply(db.session, c, current_user, f.body.data), "message_form", MessageForm())
+    return _act(c, lambda f: services.reply(db.session, c, current_user, f.body.data), "message_form", MessageForm(),
+                "Your reply has been sent.")
 
 
 @bp.route("/<int:consultation_id>/information", methods=["POST"])
@@ -383,7 +387,8 @@ def ask_for_information(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
     return _act(c, lambda f: services.ask_for_information(db.session, c, current_user, f.body.data),
-                "information_form", InformationRequestForm())
+                "information_form", InformationRequestForm(),
+                "Your question has been sent to the worker. The reply-due clock is paused until they answer.")
 
 
 @bp.route("/<int:consultation_id>/advice", methods=["POST"])
@@ -391,7 +396,7 @@ def advise(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
     return _act(c, lambda f: services.give_advice(db.session, c, current_user, f.body.data),
-                "advice_form", AdviceForm())
+                "advice_form", AdviceForm(), "Your advice has been sent and the worker told.")
 
 
 @bp.route("/<int:consultation_id>/close", methods=["POST"])
@@ -399,7 +404,8 @@ def close(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
     return _act(c, lambda f: services.close(db.session, c, current_user, f.outcome.data, f.minutes_spent.data,
-                                            f.referral_or_signposting.data or ""), "close_form", CloseForm())
+                                            f.referral_or_signposting.data or ""), "close_form", CloseForm(),
+                "The request is closed. The worker has been asked whether the advice helped.")
 
 
 @bp.route("/<int:consultation_id>/reassign", methods=["POST"])
@@ -412,7 +418,7 @@ def reassign(consultation_id: int):
     def _pass_on(f):
         services.reassign(db.session, c, current_user, db.session.get(Person, f.psychologist_id.data), f.reason.data)
 
-    return _act(c, _pass_on, "reassign_form", form)
+    return _act(c, _pass_on, "reassign_form", form, "The request has been passed on, and everyone involved told.")
 
 
 @bp.route("/<int:consultation_id>/survey", methods=["POST"])
@@ -429,7 +435,8 @@ def survey(consultation_id: int):
                                       what_happened_next=f.what_happened_next.data or ""))
         audit.record(db.session, "consultation.survey_answered", "consultation", c.id)
 
-    return _act(c, _save, "survey_form", SurveyForm())
+    return _act(c, _save, "survey_form", SurveyForm(),
+                "Thank you. Your answers help the psychologists make the service better.")
 
 
 # --- Calls and follow-ups -------------------------------------------------------
@@ -462,4 +469,5 @@ def suggest_template(consultation_id: int):
     form.version_id.choices = _template_choices()
     titles = dict(form.version_id.choices)
     return _act(c, lambda f: services.suggest_template(db.session, c, current_user, f.version_id.data,
-                                                       titles[f.version_id.data]), "suggest_form", form)
+                                                       titles[f.version_id.data]), "suggest_form", form,
+                "The template has been suggested to the worker.")

@@ -185,9 +185,13 @@ def compile_templates(app: Flask) -> int:
     return len(names)
 
 
+# What a box rendered as Markdown can do, in words for pharmacy and hostel staff rather than Markdown's.
+FORMATTING_HINT = "Start a line with - to make a list. Web addresses become links."
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(form_error_list=form_error_list, choice_items=choice_items, component=component,
-                                 tag=tag, summary_list=summary_list)
+                                 tag=tag, summary_list=summary_list, formatting_hint=FORMATTING_HINT)
     app.jinja_env.filters["london"] = format_london
     app.jinja_env.filters["london_date"] = lambda value: format_london(value, with_time=False)
     # Links stored with notifications only ever point inside the app.

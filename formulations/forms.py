@@ -10,7 +10,7 @@ from .models import AUDIENCES
 from .sections import SectionsProblem, parse_sections
 
 SECTIONS_HINT = ("Start each section with a line beginning '## ' and its heading. Write guidance underneath "
-                 "(Markdown works). Put each prompt for the person filling it in on a line beginning '? '.")
+                 "(start a line with - to make a list). Put each prompt for the person filling it in on a line beginning '? '.")
 
 
 class TemplateForm(FlaskForm):
