@@ -18,10 +18,13 @@ KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use help
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
 
+ADVICE_LENGTH = 10_000
+
+
 def _text(label: str, required: str | None = None, max_length: int = 5000):
     validators = [DataRequired(message=required)] if required else [Optional()]
     return TextField(label, validators=validators + [
-        LengthLimit(max=max_length, message=f"Keep this to {max_length} characters or fewer"), no_identifiers])
+        LengthLimit(max=max_length, message=f"Keep this to {max_length:,} characters or fewer"), no_identifiers])
 
 
 class RequestForm(FlaskForm):
@@ -83,7 +86,8 @@ class MessageForm(PageForm):
 
 class AdviceForm(PageForm):
     prefix_name = "advice"
-    body = _text("Advice", required="Enter your advice", max_length=20000)
+    # A page or two: the worker reads it on shift, and it goes into their case notes.
+    body = _text("Advice", required="Enter your advice", max_length=ADVICE_LENGTH)
 
 
 class InformationRequestForm(PageForm):

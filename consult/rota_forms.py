@@ -6,6 +6,9 @@ from datetime import time
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from core.forms import DayField, LineField, ListMultipleField, ListSelectField, WholeNumberField
+from core.timeutil import FURTHEST_AHEAD, london, utcnow
+
+from . import rota
 
 from .forms import PageForm
 
@@ -19,6 +22,19 @@ def _clock(message: str):
             field.data = time.fromisoformat((field.data or "").strip().replace(".", ":")).strftime("%H:%M")
         except ValueError as error:
             raise ValidationError(message) from error
+    return check
+
+
+def _ends_after_it_starts(form, field):
+    """A duty runs within one day: 17:00 to 09:00 is far more often a slip than a night on duty."""
+    if not form.start_time.errors and field.data and form.start_time.data and field.data <= form.start_time.data:
+        raise ValidationError("The end time must be after the start time: a duty starts and ends on the same day")
+
+
+def _within_a_year(message: str):
+    def check(form, field):
+        if field.data and field.data > london(utcnow()).date() + FURTHEST_AHEAD:
+            raise ValidationError(message)
     return check
 
 
@@ -55,9 +71,8 @@ class PatternForm(WhoForm):
     field_order = ("pattern-psychologist_id", "pattern-weekdays", "pattern-start_time", "pattern-end_time",
                    "pattern-every_weeks", "pattern-starts_on", "pattern-ends_on", "pattern-daily_capacity")
 
-    def validate_end_time(self, field):
-        if not self.start_time.errors and field.data == self.start_time.data:
-            raise ValidationError("The end time must be different from the start time")
+    validate_end_time = _ends_after_it_starts
+    validate_starts_on = _within_a_year("Choose a first date within the next year")
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -83,3 +98,13 @@ class CoverForm(WhoForm):
                                 not_a_number="Enter how many new consultations you can take, like 3", validators=[
         InputRequired(message="Enter how many new consultations you can take"),
         NumberRange(min=0, max=50, message="Capacity must be between 0 and 50")])
+
+    validate_end_time = _ends_after_it_starts
+    validate_day = _within_a_year("Choose a date within the next year for the cover")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and rota.local_span(self.day.data, self.start_time.data, self.end_time.data)[1] <= utcnow():
+            self.end_time.errors = [*self.end_time.errors, "This cover would have ended already: choose a time to come"]
+            valid = False
+        return valid

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from core.forms import (DayField, LengthLimit, LineField, ListMultipleField, ListSelectField, PageForm, TextField,
                         WholeNumberField, no_identifiers)
+from core.timeutil import FURTHEST_AHEAD, london, utcnow
 
 from .models import LONGEST_SESSION_MINUTES
 
@@ -78,9 +79,20 @@ class SeriesForm(FlaskForm):
         except ValueError as error:
             raise ValidationError("Enter the start time as hours and minutes, like 13:30") from error
 
+    def validate_starts_on(self, field):
+        today = london(utcnow()).date()
+        if field.data and field.data < today:
+            raise ValidationError("The first date must be today or later")
+        if field.data and field.data > today + FURTHEST_AHEAD:
+            raise ValidationError("Choose a first date within the next year")
+
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError("'Until' must be the same as or after the first date")
+
+    def validate_session_count(self, field):
+        if field.data and self.ends_on.data:
+            raise ValidationError("Give an end date or a number of sessions, not both")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -116,7 +116,7 @@ def test_a_field_past_its_length_limit_is_never_checked_for_identifiers(app, mon
     response = post_form(client, "/consultations/new", {"question": "a@" * 30_000, "client_reference": "JB-1"})
     elapsed = time.perf_counter() - started
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Keep this to 5000 characters or fewer" in body
+    assert response.status_code == 200 and "Keep this to 5,000 characters or fewer" in body
     assert max(seen, default=0) <= 5000 and elapsed < 5
     assert consult_forms.RequestForm  # the form the page used
 
