@@ -94,6 +94,9 @@ class CalendarFeed(Base):
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address's secret is worked out from this and the app's secret key, so its owner can see it again while
+    # the database alone (a backup, say) gives no working address. Feeds made before it was kept have none.
+    nonce: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

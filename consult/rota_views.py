@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from core import audit
 from core.accounts.directory import psychologist_choices, psychologists
 from core.accounts.models import Person, Role
-from core.accounts.tokens import hash_token, new_token
+from core.accounts.tokens import hash_token
 from core.config import base_host
 from core.database import db
 from core.params import form_int
@@ -20,7 +20,7 @@ from core.security import role_required
 from core.timeutil import LONDON, as_utc, utcnow
 
 from . import bp, handover, rota, rota_services
-from .rota_calendar import duty_feed
+from .rota_calendar import duty_feed, feed_path, make_feed
 from .rota_forms import CoverForm, LeaveForm, PatternForm
 from .rota_models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave
 from .workhours import working_week
@@ -75,7 +75,7 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
                                .order_by(DutySlot.starts_at).limit(100)).all() if _is_lead() else []
     error_form = next((f for f in forms.values() if f.errors or f.form_errors), None)
     return render_template("consult/rota.html", on_duty=on_duty, patterns=patterns, upcoming=upcoming, leave=leave,
-                           feed=feed, new_feed_url=request.args.get("feed_url"), error_form=error_form,
+                           feed=feed, error_form=error_form,
                            colleagues=colleagues, swaps=swaps, everyone=everyone, now=now,
                            is_lead=_is_lead(), **forms), status
 
@@ -192,19 +192,24 @@ def coverage():
 @bp.route("/rota/feed", methods=["POST"])
 @role_required(Role.PSYCHOLOGIST)
 def new_feed():
-    """A new secret feed address; any earlier address stops working."""
+    """A new secret feed address; any earlier address stops working. It is shown on its own page, never in a URL
+    that would land in access logs and browser history."""
+    make_feed(db.session, current_user, current_app.config["SECRET_KEY"])
+    db.session.commit()
+    flash("Your new calendar address is ready. Any earlier address has stopped working.", "success")
+    return redirect(url_for("consult.show_feed"))
+
+
+@bp.route("/rota/feed")
+@role_required(Role.PSYCHOLOGIST)
+def show_feed():
     session = db.session
-    token, token_hash = new_token()
     feed = session.get(CalendarFeed, current_user.id)
-    if feed is None:
-        session.add(CalendarFeed(person_id=current_user.id, token_hash=token_hash))
-    else:
-        feed.token_hash, feed.created_at = token_hash, utcnow()
-    audit.record(session, "rota.feed_created", "person", current_user.id)
-    session.commit()
-    flash("Your calendar address is ready. Copy it now: it is shown only once.", "success")
-    return redirect(url_for("consult.rota_page",
-                            feed_url=f"{current_app.config['BASE_URL']}/consultations/rota/feed/{token}.ics"))
+    path = feed_path(feed, current_app.config["SECRET_KEY"]) if feed else None
+    if path:
+        audit.record(session, "rota.feed_shown", "person", current_user.id)
+    return render_template("consult/feed.html", feed=feed,
+                           address=f"{current_app.config['BASE_URL']}{path}" if path else None)
 
 
 @bp.route("/rota/feed/revoke", methods=["POST"])
@@ -224,6 +229,8 @@ def revoke_feed():
 def duty_calendar(token: str):
     """Public by design: the secret in the address is the key, as calendar apps cannot sign in."""
     session = db.session
+    if len(token) > 64:  # every address made is 43 characters
+        abort(404)
     feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
     if feed is None:
         abort(404)

@@ -64,7 +64,7 @@ FIRST_DAY = {
                               "/formulations/{formulation}", "/reflective-practice/", "/notifications"],
     "pharmacist@example.org": ["/", "/consultations/new", "/consultations/{advice}", "/reflective-practice/",
                                "/reflective-practice/sessions/{next_session}", "/formulations/"],
-    "psychologist2@example.org": ["/", "/consultations/queue", "/consultations/{rahmans}", "/consultations/rota",
+    "psychologist2@example.org": ["/", "/consultations/queue", "/consultations/{rahmans}", "/consultations/rota", "/consultations/rota/feed",
                                   "/reflective-practice/groups", "/reflective-practice/groups/{team_group}",
                                   "/reflective-practice/sessions/{past_session}", "/formulations/"],
     "psychologist@example.org": ["/", "/reach/", "/consultations/queue", "/consultations/{needle}", "/consultations/{waiting}",

@@ -100,8 +100,13 @@ def test_the_calendar_feed_updates_and_cancels_duties_and_can_be_revoked(app, se
         "pattern-start_time": "09:00", "pattern-end_time": "17:00", "pattern-every_weeks": "1",
         "pattern-starts_on": start.isoformat(), "pattern-daily_capacity": "3"}, page_url="/consultations/rota")
     made = post_form(client, "/consultations/rota/feed", page_url="/consultations/rota")
+    # The secret never travels in a URL (access logs, history): it is shown on its own page, as often as needed.
+    assert made.headers["Location"] == "/consultations/rota/feed"
     page = client.get(made.headers["Location"]).get_data(as_text=True)
     feed_path = re.search(r"http://localhost(/consultations/rota/feed/[^<]+\.ics)", page).group(1)
+    assert feed_path in client.get("/consultations/rota/feed").get_data(as_text=True)
+    assert feed_path not in client.get("/consultations/rota").get_data(as_text=True)
+    assert "See your calendar address" in client.get("/consultations/rota").get_data(as_text=True)
     anonymous = app.test_client()
     first = Calendar.from_ical(anonymous.get(feed_path).data).walk("VEVENT")
     assert first and all(e["STATUS"] == "CONFIRMED" and int(e["SEQUENCE"]) == 0 for e in first)
@@ -114,8 +119,14 @@ def test_the_calendar_feed_updates_and_cancels_duties_and_can_be_revoked(app, se
     again = {str(e["UID"]): e for e in Calendar.from_ical(anonymous.get(feed_path).data).walk("VEVENT")}
     assert again[uid]["STATUS"] == "CANCELLED" and int(again[uid]["SEQUENCE"]) == 1  # same UID, raised SEQUENCE
 
+    remade = post_form(client, "/consultations/rota/feed", page_url="/consultations/rota/feed")
+    new_path = re.search(r"http://localhost(/consultations/rota/feed/[^<]+\.ics)",
+                         client.get(remade.headers["Location"]).get_data(as_text=True)).group(1)
+    assert new_path != feed_path and anonymous.get(feed_path).status_code == 404
+    assert anonymous.get(new_path).status_code == 200
     post_form(client, "/consultations/rota/feed/revoke", page_url="/consultations/rota")
-    assert anonymous.get(feed_path).status_code == 404
+    assert anonymous.get(new_path).status_code == 404
+    assert anonymous.get("/consultations/rota/feed/" + "a" * 5000 + ".ics").status_code == 404
 
 
 def test_the_lead_psychologist_sees_why_a_request_was_allocated(app, session):
