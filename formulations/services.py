@@ -103,6 +103,21 @@ def new_draft(session: Session, template: Template, author: Person, now: datetim
     return draft
 
 
+def discard_draft(session: Session, version: TemplateVersion) -> TemplateVersion | None:
+    """Throw a draft away. Returns the version now shown for the template, or None when the draft was all there
+    was (never published) and the template has gone with it. Nothing was ever made from a draft."""
+    if version.status != DRAFT:
+        raise VersionRefused("Only a draft can be discarded: a published version never changes.")
+    template = session.get(Template, version.template_id)
+    audit.record(session, "template.draft_discarded", "template", template.id, version=version.number)
+    session.delete(version)
+    session.flush()
+    remaining = latest_version(session, template.id)
+    if remaining is None:
+        session.delete(template)
+    return remaining
+
+
 def retire(session: Session, template: Template, now: datetime | None = None) -> None:
     if template.retired_at is None:
         template.retired_at = now or utcnow()

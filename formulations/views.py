@@ -15,6 +15,7 @@ from core.database import db
 from core.identifiers import free_text_problem
 from core.pagination import paginate
 from core.params import query_int, query_text
+from core.confirm import confirm_first
 from core.refusals import attempt
 from core.security import role_required
 from core.text import css_string, plain_text
@@ -169,8 +170,38 @@ def new_draft(version_id: int):
 @bp.route("/versions/<int:version_id>/retire", methods=["POST"])
 @role_required(Role.PSYCHOLOGIST)
 def retire(version_id: int):
+    v = _version(version_id)
+    asking = confirm_first(f"Retire {v.title}?", [
+        "It leaves the library: nobody can start a new formulation with it.",
+        "Formulations already made with it keep it, and can still be read, edited and printed.",
+        "You cannot undo this. To change a template instead, start a new draft."],
+        "Yes, retire the template", url_for("formulations.version", version_id=v.id))
+    if asking is not None and services.can_author(current_user, v.template):
+        return asking
     return _version_action(version_id, lambda v: services.retire(db.session, v.template),
                            "Retired. It has left the library; formulations made with it still show it.")
+
+
+@bp.route("/versions/<int:version_id>/discard", methods=["POST"])
+@role_required(Role.PSYCHOLOGIST)
+def discard(version_id: int):
+    v = _version(version_id)
+    if not services.can_author(current_user, v.template):
+        abort(403)
+    first = v.number == 1
+    asking = confirm_first(f"Discard the draft of {v.title}?", [
+        "The changes in this draft are lost." if not first else
+        "This template has never been published, so it goes completely.",
+        "Published versions stay as they are." if not first else "Nobody has used it: a draft is yours alone.",
+        "You cannot undo this."], "Yes, discard the draft", url_for("formulations.version", version_id=v.id))
+    if asking is not None:
+        return asking
+    shown, refusal = attempt(db.session, lambda: services.discard_draft(db.session, v))
+    if refusal is not None:
+        flash(refusal, "error")
+        return redirect(url_for("formulations.version", version_id=v.id))
+    flash("The draft has been discarded.", "success")
+    return redirect(url_for("formulations.version", version_id=shown.id) if shown else url_for("formulations.index"))
 
 
 @bp.route("/versions/<int:version_id>/derive", methods=["POST"])

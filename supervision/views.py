@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from core.database import db
+from core.confirm import confirm_first
 from core.refusals import attempt
 from core.pagination import paginate
 from core.timeutil import utcnow
@@ -147,13 +148,20 @@ def _change_page(gs: GroupSession, **forms):
     return render_template("supervision/change.html", gs=gs, series=gs.series, **forms)
 
 
-def _apply_change(gs: GroupSession, form, form_name: str, change, done: str):
+def _apply_change(gs: GroupSession, form, form_name: str, change, done: str, ask=None):
+    """`ask`: the question and consequences of a change that cannot be undone, asked before it is made."""
     if not form.validate_on_submit():
         return _change_page(gs, **{form_name: form})
     named = register.names_problem(db.session, gs, form.reason.data or "", "Everyone booked will see the reason")
     if named:
         form.reason.errors.append(named)
         return _change_page(gs, **{form_name: form})
+    if ask is not None:
+        question, consequences, yes = ask
+        asking = confirm_first(question, consequences, yes, url_for("supervision.change", session_id=gs.id),
+                               {form.reason.name: form.reason.data or ""})
+        if asking is not None:
+            return asking
     _, refusal = attempt(db.session, lambda: change(form))
     if refusal is not None:
         form.form_errors.append(refusal)
@@ -190,4 +198,9 @@ def end_series(session_id: int):
     gs = _managed_session(session_id)
     return _apply_change(gs, EndSeriesForm(), "end_form",
                          lambda f: changes.end_series(db.session, gs.series, f.reason.data or ""),
-                         "The group has ended. Every session still to come is cancelled and everyone booked told.")
+                         "The group has ended. Every session still to come is cancelled and everyone booked told.",
+                         ask=(f"End {gs.series.title}?", [
+                             "Every session still to come is cancelled, and everyone booked is told and their "
+                             "calendar invitation withdrawn.", "Past sessions, registers and CPD records stay.",
+                             "You cannot undo this: to run the group again, schedule a new one."],
+                             "Yes, end the group"))

@@ -150,6 +150,7 @@ POSTS = [
     "/reflective-practice/sessions/{session}/book", "/reflective-practice/bookings/{booking}/cancel",
     "/reflective-practice/bookings/{booking}/accept", "/consultations/rota/patterns/{pattern}/end",
     "/formulations/versions/{version}/retire", "/formulations/versions/{version}/new-draft",
+    "/formulations/versions/{version}/discard",
 ]
 
 

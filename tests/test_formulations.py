@@ -144,7 +144,11 @@ def test_retired_templates_leave_the_library_but_stay_readable_on_formulations(a
     post_form(worker, f"/formulations/versions/{draft.id}/start", {"consultation_id": "0"})
     session.rollback()
     formulation = session.scalars(select(Formulation)).one()
-    post_form(author, f"/formulations/versions/{draft.id}/retire", page_url=f"/formulations/versions/{draft.id}")
+    url = f"/formulations/versions/{draft.id}"
+    asked = post_form(author, f"{url}/retire", page_url=url).get_data(as_text=True)
+    assert "Retire Cycle of change map?" in asked and "You cannot undo this" in asked
+    assert "Cycle of change map" in worker.get("/formulations/").get_data(as_text=True)  # asking changes nothing
+    assert post_form(author, f"{url}/retire", {"confirmed": "yes"}, page_url=url).status_code == 302
     assert "Cycle of change map" not in worker.get("/formulations/").get_data(as_text=True)
     page = worker.get(f"/formulations/{formulation.id}").get_data(as_text=True)
     assert "Cycle of change map" in page and "What do they say about change?" in page
@@ -424,7 +428,8 @@ def test_only_the_current_version_of_a_live_template_starts_a_formulation_and_ol
     assert refused.status_code == 200 and "a newer one has been published" in refused.get_data(as_text=True)
     assert "A newer version of the template exists" in worker.get(f"/formulations/{made.id}").get_data(as_text=True)
 
-    post_form(author, f"/formulations/versions/{second.id}/retire", page_url=f"/formulations/versions/{second.id}")
+    post_form(author, f"/formulations/versions/{second.id}/retire", {"confirmed": "yes"},
+              page_url=f"/formulations/versions/{second.id}")
     assert "This template has been retired" in worker.get(f"/formulations/versions/{second.id}/start").get_data(as_text=True)
     refused = post_form(worker, f"/formulations/versions/{second.id}/start", {"consultation_id": "0"},
                         page_url=f"/formulations/versions/{second.id}")
@@ -446,3 +451,34 @@ def test_a_draft_opened_for_editing_shows_its_sections_as_written_and_saves_unch
     session.rollback()
     session.expire_all()
     assert session.get(TemplateVersion, draft.id).sections == draft.sections
+
+
+def test_a_draft_can_be_discarded_after_saying_what_will_go(app, author, session):
+    draft = _new_draft(author, session)
+    url = f"/formulations/versions/{draft.id}"
+    asked = post_form(author, f"{url}/discard", page_url=url).get_data(as_text=True)
+    assert "Discard the draft of Cycle of change map?" in asked and "goes completely" in asked
+    other = app.test_client()
+    sign_in(other, "other_psychologist")
+    assert post_form(other, f"{url}/discard", {"confirmed": "yes"}, page_url="/formulations/").status_code in (403, 404)
+    gone = post_form(author, f"{url}/discard", {"confirmed": "yes"}, page_url=url)
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/formulations/")
+    session.rollback()
+    session.expire_all()
+    assert session.scalars(select(Template)).all() == []
+    # A draft of a published template goes alone: the published version stays.
+    published = _new_draft(author, session)
+    _publish(author, published.id)
+    post_form(author, f"/formulations/versions/{published.id}/new-draft", page_url=f"/formulations/versions/{published.id}")
+    session.rollback()
+    second = session.scalars(select(TemplateVersion).order_by(TemplateVersion.id.desc())).first()
+    assert second.status == "draft" and second.number == 2
+    done = post_form(author, f"/formulations/versions/{second.id}/discard", {"confirmed": "yes"},
+                     page_url=f"/formulations/versions/{second.id}")
+    assert done.headers["Location"].endswith(f"/formulations/versions/{published.id}")
+    session.rollback()
+    session.expire_all()
+    assert [v.status for v in session.scalars(select(TemplateVersion))] == ["published"]
+    refused = post_form(author, f"/formulations/versions/{published.id}/discard", {"confirmed": "yes"},
+                        page_url=f"/formulations/versions/{published.id}", follow_redirects=True)
+    assert "Only a draft can be discarded" in refused.get_data(as_text=True)

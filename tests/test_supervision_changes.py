@@ -422,3 +422,24 @@ def test_single_line_fields_arrive_without_line_breaks_and_calendars_never_carry
     location = next(line for line in ics.split("\r\n") if line.startswith("LOCATION"))
     assert "\r" not in summary and summary.endswith("Round Bcc")
     assert location == "LOCATION:Room  4"
+
+
+def test_ending_a_group_asks_first_and_keeps_the_reason_typed(app, session):
+    gs = _one_session(app, session)
+    _book(app, session, "frontline", gs, moment=datetime.now(timezone.utc))
+    lead = app.test_client()
+    sign_in(lead, "team_lead")
+    change = f"/reflective-practice/sessions/{gs.id}/change"
+    end = f"/reflective-practice/sessions/{gs.id}/end-series"
+    asked = post_form(lead, end, {"end-reason": "The team is moving to a new rota"}, page_url=change)
+    page = asked.get_data(as_text=True)
+    assert "End Keyworkers&#39; reflective practice?" in page and "You cannot undo this" in page
+    assert 'name="end-reason" value="The team is moving to a new rota"' in page
+    session.rollback()
+    assert session.get(GroupSeries, gs.series_id).ended_at is None and _mail_to(session, "frontline", "Cancelled") == []
+    done = post_form(lead, end, {"end-reason": "The team is moving to a new rota", "confirmed": "yes"}, page_url=change)
+    assert done.status_code == 302
+    session.rollback()
+    session.expire_all()
+    assert session.get(GroupSeries, gs.series_id).ended_at is not None
+    assert "The team is moving to a new rota" in _mail_to(session, "frontline", "Cancelled")[0].body
