@@ -99,9 +99,12 @@ def _charts(raw: dict, presenter: Presenter) -> dict:
                    else 100 * c["met"] / c["decided"], presenter.share(c["met"], c["decided"]))
                   for c in raw["compliance"]]
     return {
-        "compliance": bar_chart("chart-compliance", "Share answered within the response target", compliance),
-        "outcomes": bar_chart("chart-outcomes", "Outcomes of closed consultations", bars(raw["outcomes"], "label", "count")),
-        "joint": bar_chart("chart-joint", "Requests by kind of service", bars(raw["joint"], "label", "requests")),
+        "compliance": bar_chart("chart-compliance", "Share answered within the response target", compliance,
+                                "Per cent of requests answered within the target", top=100),
+        "outcomes": bar_chart("chart-outcomes", "Outcomes of closed consultations",
+                              bars(raw["outcomes"], "label", "count"), "Number of consultations closed"),
+        "joint": bar_chart("chart-joint", "Requests by kind of service", bars(raw["joint"], "label", "requests"),
+                           "Number of requests"),
     }
 
 

@@ -17,7 +17,15 @@ def test_a_commissioner_changes_the_period_and_downloads_a_csv(browser, live):
     page.wait_for_url("**/reach/")
     assert page.get_by_role("heading", name="Reach", exact=True).is_visible()
     assert serious_violations(page) == []
-    assert page.locator("svg.reach-chart").count() == 3
+    assert page.locator("figure.reach-chart").count() == 3
+    # Legible at desktop and phone width: the labels are the page's own text size, never a shrunken drawing.
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        sizes = page.eval_on_selector_all(".reach-chart__label, .reach-chart__value, .reach-chart__ticks span",
+                                          "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+        assert sizes and min(sizes) >= 14, (width, sizes)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_label("From").fill("2026-01-01")
     page.get_by_label("To (inclusive)").fill("2026-03-31")
@@ -26,7 +34,7 @@ def test_a_commissioner_changes_the_period_and_downloads_a_csv(browser, live):
     assert "date_from=2026-01-01" in page.url
 
     with page.expect_download() as download:
-        page.locator("#table-joint + p a").click()
+        page.locator("#csv-joint").click()
     path = download.value.path()
     assert download.value.suggested_filename == "reach-joint-2026-01-01-to-2026-03-31.csv"
     with open(path, newline="", encoding="utf-8") as handle:

@@ -3,6 +3,7 @@ empty periods and filters, team leads' scope, commissioners' small-number suppre
 from __future__ import annotations
 
 import csv
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -112,9 +113,23 @@ def test_the_dashboard_shows_figures_with_their_trend_and_a_table_beside_each_ch
     page = client.get(f"/reach/?{OCTOBER_ARGS}").get_data(as_text=True)
     assert "1 October 2026 to 31 October 2026" in page
     assert "up 3 from 1" in page  # consultations raised: 4 against September's 1
-    assert page.count('<svg class="reach-chart"') == 3 and page.count('aria-labelledby="chart-') == 3
+    assert page.count('<figure class="reach-chart"') == 3 and page.count('aria-labelledby="chart-') == 3
+    for axis in ("Per cent of requests answered within the target", "Number of consultations closed",
+                 "Number of requests"):
+        assert f'<p class="reach-chart__axis-title">{axis}</p>' in page
     assert page.count("<table") >= 5
     assert "Joint working agreed" in page
+
+
+def test_a_chart_has_round_ticks_labelled_axes_and_bars_in_proportion():
+    from reach.charts import bar_chart, nice_top
+    assert [nice_top(v) for v in (0, 1, 3, 7, 12, 100, 101, 4321)] == [1, 1, 5, 10, 20, 100, 200, 5000]
+    html = str(bar_chart("c", "Outcomes", [("Advice only", 12, "12"), ("Signposted", 3, "3"),
+                                           ("Risk escalated <b>", None, "fewer than 5")], "Number closed"))
+    assert [float(w) for w in re.findall(r'<rect width="([\d.]+)"', html)] == [60.0, 15.0, 0.0]  # of an axis to 20
+    assert "<span>0</span><span>10</span><span>20</span>" in html and "Number closed" in html
+    assert "Risk escalated &lt;b&gt;" in html and "fewer than 5" in html
+    assert '<rect width="100.0"' in str(bar_chart("p", "Share", [("Urgent", 100.0, "100%")], "Per cent", top=100))
 
 
 def test_csv_of_a_table_holds_the_same_figures(app, session, october):
