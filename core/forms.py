@@ -1,8 +1,11 @@
 """Form fields whose refusals are written in plain words for the error summary."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from .identifiers import free_text_problem
@@ -93,24 +96,87 @@ class WholeNumberField(IntegerField):
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
-class DayField(DateField):
-    """A date (an HTML date input, YYYY-MM-DD) whose refusal of a non-date, or of a year outside EARLIEST_YEAR to
-    LATEST_YEAR, is in plain words."""
+MONTHS = {name: number for number, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for name in names}
+DATE_PARTS = ("day", "month", "year")
 
-    def __init__(self, label=None, validators=None, not_a_date: str = "Enter a real date, like 2026-11-24", **kwargs):
+
+class _WithValues:
+    """The posted form as one field sees it: its own name carrying the values given."""
+
+    def __init__(self, formdata, name: str, values: list[str]):
+        self.formdata, self.name, self.values = formdata, name, values
+
+    def __contains__(self, key):
+        return key == self.name or key in self.formdata
+
+    def getlist(self, key):
+        return self.values if key == self.name else self.formdata.getlist(key)
+
+
+class DayField(DateField):
+    """A date as the NHS.UK date input asks for it: day, month and year in three boxes (posted as NAME-day,
+    NAME-month, NAME-year), in that order whatever the browser's language, so nobody meets a US-ordered
+    picker. A month may be typed as a number or a name. A single YYYY-MM-DD value under NAME is read too (the
+    dashboard's shareable links use it). Each refusal says what is wrong in plain words, and what was typed
+    is kept for the form to show again (`typed`)."""
+
+    def __init__(self, label=None, validators=None, not_a_date: str = "Enter a real date, like 24 11 2026",
+                 **kwargs):
         super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
         self.not_a_date = not_a_date
+        self.typed: dict[str, str] | None = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.typed = None
+        if formdata is not None and any(f"{self.name}-{part}" in formdata for part in DATE_PARTS):
+            # Bounded before anything reads them: no part of a date is longer than a month's name.
+            self.typed = {part: (formdata.get(f"{self.name}-{part}") or "")[:20].strip() for part in DATE_PARTS}
+            given = [" ".join(self.typed.values())] if any(self.typed.values()) else []
+            formdata = _WithValues(formdata, self.name, given)
+        super().process(formdata, data, extra_filters)
 
     def process_formdata(self, valuelist):
-        if valuelist and len(valuelist[0] or "") > 30:
-            raise ValueError(self.not_a_date)
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(self.not_a_date) from error
+        if self.typed is not None:
+            if valuelist:
+                self.data = self._from_parts()
+        else:
+            if valuelist and len(valuelist[0] or "") > 30:
+                raise ValueError(self.not_a_date)
+            try:
+                super().process_formdata(valuelist)
+            except ValueError as error:
+                raise ValueError(self.not_a_date) from error
         if self.data is not None and not EARLIEST_YEAR <= self.data.year <= LATEST_YEAR:
             self.data = None
-            raise ValueError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}")
+            raise ValueError(f"Enter a year between {EARLIEST_YEAR} and {LATEST_YEAR}")
+
+    def _from_parts(self) -> date:
+        typed = self.typed
+        missing = [part for part in DATE_PARTS if not typed[part]]
+        if missing:
+            raise ValueError(f"The date must include a {' and a '.join(missing)}")
+        month = typed["month"].lower().rstrip(".")
+        month = int(month) if month.isdigit() and month.isascii() else MONTHS.get(month)
+        if not (typed["day"].isascii() and typed["day"].isdigit() and typed["year"].isascii()
+                and typed["year"].isdigit()) or month is None:
+            raise ValueError(self.not_a_date)
+        if len(typed["year"]) != 4:
+            raise ValueError("Enter the year as 4 numbers, like 2026")
+        try:
+            return date(int(typed["year"]), month, int(typed["day"]))
+        except ValueError as error:
+            raise ValueError(self.not_a_date) from error
+
+    def parts(self) -> dict[str, str]:
+        """What the three boxes show: what was typed, or the date held."""
+        if self.typed is not None:
+            return self.typed
+        if self.data is None:
+            return {part: "" for part in DATE_PARTS}
+        return {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
 
 
 class PageForm(FlaskForm):

@@ -115,7 +115,9 @@ def form_error_list(form) -> list[dict]:
     if order:
         fields.sort(key=lambda f: order.index(f.name) if f.name in order else len(order))
     items = [{"text": message, "href": f"#{fields[0].id}"} for message in form.form_errors if fields]
-    items += [{"text": f.errors[0], "href": f"#{f.id}"} for f in fields if f.errors]
+    # A date's link goes to its first box, the day.
+    items += [{"text": f.errors[0], "href": f"#{f.id}-day" if f.type == "DayField" else f"#{f.id}"}
+              for f in fields if f.errors]
     return items
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -108,15 +108,23 @@ def _charts(raw: dict, presenter: Presenter) -> dict:
     }
 
 
+def _shareable(form: DashboardFilterForm) -> dict:
+    """The filters chosen, as the short query string of a link to share or download (dates as YYYY-MM-DD)."""
+    return {name: value.isoformat() if hasattr(value, "isoformat") else value
+            for name, value in form.data.items() if value not in (None, "", 0)}
+
+
 @bp.route("/")
 @role_required(*DASHBOARD_ROLES)
 def dashboard():
     form, scope, period, whole_partnership, service_types = _filters()
+    if any(key.endswith(("-day", "-month", "-year")) for key in request.args) and not form.errors:
+        return redirect(url_for("reach.dashboard", **_shareable(form)))  # the date boxes, as a link to keep
     presenter = Presenter(suppress=current_user.has_role(Role.COMMISSIONER))
     tables, raw = _tables(scope, presenter, service_types)
     audit.record(db.session, "reach.dashboard_viewed", None, None, start=period[0].isoformat(),
                  end=period[1].isoformat(), organisation=scope.organisation_id, service_type=scope.service_type)
-    args = {k: v for k, v in request.args.items() if k in form.data}
+    args = _shareable(form)
     return render_template("reach/dashboard.html", form=form, tables=tables, charts=_charts(raw, presenter),
                            period_text=f"{_day(period[0])} to {_day(period[1])}", whole_partnership=whole_partnership, args=args,
                            suppressing=presenter.suppress, worked_out=raw["worked_out"],

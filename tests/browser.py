@@ -73,3 +73,11 @@ def _conditional_reveal(violation) -> bool:
         and all(check["data"] in (["aria-expanded=\"true\""], ["aria-expanded=\"false\""])
                 for check in node["all"] + node["any"] + node["none"] if check.get("data") is not None)
         for node in violation["nodes"])
+
+
+def fill_date(page, legend: str, day) -> None:
+    """Type a date into the NHS.UK date input whose legend is `legend`, box by box, as a person would."""
+    group = page.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))

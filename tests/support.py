@@ -90,6 +90,17 @@ def form_as_shown(client, page_url: str, action: str) -> dict:
             for name, values in reader.values.items()}
 
 
+def date_boxes(name: str, day) -> dict:
+    """A date as the NHS.UK date input posts it: NAME-day, NAME-month and NAME-year."""
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+
+
+def shows_date(page: str, name: str, day) -> bool:
+    """Whether the page's date input NAME shows this date in its three boxes."""
+    return all(re.search(rf'name="{name}-{part}"[^>]*value="{value}"|value="{value}"[^>]*name="{name}-{part}"', page)
+               for part, value in (("day", day.day), ("month", day.month), ("year", day.year)))
+
+
 def person(session, key: str) -> Person:
     return session.scalar(select(Person).where(Person.email == email_for(key)))
 

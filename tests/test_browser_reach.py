@@ -1,11 +1,13 @@
 """In Chromium: a commissioner opens the reach dashboard, changes the period and downloads a table as CSV."""
 from __future__ import annotations
 
+from datetime import date
+
 import csv
 
 import pytest
 
-from .browser import serious_violations, sign_in_page
+from .browser import fill_date, serious_violations, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +29,8 @@ def test_a_commissioner_changes_the_period_and_downloads_a_csv(browser, live):
         assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    page.get_by_label("From").fill("2026-01-01")
-    page.get_by_label("To (inclusive)").fill("2026-03-31")
+    fill_date(page, "From", date(2026, 1, 1))
+    fill_date(page, "To (inclusive)", date(2026, 3, 31))
     page.get_by_role("button", name="Show figures").click()
     assert "1 January 2026 to 31 March 2026" in page.locator("main").inner_text()
     assert "date_from=2026-01-01" in page.url

@@ -7,7 +7,7 @@ import pytest
 
 from core.timeutil import LONDON
 
-from .browser import serious_violations, sign_in_page
+from .browser import fill_date, serious_violations, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_a_pattern_puts_a_psychologist_on_duty_and_the_next_request_reaches_them
         psychologist.get_by_role("checkbox", name=day).check()
     psychologist.get_by_label("Start time").first.fill("00:00")
     psychologist.get_by_label("End time").first.fill("23:59")
-    psychologist.get_by_label("From").fill(datetime.now(LONDON).date().isoformat())
+    fill_date(psychologist, "From", datetime.now(LONDON).date())
     psychologist.get_by_label("New consultations a day").fill("4")
     psychologist.get_by_role("button", name="Save pattern").click()
     assert "Dr Aisha Rahman, until" in psychologist.locator("main").inner_text()

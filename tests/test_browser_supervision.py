@@ -7,7 +7,7 @@ import pytest
 
 from core.timeutil import LONDON
 
-from .browser import serious_violations, sign_in_page
+from .browser import fill_date, serious_violations, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_schedule_book_waitlist_promote_register_and_record(browser, live):
     lead.get_by_label("Day of the week").select_option(str(first_day.weekday()))
     lead.get_by_label("Start time").fill("13:30")
     lead.get_by_label("Length (minutes)").fill("90")
-    lead.get_by_label("First date").fill(first_day.isoformat())
+    fill_date(lead, "First date", first_day)
     lead.get_by_role("button", name="Schedule group").click()
     assert "Tuesday keyworker round is scheduled" in lead.locator("main").inner_text()
 
@@ -75,7 +75,7 @@ def test_schedule_book_waitlist_promote_register_and_record(browser, live):
     lead.goto(session_url)
     lead.get_by_role("link", name="Move or cancel this session, or end the group").click()
     assert serious_violations(lead) == []
-    lead.get_by_label("New date").fill((first_day + timedelta(days=1)).isoformat())
+    fill_date(lead, "New date", first_day + timedelta(days=1))
     lead.get_by_label("New start time").fill("10:00")
     lead.get_by_role("button", name="Move session").click()
     page = lead.locator("main").inner_text()

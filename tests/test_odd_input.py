@@ -13,7 +13,7 @@ from consult.rota_models import DutyPattern, DutySlot
 from core.timeutil import LONDON
 from supervision.models import GroupSeries
 
-from .support import person, post_form, sign_in
+from .support import date_boxes, person, post_form, shows_date, sign_in
 from .test_consultations import newest, raise_request
 from .test_supervision_groups import NEW, _form
 from .factories import on_duty_throughout
@@ -71,10 +71,11 @@ def test_a_duty_that_ends_before_it_starts_is_refused(app, session):
 ])
 def test_cover_that_is_over_lasts_no_time_or_is_decades_away_is_refused(app, session, day, start, end, message):
     client = _client(app, "psychologist")
-    data = {"cover-psychologist_id": person(session, "psychologist").id, "cover-day": day.isoformat(),
+    data = {"cover-psychologist_id": person(session, "psychologist").id, **date_boxes("cover-day", day),
             "cover-start_time": start, "cover-end_time": end, "cover-capacity": "2"}
-    _refused(post_form(client, "/consultations/rota/cover", data, page_url="/consultations/rota"), message,
-             f'value="{day.isoformat()}"')
+    response = post_form(client, "/consultations/rota/cover", data, page_url="/consultations/rota")
+    _refused(response, message, f'value="{end}"')
+    assert shows_date(response.get_data(as_text=True), "cover-day", day)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(DutySlot)) == 0
 

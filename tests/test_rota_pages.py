@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from icalendar import Calendar
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from consult.rota_models import DutyPattern, DutySlot
 from core.accounts.models import PersonRole
 from core.timeutil import LONDON
 
-from .support import person, post_form, sign_in
+from .support import date_boxes, person, post_form, shows_date, sign_in
 from .test_consultations import raise_request
 
 TODAY = datetime.now(LONDON).date()
@@ -42,13 +42,14 @@ def test_pattern_mistakes_are_explained_and_kept(app, session):
     client = _psychologist(app)
     response = post_form(client, "/consultations/rota/patterns", {
         "pattern-psychologist_id": person(session, "psychologist").id, "pattern-start_time": "nine",
-        "pattern-end_time": "17:00", "pattern-every_weeks": "1", "pattern-starts_on": "2026-12-01",
-        "pattern-ends_on": "2026-11-01", "pattern-daily_capacity": "x"}, page_url="/consultations/rota")
+        "pattern-end_time": "17:00", "pattern-every_weeks": "1",
+        **date_boxes("pattern-starts_on", date(2026, 12, 1)), **date_boxes("pattern-ends_on", date(2026, 11, 1)),
+        "pattern-daily_capacity": "x"}, page_url="/consultations/rota")
     body = response.get_data(as_text=True)
     for message in ["Select at least one day", "like 09:00", "must be the same as or after",
                     "Enter how many new consultations you can take a day, like 5"]:
         assert message in body, message
-    assert 'value="2026-12-01"' in body
+    assert shows_date(body, "pattern-starts_on", date(2026, 12, 1))
     assert session.scalars(select(DutyPattern)).all() == []
 
 

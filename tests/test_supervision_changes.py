@@ -19,7 +19,7 @@ from supervision import changes, services
 from supervision.models import Booking, GroupSeries, GroupSession
 from supervision.reminders import send_reminders
 
-from .support import form_as_shown, person, post_form, sign_in
+from .support import date_boxes, form_as_shown, person, post_form, shows_date, sign_in
 from .test_supervision import NOW, _one_session, series
 
 
@@ -194,9 +194,10 @@ def test_the_move_form_keeps_what_was_typed_and_explains_the_problem(app, sessio
     page = post_form(lead, move, {"move-day": "2020-01-07", "move-start_time": "13:30"},
                      page_url=change).get_data(as_text=True)
     assert "Choose a time in the future for the session" in page
-    page = post_form(lead, move, {"move-day": "2062-01-07", "move-start_time": "13:30"},
+    page = post_form(lead, move, {**date_boxes("move-day", date(2062, 1, 7)), "move-start_time": "13:30"},
                      page_url=change).get_data(as_text=True)
-    assert "Choose a time within the next year for the session" in page and 'value="2062-01-07"' in page
+    assert "Choose a time within the next year for the session" in page
+    assert shows_date(page, "move-day", date(2062, 1, 7))
     session.rollback()
     assert session.get(GroupSession, gs.id).sequence == 0
 
