@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.accounts.organisations import organisations_with_teams
 from core.accounts.models import Organisation, Person, Role, Team, TeamMembership
 
 from .models import GroupSeries
@@ -25,17 +26,10 @@ def choices(session: Session, person: Person) -> list[tuple[str, str]]:
     if not schedules_across_services(person):
         return ([(f"org-{person.organisation_id}", f"Everyone at {person.organisation.name}")]
                 + [(f"team-{t.id}", t.name) for t in person.teams if t.removed_at is None])
-    rows = session.execute(select(Organisation.id, Organisation.name, Team.id, Team.name)
-                           .outerjoin(Team, (Team.organisation_id == Organisation.id) & Team.removed_at.is_(None))
-                           .order_by(Organisation.name, Team.name)).all()
-    offered, seen = [(PARTNERSHIP, "Everyone in the partnership")], set()
-    for org_id, org_name, team_id, team_name in rows:
-        if org_id not in seen:
-            seen.add(org_id)
-            offered.append((f"org-{org_id}", f"Everyone at {org_name}"))
-        if team_id is not None:
-            offered.append((f"team-{team_id}", f"{team_name}, {org_name}"))
-    return offered
+    return [(PARTNERSHIP, "Everyone in the partnership")] + [
+        choice for org_id, org_name, teams in organisations_with_teams(session)
+        for choice in [(f"org-{org_id}", f"Everyone at {org_name}")]
+        + [(f"team-{team_id}", f"{team_name}, {org_name}") for team_id, team_name in teams]]
 
 
 def resolve(session: Session, value: str) -> tuple[int | None, int | None]:

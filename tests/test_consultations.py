@@ -42,6 +42,19 @@ def raise_request(client, **changes):
     return post_form(client, "/consultations/new", {**REQUEST, **changes})
 
 
+def taken_request(app, session):
+    """A request the frontline worker raised through the form and the psychologist on duty took: both
+    signed-in clients, and the request's page."""
+    on_duty_throughout(session, "psychologist")
+    frontline, psychologist = app.test_client(), app.test_client()
+    sign_in(frontline, "frontline")
+    sign_in(psychologist, "psychologist")
+    raise_request(frontline)
+    url = f"/consultations/{newest(session).id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    return frontline, psychologist, url
+
+
 def newest(session) -> Consultation:
     session.rollback()
     return session.scalars(select(Consultation).order_by(Consultation.id.desc())).first()

@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from .factories import on_duty_throughout
 from .support import post_form, sign_in
-from .test_consultations import newest, raise_request
+from .test_consultations import taken_request
 
 HINT = re.compile(r'class="nhsuk-hint"[^>]*>(.*?)</div>', re.S)
 
@@ -28,13 +27,7 @@ def test_hints_never_speak_markdown(app, key, url):
 
 
 def test_the_thread_hints_are_plain_and_the_survey_says_thank_you(app, session):
-    on_duty_throughout(session, "psychologist")
-    frontline, psychologist = app.test_client(), app.test_client()
-    sign_in(frontline, "frontline")
-    sign_in(psychologist, "psychologist")
-    raise_request(frontline)
-    url = f"/consultations/{newest(session).id}"
-    post_form(psychologist, f"{url}/take", page_url=url)
+    frontline, psychologist, url = taken_request(app, session)
     for client in (frontline, psychologist):
         hints = _hints(client.get(url).get_data(as_text=True))
         assert "Start a line with - to make a list. Web addresses become links." in " ".join(hints)

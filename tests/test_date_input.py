@@ -11,9 +11,8 @@ from wtforms.validators import InputRequired
 
 from core.forms import DayField
 
-from .factories import on_duty_throughout
-from .support import post_form, sign_in
-from .test_consultations import newest, raise_request
+from .support import post_form
+from .test_consultations import taken_request
 
 
 class _Form(FlaskForm):
@@ -53,13 +52,7 @@ def test_each_mistake_in_a_date_is_explained_and_kept(app, day, month, year, mes
 
 
 def test_a_page_shows_the_date_boxes_keeps_what_was_typed_and_links_the_summary_to_the_day(app, session):
-    on_duty_throughout(session, "psychologist")
-    frontline, psychologist = app.test_client(), app.test_client()
-    sign_in(frontline, "frontline")
-    sign_in(psychologist, "psychologist")
-    raise_request(frontline)
-    url = f"/consultations/{newest(session).id}"
-    post_form(psychologist, f"{url}/take", page_url=url)
+    frontline, psychologist, url = taken_request(app, session)
     page = psychologist.get(url).get_data(as_text=True)
     assert 'name="call-day-day"' in page and 'name="call-day-month"' in page and 'name="call-day-year"' in page
     assert 'type="date"' not in page

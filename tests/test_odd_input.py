@@ -14,9 +14,8 @@ from core.timeutil import LONDON
 from supervision.models import GroupSeries
 
 from .support import date_boxes, person, post_form, shows_date, sign_in
-from .test_consultations import newest, raise_request
+from .test_consultations import newest, taken_request
 from .test_supervision_groups import NEW, _form
-from .factories import on_duty_throughout
 
 TODAY = datetime.now(LONDON).date()
 
@@ -81,11 +80,7 @@ def test_cover_that_is_over_lasts_no_time_or_is_decades_away_is_refused(app, ses
 
 
 def test_advice_past_its_length_is_refused_and_kept(app, session):
-    on_duty_throughout(session, "psychologist")
-    frontline, psychologist = _client(app, "frontline"), _client(app, "psychologist")
-    raise_request(frontline)
-    url = f"/consultations/{newest(session).id}"
-    post_form(psychologist, f"{url}/take", page_url=url)
+    _, psychologist, url = taken_request(app, session)
     long_advice = "Try asking about mornings. " * (ADVICE_LENGTH // 20)
     response = post_form(psychologist, f"{url}/advice", {"advice-body": long_advice}, page_url=url)
     _refused(response, f"Keep this to {ADVICE_LENGTH:,} characters or fewer", long_advice[:200])

@@ -219,18 +219,9 @@ def _person_page(person: Person, form: PersonForm | None = None, move_form: Move
 
 def _destinations(session, person: Person) -> list[tuple[str, str]]:
     """Every other organisation, with no team or with one of its teams."""
-    rows = session.execute(select(Organisation.id, Organisation.name, Team.id, Team.name)
-                           .outerjoin(Team, (Team.organisation_id == Organisation.id) & Team.removed_at.is_(None))
-                           .where(Organisation.id != person.organisation_id)
-                           .order_by(Organisation.name, Team.name)).all()
-    choices, seen = [], set()
-    for org_id, org_name, team_id, team_name in rows:
-        if org_id not in seen:
-            seen.add(org_id)
-            choices.append((f"org-{org_id}", f"{org_name} (no team yet)"))
-        if team_id is not None:
-            choices.append((f"team-{org_id}-{team_id}", f"{team_name}, {org_name}"))
-    return choices
+    return [choice for org_id, org_name, teams in changes.organisations_with_teams(session, person.organisation_id)
+            for choice in [(f"org-{org_id}", f"{org_name} (no team yet)")]
+            + [(f"team-{org_id}-{team_id}", f"{team_name}, {org_name}") for team_id, team_name in teams]]
 
 
 @bp.route("/admin/people/<int:person_id>/organisation", methods=["POST"])

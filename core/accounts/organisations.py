@@ -21,6 +21,23 @@ def offered_teams(organisation_id: int | None = None):
     return query if organisation_id is None else query.where(Team.organisation_id == organisation_id)
 
 
+def organisations_with_teams(session: Session, leaving_out: int | None = None) -> list[tuple[int, str, list]]:
+    """(organisation id, name, [(team id, team name), ...]) for every organisation, its teams still offered, by
+    name: one query, for the lists that offer an organisation or one of its teams."""
+    query = (select(Organisation.id, Organisation.name, Team.id, Team.name)
+             .outerjoin(Team, (Team.organisation_id == Organisation.id) & Team.removed_at.is_(None))
+             .order_by(Organisation.name, Organisation.id, Team.name))
+    if leaving_out is not None:
+        query = query.where(Organisation.id != leaving_out)
+    grouped: list[tuple[int, str, list]] = []
+    for org_id, org_name, team_id, team_name in session.execute(query):
+        if not grouped or grouped[-1][0] != org_id:
+            grouped.append((org_id, org_name, []))
+        if team_id is not None:
+            grouped[-1][2].append((team_id, team_name))
+    return grouped
+
+
 def rename_team(session: Session, team: Team, name: str) -> None:
     if team.removed_at is not None:
         raise Refused("This team has been removed, so it cannot be renamed.")
