@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.identifiers import client_key
 from consult.models import NEEDS, OUTCOMES, CloseOutSurvey, Consultation, Message
-from consult.rota_models import DutyPattern, DutySlot
+from rota.models import DutyPattern, DutySlot
 from core.accounts.models import Organisation, Person, PersonRole, Role, ServiceType, Team, TeamMembership
 from core.accounts.passwords import hash_password
 from core.audit import AuditEvent

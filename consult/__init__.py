@@ -1,5 +1,5 @@
-"""Case consultation: requests, the conversation, advice and close-out, the safety net around them; the duty
-rota and allocation."""
+"""Case consultation: requests, allocation to the psychologists on duty (asked of the rota), the conversation,
+advice and close-out, and the safety net around them."""
 from flask import Blueprint
 
 bp = Blueprint("consult", __name__, url_prefix="/consultations")
@@ -21,11 +21,11 @@ def _labels():
             "acknowledgement": tags.acknowledgement, "consultation_table": tags.consultation_table}
 
 
-from . import rota_models  # noqa: E402,F401
-from . import call_views, rota_views, views  # noqa: E402,F401  (routes register on the blueprint)
+from . import call_views, views  # noqa: E402,F401  (routes register on the blueprint)
 from .services import escalate_breaches  # noqa: E402
 from core.accounts.services import on_deactivation  # noqa: E402
 from core.scheduler import register_sweep  # noqa: E402
+from rota.services import when_away  # noqa: E402
 
 register_sweep("escalate-breaches", lambda session, app: escalate_breaches(session), "BREACH_SWEEP_SECONDS")
 
@@ -44,8 +44,9 @@ register_sweep("safety-net", _safety_sweep, "SAFETY_SWEEP_SECONDS")
 
 def _someone_left(session, person, now):
     """Deactivated: off the rota (so the gap shows), and every open request they held passed on."""
+    from rota.services import cancel_remaining_duties
+
     from .handover import hand_over_from
-    from .rota import cancel_remaining_duties
     duties = cancel_remaining_duties(session, person.id, "deactivated", now)
     requests = hand_over_from(session, person, f"{person.name} is no longer available.", now)
     done = [f"{n} {noun if n == 1 else plural} {verb}" for n, noun, plural, verb in (
@@ -56,16 +57,18 @@ def _someone_left(session, person, now):
 on_deactivation(_someone_left)
 
 
-def _rota_sweep(session, app):
-    """Keep duty slots made eight weeks ahead, place requests waiting for someone on duty, flag gaps."""
-    from .rota import materialise
-    from .rota_services import alert_gaps
+def _place_waiting(session, app):
+    """Place requests waiting in the pool now that someone is on duty."""
     from .services import allocate_waiting
-    materialise(session)
-    session.commit()
-    placed = allocate_waiting(session)
-    alert_gaps(session)
-    return placed
+    return allocate_waiting(session)
 
 
-register_sweep("rota", _rota_sweep, "ROTA_SWEEP_SECONDS")
+register_sweep("allocate-waiting", _place_waiting, "ROTA_SWEEP_SECONDS")
+
+
+def _away(session, person, why, now):
+    from .handover import hand_over_from
+    return hand_over_from(session, person, why, now)
+
+
+when_away(_away)  # leave that has begun passes on what they hold

@@ -21,7 +21,7 @@ from core.accounts.models import Person, Role
 from core.timeutil import utcnow
 
 from .models import ACCESS_REASONS, AccessGrant, Consultation, Hold, Status
-from .rota_models import DutySlot
+from rota.models import DutySlot, SlotStatus
 from .states import TransitionRefused
 
 GRANT_HOURS = 8
@@ -29,7 +29,7 @@ GRANT_HOURS = 8
 _ME, _NOW = bindparam("me"), bindparam("now")
 _OWN_OR_TEAMS = or_(Consultation.requester_id == _ME,
                     Consultation.team_id.in_(bindparam("my_led_teams", expanding=True)))
-_ON_DUTY_NOW = exists().where(DutySlot.psychologist_id == _ME, DutySlot.status == "active",
+_ON_DUTY_NOW = exists().where(DutySlot.psychologist_id == _ME, DutySlot.status == SlotStatus.ACTIVE,
                               DutySlot.starts_at <= _NOW, DutySlot.ends_at > _NOW)
 NEEDS_TO_KNOW = or_(
     _OWN_OR_TEAMS,

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from core.accounts.models import Person
 from core.timeutil import LONDON, as_utc, format_london, utcnow
 
-from . import rota
+from rota import services as rota
 from .models import Consultation
-from .rota_models import AllocationDecision, DutySlot
+from rota.models import DutySlot
+
+from .models import AllocationDecision
 
 
 @dataclass

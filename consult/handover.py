@@ -14,7 +14,7 @@ from core.timeutil import LONDON, utcnow
 
 from . import allocation, calls, thread
 from .models import OPEN_STATUSES, Consultation, Status
-from .rota_models import Leave
+from rota.models import Leave
 from .services import allocate
 
 

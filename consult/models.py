@@ -344,3 +344,19 @@ class AccessGrant(Base):
 
     person: Mapped[Person] = relationship(lazy="raise_on_sql")
     consultation: Mapped[Consultation] = relationship(lazy="raise_on_sql")
+
+
+class AllocationDecision(Base):
+    """Why a request went to whom: the candidates and their figures, for the lead psychologist."""
+
+    __tablename__ = "allocation_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    chosen_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # How it was placed: "continuity" (the psychologist who advised before), "duty" (fair share among those on
+    # duty), "waiting" (nobody could take it), "hand_over" (its holder went on leave or left).
+    route: Mapped[str | None] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text)
+    candidates_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

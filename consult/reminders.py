@@ -23,7 +23,7 @@ from core.timeutil import format_london, utcnow
 
 from . import thread
 from .models import CheckBack, Consultation, Reminder, ReminderKind, Status
-from .workhours import add_working_time, working_week
+from core.workweek import add_working_time, working_week
 
 K = ReminderKind
 

@@ -18,7 +18,7 @@ from core.timeutil import format_london, utcnow
 from . import access, allocation, calls, reminders, thread, urgent
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
-from .workhours import add_working_time, working_seconds_between, working_week
+from core.workweek import add_working_time, working_seconds_between, working_week
 
 
 # --- Response targets ----------------------------------------------------------

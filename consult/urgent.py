@@ -22,7 +22,9 @@ from core.accounts.models import Person, Role
 from core.database import with_row_locks
 from core.timeutil import format_london, utcnow
 
-from . import access, rota, thread
+from rota import services as rota
+
+from . import access, thread
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused
 

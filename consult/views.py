@@ -18,13 +18,14 @@ from core.pagination import Page, paginate
 from core.security import role_required
 from core.timeutil import utcnow
 
-from . import access, bp, follow_ups, rota, services, urgent
+from rota import services as rota
+
+from . import access, bp, follow_ups, services, urgent
 from .linked import linked_records
 from .forms import (AccessForm, AdviceForm, CallForm, CheckBackForm, CloseForm,
                     InformationRequestForm, MessageForm, ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
-from .rota_models import AllocationDecision
-from .models import (ACCESS_REASONS, OPEN_STATUSES, AccessGrant, CallSlot, CheckBack, CloseOutSurvey, Consultation,
-                     FollowUp, Listed, Message, Reminder, ReminderKind, Status)
+from .models import (ACCESS_REASONS, OPEN_STATUSES, AccessGrant, AllocationDecision, CallSlot, CheckBack,
+                     CloseOutSurvey, Consultation, FollowUp, Listed, Message, Reminder, ReminderKind, Status)
 from .states import TransitionRefused
 
 URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)

@@ -52,7 +52,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from formulations import bp as formulations_bp
     from governance import bp as governance_bp
     from reach import bp as reach_bp
+    from rota import bp as rota_bp
     from supervision import bp as supervision_bp
+    app.register_blueprint(rota_bp)
     app.register_blueprint(consult_bp)
     app.register_blueprint(reach_bp)
     app.register_blueprint(supervision_bp)

@@ -19,7 +19,7 @@ PUBLIC_ENDPOINTS = {
     "static", "nhsuk_assets", "core.healthz",
     "accounts.sign_in", "accounts.two_factor", "accounts.set_up_two_factor_at_sign_in",
     "accounts.forgot_password", "accounts.reset_password", "accounts.accept_invitation",
-    "consult.duty_calendar",  # a calendar app's secret address: the token in it is the key
+    "rota.duty_calendar",  # a calendar app's secret address: the token in it is the key
 }
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from consult import rota
-from consult.rota_models import DutyPattern
+from rota import services as rota
+from rota.models import DutyPattern
 from core.timeutil import LONDON
 
 HISTORY_DAYS = 35

@@ -7,7 +7,7 @@ from core.config import load_config
 from core.database import UTCDateTime, make_engine
 from core.models import Base  # noqa: F401  (imports every core model onto the metadata)
 import consult.models  # noqa: F401,E402  (and every feature's)
-import consult.rota_models  # noqa: F401,E402
+import rota.models  # noqa: F401,E402
 import formulations.models  # noqa: F401,E402
 import supervision.models  # noqa: F401,E402
 import governance.models  # noqa: F401,E402

@@ -12,12 +12,12 @@ from core.notifications import email_person, notify
 from core.text import one_line
 from core.timeutil import utcnow
 
-from .models import BOOKED, Booking, GroupSeries, GroupSession
+from .models import BOOKED, Booking, GroupSeries, GroupSession, SessionStatus
 
 
 def booking_invitation(booking: Booking, gs: GroupSession, series: GroupSeries) -> bytes:
     base_url = current_app.config["BASE_URL"]
-    cancelled = booking.status != BOOKED or gs.status == "cancelled"
+    cancelled = booking.status != BOOKED or gs.status == SessionStatus.CANCELLED
     calendar = Calendar()
     calendar.add("prodid", "-//Psychology Reach//Reflective practice//EN")
     calendar.add("version", "2.0")

@@ -13,7 +13,7 @@ from core.notifications import notify
 from core.timeutil import format_london, time_to_come_problem, utcnow
 
 from .calendar import tell_with_invitation
-from .models import BOOKED, CANCELLED, Booking, GroupSeries, GroupSession
+from .models import BOOKED, Booking, CANCELLED, GroupSeries, GroupSession, SessionStatus
 from .services import BookingRefused, locked_session
 
 
@@ -35,7 +35,7 @@ def _reason(note: str) -> str:
 
 
 def _still_to_come(gs: GroupSession, now: datetime) -> None:
-    if gs.status != "scheduled":
+    if gs.status != SessionStatus.SCHEDULED:
         raise BookingRefused("This session has already been cancelled.")
     if gs.starts_at <= now:
         raise BookingRefused("This session has already started, so it can no longer be changed.")
@@ -72,7 +72,7 @@ def cancel_session(session: Session, gs: GroupSession, note: str = "", now: date
     gs = locked_session(session, gs.id)
     _still_to_come(gs, now)
     series = session.get(GroupSeries, gs.series_id)
-    gs.status, gs.change_note = "cancelled", note or None
+    gs.status, gs.change_note = SessionStatus.CANCELLED, note or None
     gs.sequence += 1
     why = "The group has ended, so this session will not happen." if ending_series else "This session will not happen."
     told = _tell_everyone(session, gs, series, f"Cancelled: {series.title}, {format_london(gs.starts_at)}",
@@ -88,7 +88,8 @@ def end_series(session: Session, series: GroupSeries, note: str = "", now: datet
         raise BookingRefused("This group has already ended.")
     series.ended_at = now
     to_come = session.scalars(select(GroupSession).where(
-        GroupSession.series_id == series.id, GroupSession.status == "scheduled", GroupSession.starts_at > now)
+        GroupSession.series_id == series.id, GroupSession.status == SessionStatus.SCHEDULED,
+        GroupSession.starts_at > now)
         .order_by(GroupSession.starts_at)).all()
     for gs in to_come:
         cancel_session(session, gs, note, now, ending_series=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from core import audit
 from core.accounts.models import Organisation, Person, Role, Team
 
-from .models import HOLDING_SEAT, Booking, GroupSeries, GroupSession, SeriesMember
+from .models import Booking, GroupSeries, GroupSession, HOLDING_SEAT, SeriesMember, SessionStatus
 from .services import make_sessions
 
 
@@ -28,7 +28,7 @@ def run_or_led_by(person: Person):
 
 def _next_session(now: datetime):
     return (select(func.min(GroupSession.starts_at))
-            .where(GroupSession.series_id == GroupSeries.id, GroupSession.status == "scheduled",
+            .where(GroupSession.series_id == GroupSeries.id, GroupSession.status == SessionStatus.SCHEDULED,
                    GroupSession.starts_at > now).correlate(GroupSeries).scalar_subquery())
 
 

@@ -1,6 +1,8 @@
 """Reflective practice: group series, their sessions (real rows), bookings and the waitlist."""
 from __future__ import annotations
 
+import enum
+
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -11,6 +13,11 @@ from core.database import Base
 from core.timeutil import utcnow
 
 BOOKED, WAITLISTED, OFFERED, CANCELLED = "booked", "waitlisted", "offered", "cancelled"
+
+
+class SessionStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
 # An offered seat is held for one person until the offer expires, so it counts against the capacity.
 HOLDING_SEAT = (BOOKED, OFFERED)
 # The longest a session may run. Lists of sessions still to finish look back only this far from now, so they
@@ -73,7 +80,7 @@ class GroupSession(Base):
     occurrence: Mapped[date] = mapped_column(Date)  # the date the rule gave it, kept when the session is moved
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(10), default="scheduled")  # scheduled, cancelled
+    status: Mapped[str] = mapped_column(String(10), default=SessionStatus.SCHEDULED)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     change_note: Mapped[str | None] = mapped_column(String(300))  # why it was moved or cancelled, for attendees
 

@@ -14,7 +14,7 @@ from core.database import with_row_locks
 from core.notifications import notify
 from core.timeutil import format_london, format_soon, format_time_left, utcnow
 
-from .models import BOOKED, Booking, GroupSeries, GroupSession
+from .models import BOOKED, Booking, GroupSeries, GroupSession, SessionStatus
 
 EVALUATION_WINDOW = timedelta(days=14)
 
@@ -33,7 +33,7 @@ def send_reminders(session: Session, hours_before: list[int], now: datetime | No
         query = (select(Booking).join(GroupSession, GroupSession.id == Booking.session_id)
                  .options(contains_eager(Booking.session).joinedload(GroupSession.series),
                           joinedload(Booking.person))
-                 .where(Booking.status == BOOKED, GroupSession.status == "scheduled",
+                 .where(Booking.status == BOOKED, GroupSession.status == SessionStatus.SCHEDULED,
                         GroupSession.starts_at > now, GroupSession.starts_at <= now + timedelta(hours=hours),
                         or_(Booking.reminded_for.is_(None), ~already))
                  .order_by(GroupSession.starts_at, Booking.id).limit(500))

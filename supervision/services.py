@@ -16,7 +16,7 @@ from core.timeutil import LONDON, format_london, utcnow
 
 from .calendar import tell_with_invitation
 from .models import (BOOKED, CANCELLED, HOLDING_SEAT, OFFERED, WAITLISTED, Booking, GroupSeries, GroupSession,
-                     SeriesMember)
+                     SeriesMember, SessionStatus)
 from .recurrence import occurrence_dates, session_times
 
 WINDOW_DAYS = 84  # twelve weeks of sessions ahead
@@ -100,7 +100,7 @@ def book(session: Session, group_session_id: int, person: Person, now: datetime 
         raise BookingRefused("This group is not open to you.")
     if person.id == series.facilitator_id:
         raise BookingRefused("You facilitate this session, so you do not need a seat.")
-    if gs.status != "scheduled":
+    if gs.status != SessionStatus.SCHEDULED:
         raise BookingRefused("This session has been cancelled.")
     if gs.starts_at - timedelta(hours=series.booking_cutoff_hours) <= now:
         raise BookingRefused("Booking for this session has closed.")
@@ -153,7 +153,8 @@ def promote(session: Session, gs: GroupSession, now: datetime) -> Booking | None
     """Give a free seat to the first person waiting; after the cancellation cut-off, offer it to them instead,
     since a place they did not ask for this late may be one they cannot take."""
     series = session.get(GroupSeries, gs.series_id)
-    if gs.status != "scheduled" or gs.starts_at <= now or booked_count(session, gs.id) >= series.capacity:
+    if (gs.status != SessionStatus.SCHEDULED or gs.starts_at <= now
+            or booked_count(session, gs.id) >= series.capacity):
         return None
     first = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.status == WAITLISTED)
                            .order_by(Booking.created_at, Booking.id).limit(1))
@@ -184,7 +185,7 @@ def accept_offer(session: Session, booking: Booking, now: datetime | None = None
     gs = locked_session(session, booking.session_id)
     if booking.status != OFFERED:
         raise BookingRefused("This offer is no longer open.")
-    if booking.offer_expires_at <= now or gs.status != "scheduled":
+    if booking.offer_expires_at <= now or gs.status != SessionStatus.SCHEDULED:
         raise BookingRefused("This offer has run out, so the place has passed to the next person waiting.")
     series = session.get(GroupSeries, gs.series_id)
     booking.status, booking.offer_expires_at, booking.updated_at = BOOKED, None, now

@@ -19,7 +19,7 @@ from core.timeutil import utcnow
 from . import audience, bp, changes, register, services
 from .calendar import booking_invitation
 from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm
-from .models import BOOKED, HOLDING_SEAT, LONGEST_SESSION_MINUTES, WAITLISTED, Booking, GroupSeries, GroupSession
+from .models import BOOKED, Booking, GroupSeries, GroupSession, HOLDING_SEAT, LONGEST_SESSION_MINUTES, SessionStatus, WAITLISTED
 from .recurrence import wall_clock
 from .register import can_evaluate, can_keep_register, can_manage_series
 
@@ -41,7 +41,7 @@ def _bookable(joinable) -> tuple:
     """The sessions still to come in the series someone may join, and the same with each row's extras: built
     once for each kind of person (services.joinable_condition), with times and who is asking bound."""
     query = (select(GroupSession).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-             .where(joinable, GroupSession.status == "scheduled",
+             .where(joinable, GroupSession.status == SessionStatus.SCHEDULED,
                     GroupSession.starts_at > bindparam("started_after"), GroupSession.ends_at > bindparam("now"))
              .order_by(GroupSession.starts_at, GroupSession.id))
     return query, _session_rows(query)

@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from consult import rota, services
+from consult import services
+from rota import services as rota
 from consult.models import Consultation
 from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON
@@ -48,7 +49,7 @@ def put_on_duty(app, session, key: str, day: date | None = None, start: str = "0
 def on_duty_throughout(session, key: str, capacity: int = 0) -> None:
     """A duty covering every moment a test travels to. At capacity 0 nothing is allocated to them, so requests
     wait in the pool, where a psychologist on duty may see and take them."""
-    from consult.rota_models import DutySlot
+    from rota.models import DutySlot
     from core.timeutil import utcnow
     session.add(DutySlot(psychologist_id=person(session, key).id, kind="cover", capacity=capacity, status="active",
                          starts_at=datetime(2000, 1, 1, tzinfo=LONDON), ends_at=datetime(2100, 1, 1, tzinfo=LONDON),

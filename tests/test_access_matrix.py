@@ -13,7 +13,7 @@ import time_machine
 from sqlalchemy import select
 
 from consult.models import CallSlot
-from consult.rota_models import DutyPattern
+from rota.models import DutyPattern
 from core.accounts.models import Organisation
 from core.accounts.services import create_person
 from core.timeutil import LONDON, utcnow

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.rota_models import DutySlot
+from rota.models import DutySlot
 from consult.urgent import escalate_unacknowledged
 from core.accounts.models import Person
 from core.timeutil import utcnow

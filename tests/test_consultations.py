@@ -469,7 +469,7 @@ def test_two_schedulers_escalate_a_breach_once(app, frontline, session):
 
 def _on_duty_now(app, session, key: str, capacity: int = 5):
     """Give someone a one-off duty covering the whole of today (London)."""
-    from consult.rota import add_cover
+    from rota.services import add_cover
     with app.app_context():
         add_cover(session, person(session, key).id, datetime.now(LONDON).date(), "00:00", "23:59", capacity)
         session.commit()

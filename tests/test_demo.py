@@ -9,9 +9,9 @@ import time_machine
 from sqlalchemy import func, select
 
 import demo
-from consult import rota
+from rota import services as rota
 from consult.models import Consultation, FollowUp, Status
-from consult.rota_models import DutySlot
+from rota.models import DutySlot
 from core import create_app
 from core.accounts.models import Team
 from core.cli import upgrade_database

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.forms import ADVICE_LENGTH
-from consult.rota_models import DutyPattern, DutySlot
+from rota.models import DutyPattern, DutySlot
 from core.timeutil import LONDON
 from supervision.models import GroupSeries
 

@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from consult import allocation, rota
-from consult.models import Consultation
-from consult.rota_models import AllocationDecision, DutyPattern, DutySlot
+from consult import allocation
+from consult.models import AllocationDecision, Consultation
+from rota import services as rota
+from rota.models import DutyPattern, DutySlot
 from consult.services import allocate_waiting, raise_request
 from core.accounts.models import PersonRole
 from core.timeutil import LONDON
@@ -256,7 +257,7 @@ def _future_slot(app, session, key="psychologist"):
 
 
 def test_a_swap_is_asked_accepted_and_both_are_told(app, session):
-    from consult.rota_services import decide_swap, request_swap
+    from rota.swaps import decide_swap, request_swap
     from core.notifications import Notification
     slot = _future_slot(app, session)
     with app.app_context(), time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
@@ -271,19 +272,19 @@ def test_a_swap_is_asked_accepted_and_both_are_told(app, session):
 
 
 def test_a_declined_swap_changes_nothing_and_cannot_be_answered_twice(app, session):
-    from consult.rota_services import decide_swap, request_swap
-    from consult.states import TransitionRefused
+    from rota.swaps import decide_swap, request_swap
+    from rota.services import RotaRefused
     slot = _future_slot(app, session)
     with app.app_context(), time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
         swap = request_swap(session, slot, person(session, "psychologist"), person(session, "other_psychologist").id)
         decide_swap(session, swap, person(session, "other_psychologist"), accept=False)
-        with pytest.raises(TransitionRefused):
+        with pytest.raises(RotaRefused):
             decide_swap(session, swap, person(session, "other_psychologist"), accept=True)
     assert session.get(DutySlot, slot.id).status == "active"
 
 
 def test_swaps_and_overrides_win_over_a_later_pattern_edit(app, session):
-    from consult.rota_services import override
+    from rota.swaps import override
     session.add(PersonRole(person_id=person(session, "psychologist").id, role="lead_psychologist"))
     with app.app_context():
         p = pattern(session, "psychologist", weekdays="1", starts_on=date(2026, 12, 1))
@@ -299,7 +300,7 @@ def test_swaps_and_overrides_win_over_a_later_pattern_edit(app, session):
 
 
 def test_gaps_in_cover_are_alerted_once_to_the_lead_psychologist(app, session):
-    from consult.rota_services import alert_gaps
+    from rota.swaps import alert_gaps
     from core.notifications import Notification
     session.add(PersonRole(person_id=person(session, "psychologist").id, role="lead_psychologist"))
     with app.app_context():
@@ -318,7 +319,7 @@ def test_gaps_in_cover_are_alerted_once_to_the_lead_psychologist(app, session):
 
 
 def test_a_duty_cannot_be_given_to_a_deactivated_psychologist(app, session):
-    from consult.rota_services import override
+    from rota.swaps import override
     from core.accounts.models import PersonRole
     from core.refusals import Refused
     slot = _future_slot(app, session)

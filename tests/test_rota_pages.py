@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar
 from sqlalchemy import select
 
-from consult.rota_models import DutyPattern, DutySlot
+from rota.models import DutyPattern, DutySlot
 from core.accounts.models import PersonRole
 from core.timeutil import LONDON
 

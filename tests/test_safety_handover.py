@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from consult.handover import hand_over_orphaned
 from consult.models import Message
-from consult.rota import record_leave
-from consult.rota_models import AllocationDecision, DutySlot
+from rota.services import record_leave
+from consult.models import AllocationDecision
+from rota.models import DutySlot
 from consult.services import ask_for_information
 from core.database import db
 from core.notifications import Notification

@@ -44,7 +44,7 @@ def test_public_pages_are_only_the_sign_in_journey_and_health_check():
     assert PUBLIC_ENDPOINTS == {
         "static", "nhsuk_assets", "core.healthz", "accounts.sign_in", "accounts.two_factor",
         "accounts.set_up_two_factor_at_sign_in", "accounts.forgot_password", "accounts.reset_password",
-        "accounts.accept_invitation", "consult.duty_calendar",
+        "accounts.accept_invitation", "rota.duty_calendar",
     }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from consult.workhours import WorkingWeek, add_working_time, working_seconds_between
+from core.workweek import WorkingWeek, add_working_time, working_seconds_between
 from core.timeutil import LONDON
 
 WEEK = WorkingWeek()

@@ -5,12 +5,11 @@ from datetime import time
 
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import DayField, LineField, ListMultipleField, ListSelectField, WholeNumberField
+from core.forms import DayField, LineField, ListMultipleField, ListSelectField, PageForm, WholeNumberField
 from core.timeutil import FURTHEST_AHEAD, london, utcnow
 
-from . import rota
+from . import services as rota
 
-from .forms import PageForm
 
 WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"),
             ("5", "Saturday"), ("6", "Sunday")]

@@ -1,14 +1,33 @@
-"""The duty rota: recurring patterns, the concrete duty slots they become, leave, and allocation records."""
+"""The duty rota: recurring patterns, the concrete duty slots they become, leave, cover, swaps, gap alerts and
+the secret calendar feed."""
 from __future__ import annotations
+
+import enum
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Person
 from core.database import Base
 from core.timeutil import utcnow
+
+
+class SlotStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class SlotKind(enum.StrEnum):
+    PATTERN = "pattern"  # made from a recurring pattern
+    COVER = "cover"  # a one-off duty
+
+
+class SwapStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
 
 
 class DutyPattern(Base):
@@ -48,11 +67,11 @@ class DutySlot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     psychologist_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     pattern_id: Mapped[int | None] = mapped_column(ForeignKey("duty_patterns.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(10), default="pattern")  # pattern, cover
+    kind: Mapped[str] = mapped_column(String(10), default=SlotKind.PATTERN)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     capacity: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10), default="active")  # active, cancelled
+    status: Mapped[str] = mapped_column(String(10), default=SlotStatus.ACTIVE)
     cancelled_reason: Mapped[str | None] = mapped_column(String(40))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -68,22 +87,6 @@ class Leave(Base):
     psychologist_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class AllocationDecision(Base):
-    """Why a request went to whom: the candidates and their figures, for the lead psychologist."""
-
-    __tablename__ = "allocation_decisions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
-    chosen_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    # How it was placed: "continuity" (the psychologist who advised before), "duty" (fair share among those on
-    # duty), "waiting" (nobody could take it), "hand_over" (its holder went on leave or left).
-    route: Mapped[str | None] = mapped_column(String(12))
-    reason: Mapped[str] = mapped_column(Text)
-    candidates_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -109,7 +112,7 @@ class DutySwap(Base):
     slot_id: Mapped[int] = mapped_column(ForeignKey("duty_slots.id", ondelete="CASCADE"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     colleague_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, accepted, declined
+    status: Mapped[str] = mapped_column(String(10), default=SwapStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
 

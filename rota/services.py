@@ -16,10 +16,30 @@ from core import audit
 from core.database import with_row_locks
 from core.timeutil import LONDON, as_utc, utcnow
 
-from .rota_models import DutyPattern, DutySlot, Leave
+from core.refusals import Refused
+
+from .models import DutyPattern, DutySlot, Leave, SlotKind, SlotStatus
 
 WINDOW_DAYS = 56  # eight weeks ahead
 HANDED_OVER = ("swapped", "overridden")
+
+
+class RotaRefused(Refused):
+    """A change to the rota that cannot happen; the message is shown to the person."""
+
+
+# What happens elsewhere when someone's leave has begun (consultations pass on the requests they hold): each
+# listener takes (session, person, why, now) and returns how many things it passed on.
+_AWAY_LISTENERS: list = []
+
+
+def when_away(listener) -> None:
+    if listener not in _AWAY_LISTENERS:
+        _AWAY_LISTENERS.append(listener)
+
+
+def someone_away(session: Session, person, why: str, now: datetime) -> int:
+    return sum(listener(session, person, why, now) for listener in _AWAY_LISTENERS)
 
 
 def local_span(day: date, start: str, end: str) -> tuple[datetime, datetime]:
@@ -70,9 +90,9 @@ def materialise(session: Session, now: datetime | None = None, days: int = WINDO
             starts, ends = local_span(day, pattern.start_time, pattern.end_time)
             if day in existing or ends <= now:
                 continue
-            session.add(DutySlot(psychologist_id=pattern.psychologist_id, pattern_id=pattern.id, kind="pattern",
+            session.add(DutySlot(psychologist_id=pattern.psychologist_id, pattern_id=pattern.id, kind=SlotKind.PATTERN,
                                  starts_at=starts, ends_at=ends, capacity=pattern.daily_capacity,
-                                 status="cancelled" if day in leave else "active",
+                                 status=SlotStatus.CANCELLED if day in leave else SlotStatus.ACTIVE,
                                  cancelled_reason="leave" if day in leave else None, updated_at=now))
             made += 1
     session.flush()
@@ -100,7 +120,7 @@ def replace_future_slots(session: Session, pattern: DutyPattern, now: datetime |
             _cancel(slot, "pattern changed", now)
             continue
         ends, on_leave = wanted.pop(slot.starts_at)
-        status = "cancelled" if on_leave else "active"
+        status = SlotStatus.CANCELLED if on_leave else SlotStatus.ACTIVE
         if (slot.ends_at, slot.capacity, slot.status) != (ends, pattern.daily_capacity, status):
             slot.ends_at, slot.capacity, slot.status = ends, pattern.daily_capacity, status
             slot.cancelled_reason = "leave" if on_leave else None
@@ -108,16 +128,16 @@ def replace_future_slots(session: Session, pattern: DutyPattern, now: datetime |
             slot.updated_at = now
     for starts, (ends, on_leave) in wanted.items():
         if starts > now:
-            session.add(DutySlot(psychologist_id=pattern.psychologist_id, pattern_id=pattern.id, kind="pattern",
+            session.add(DutySlot(psychologist_id=pattern.psychologist_id, pattern_id=pattern.id, kind=SlotKind.PATTERN,
                                  starts_at=starts, ends_at=ends, capacity=pattern.daily_capacity,
-                                 status="cancelled" if on_leave else "active",
+                                 status=SlotStatus.CANCELLED if on_leave else SlotStatus.ACTIVE,
                                  cancelled_reason="leave" if on_leave else None, updated_at=now))
     session.flush()
 
 
 def _cancel(slot: DutySlot, reason: str, now: datetime) -> None:
-    if slot.status != "cancelled":
-        slot.status = "cancelled"
+    if slot.status != SlotStatus.CANCELLED:
+        slot.status = SlotStatus.CANCELLED
         slot.cancelled_reason = reason
         slot.sequence += 1
         slot.updated_at = now
@@ -133,7 +153,7 @@ def record_leave(session: Session, psychologist_id: int, starts_on: date, ends_o
     after = as_utc(datetime.combine(ends_on + timedelta(days=1), time(0), LONDON))
     for slot in session.scalars(select(DutySlot).where(DutySlot.psychologist_id == psychologist_id,
                                                        DutySlot.starts_at >= first, DutySlot.starts_at < after,
-                                                       DutySlot.status == "active")):
+                                                       DutySlot.status == SlotStatus.ACTIVE)):
         _cancel(slot, "leave", now)
     session.flush()
     audit.record(session, "rota.leave_recorded", "person", psychologist_id, starts_on=starts_on, ends_on=ends_on)
@@ -144,8 +164,8 @@ def add_cover(session: Session, psychologist_id: int, day: date, start: str, end
               now: datetime | None = None) -> DutySlot:
     now = now or utcnow()
     starts, ends = local_span(day, start, end)
-    slot = DutySlot(psychologist_id=psychologist_id, pattern_id=None, kind="cover", starts_at=starts, ends_at=ends,
-                    capacity=capacity, status="active", updated_at=now)
+    slot = DutySlot(psychologist_id=psychologist_id, pattern_id=None, kind=SlotKind.COVER, starts_at=starts, ends_at=ends,
+                    capacity=capacity, status=SlotStatus.ACTIVE, updated_at=now)
     session.add(slot)
     session.flush()
     audit.record(session, "rota.cover_added", "duty_slot", slot.id)
@@ -155,22 +175,22 @@ def add_cover(session: Session, psychologist_id: int, day: date, start: str, end
 def on_duty(session: Session, now: datetime | None = None, lock: bool = False) -> list[DutySlot]:
     """The active slots covering this moment."""
     now = now or utcnow()
-    query = (select(DutySlot).where(DutySlot.status == "active", DutySlot.starts_at <= now, DutySlot.ends_at > now)
+    query = (select(DutySlot).where(DutySlot.status == SlotStatus.ACTIVE, DutySlot.starts_at <= now, DutySlot.ends_at > now)
              .order_by(DutySlot.psychologist_id, DutySlot.id))
     return list(session.scalars(with_row_locks(session, query) if lock else query))
 
 
 def next_duty_start(session: Session, now: datetime | None = None) -> datetime | None:
     now = now or utcnow()
-    return session.scalar(select(DutySlot.starts_at).where(DutySlot.status == "active", DutySlot.starts_at > now)
+    return session.scalar(select(DutySlot.starts_at).where(DutySlot.status == SlotStatus.ACTIVE, DutySlot.starts_at > now)
                           .order_by(DutySlot.starts_at).limit(1))
 
 
 def cancel_pattern_future(session: Session, pattern: DutyPattern, now: datetime | None = None) -> None:
     now = now or utcnow()
     session.execute(update(DutySlot).where(DutySlot.pattern_id == pattern.id, DutySlot.starts_at > now,
-                                           DutySlot.status == "active")
-                    .values(status="cancelled", cancelled_reason="pattern ended", sequence=DutySlot.sequence + 1,
+                                           DutySlot.status == SlotStatus.ACTIVE)
+                    .values(status=SlotStatus.CANCELLED, cancelled_reason="pattern ended", sequence=DutySlot.sequence + 1,
                             updated_at=now))
 
 
@@ -185,7 +205,7 @@ def hand_over(session: Session, slot: DutySlot, to_id: int, kind: str, reason: s
     now = now or utcnow()
     _cancel(slot, reason, now)
     new = DutySlot(psychologist_id=to_id, pattern_id=None, kind=kind, starts_at=slot.starts_at, ends_at=slot.ends_at,
-                   capacity=slot.capacity, status="active", updated_at=now)
+                   capacity=slot.capacity, status=SlotStatus.ACTIVE, updated_at=now)
     session.add(new)
     session.flush()
     return new
@@ -199,7 +219,7 @@ def cancel_remaining_duties(session: Session, psychologist_id: int, reason: str,
     """Take someone who has left off every duty not yet over, so the coverage view shows the gap they leave."""
     now = now or utcnow()
     slots = session.scalars(select(DutySlot).where(DutySlot.psychologist_id == psychologist_id,
-                                                   DutySlot.status == "active", DutySlot.ends_at > now)).all()
+                                                   DutySlot.status == SlotStatus.ACTIVE, DutySlot.ends_at > now)).all()
     for slot in slots:
         _cancel(slot, reason, now)
     return len(slots)
@@ -215,7 +235,7 @@ def uncovered_spans(session: Session, week, now: datetime | None = None, days: i
     horizon_start = as_utc(datetime.combine(first, time(0), LONDON))
     horizon_end = as_utc(datetime.combine(last + timedelta(days=1), time(0), LONDON))
     busy = session.execute(select(DutySlot.starts_at, DutySlot.ends_at).where(
-        DutySlot.status == "active", DutySlot.ends_at > horizon_start, DutySlot.starts_at < horizon_end)).all()
+        DutySlot.status == SlotStatus.ACTIVE, DutySlot.ends_at > horizon_start, DutySlot.starts_at < horizon_end)).all()
     spans: list[tuple[datetime, datetime]] = []
     day = first
     while day <= last:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from flask import current_app
 
-from core.timeutil import LONDON, as_utc
+from .timeutil import LONDON, as_utc
 
 from .bank_holidays import ENGLAND_AND_WALES
 

@@ -1,4 +1,4 @@
-"""Rota pages: who is on duty now, patterns, leave, cover, the coverage view and the calendar feed."""
+"""The rota's pages: who is on duty now, patterns, leave, cover, the coverage view and the calendar feed."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -19,11 +19,14 @@ from core.refusals import attempt
 from core.security import role_required
 from core.timeutil import LONDON, as_utc, utcnow
 
-from . import bp, handover, rota, rota_services
-from .rota_calendar import duty_feed, feed_path, make_feed
-from .rota_forms import CoverForm, LeaveForm, PatternForm
-from .rota_models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave
-from .workhours import working_week
+from core.workweek import working_week
+
+from . import bp
+from . import services as rota
+from . import swaps as rota_services
+from .calendar import duty_feed, feed_path, make_feed
+from .forms import CoverForm, LeaveForm, PatternForm
+from .models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave, SlotStatus, SwapStatus
 
 COVERAGE_WEEKS = 4
 
@@ -51,7 +54,7 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
             form.psychologist_id.data = current_user.id
     whose = [p for p, _ in choices]
     on_duty = session.scalars(select(DutySlot).options(joinedload(DutySlot.psychologist))
-                              .where(DutySlot.status == "active", DutySlot.starts_at <= now, DutySlot.ends_at > now)
+                              .where(DutySlot.status == SlotStatus.ACTIVE, DutySlot.starts_at <= now, DutySlot.ends_at > now)
                               .order_by(DutySlot.ends_at)).all()
     patterns = session.scalars(select(DutyPattern).options(joinedload(DutyPattern.psychologist))
                                .where(DutyPattern.psychologist_id.in_(whose))
@@ -67,14 +70,14 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
     feed = session.get(CalendarFeed, current_user.id)
     colleagues = [p for p in psychologists(session) if p.id != current_user.id]
     swaps = session.scalars(select(DutySwap).options(joinedload(DutySwap.slot), joinedload(DutySwap.requested_by))
-                            .where(DutySwap.colleague_id == current_user.id, DutySwap.status == "pending")
+                            .where(DutySwap.colleague_id == current_user.id, DutySwap.status == SwapStatus.PENDING)
                             .order_by(DutySwap.created_at)).all()
     everyone = session.scalars(select(DutySlot).options(joinedload(DutySlot.psychologist))
-                               .where(DutySlot.status == "active", DutySlot.ends_at > now,
+                               .where(DutySlot.status == SlotStatus.ACTIVE, DutySlot.ends_at > now,
                                       DutySlot.starts_at < now + timedelta(days=7))
                                .order_by(DutySlot.starts_at).limit(100)).all() if _is_lead() else []
     error_form = next((f for f in forms.values() if f.errors or f.form_errors), None)
-    return render_template("consult/rota.html", on_duty=on_duty, patterns=patterns, upcoming=upcoming, leave=leave,
+    return render_template("rota/rota.html", on_duty=on_duty, patterns=patterns, upcoming=upcoming, leave=leave,
                            feed=feed, error_form=error_form,
                            colleagues=colleagues, swaps=swaps, everyone=everyone, now=now,
                            is_lead=_is_lead(), **forms), status
@@ -82,7 +85,7 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
 
 @bp.route("/rota")
 @role_required(Role.PSYCHOLOGIST)
-def rota_page():
+def page():
     return _page()
 
 
@@ -110,7 +113,7 @@ def add_pattern():
     audit.record(session, "rota.pattern_added", "duty_pattern", pattern.id, slots=made)
     session.commit()
     flash(f"Duty pattern saved: {made} duties added to the rota for the next eight weeks.", "success")
-    return redirect(url_for("consult.rota_page"))
+    return redirect(url_for("rota.page"))
 
 
 @bp.route("/rota/patterns/<int:pattern_id>/end", methods=["POST"])
@@ -126,7 +129,7 @@ def end_pattern(pattern_id: int):
     audit.record(session, "rota.pattern_ended", "duty_pattern", pattern.id)
     session.commit()
     flash("Duty pattern ended. Duties after today have been cancelled.", "success")
-    return redirect(url_for("consult.rota_page"))
+    return redirect(url_for("rota.page"))
 
 
 @bp.route("/rota/leave", methods=["POST"])
@@ -141,11 +144,11 @@ def add_leave():
     moved = 0
     if leave.starts_on <= now.astimezone(LONDON).date():  # begun already: what they hold is passed on now
         away = session.get(Person, leave.psychologist_id)
-        moved = handover.hand_over_from(session, away, f"{away.name} is on leave.", now)
+        moved = rota.someone_away(session, away, f"{away.name} is on leave.", now)
     session.commit()
     passed = f" {moved} open request{'s' if moved != 1 else ''} passed on." if moved else ""
     flash(f"Leave recorded. The duties it covers have been cancelled.{passed}", "success")
-    return redirect(url_for("consult.rota_page"))
+    return redirect(url_for("rota.page"))
 
 
 @bp.route("/rota/cover", methods=["POST"])
@@ -159,7 +162,7 @@ def add_cover():
                    form.capacity.data)
     db.session.commit()
     flash("Cover added to the rota.", "success")
-    return redirect(url_for("consult.rota_page"))
+    return redirect(url_for("rota.page"))
 
 
 @bp.route("/rota/coverage")
@@ -176,7 +179,7 @@ def coverage():
     last = as_utc(datetime.combine(monday + timedelta(days=7 * COVERAGE_WEEKS), time(0), LONDON))
     slots = session.execute(select(DutySlot.starts_at, DutySlot.ends_at, Person.name)
                             .join(Person, Person.id == DutySlot.psychologist_id)
-                            .where(DutySlot.status == "active", DutySlot.ends_at > first, DutySlot.starts_at < last)).all()
+                            .where(DutySlot.status == SlotStatus.ACTIVE, DutySlot.ends_at > first, DutySlot.starts_at < last)).all()
     grid = []
     for day in days:
         row = []
@@ -186,7 +189,7 @@ def coverage():
             names = sorted({name for starts, ends, name in slots if starts < cell_end and ends > cell_start})
             row.append(names)
         grid.append((day, row))
-    return render_template("consult/coverage.html", grid=grid, hours=list(range(start_hour, end_hour)))
+    return render_template("rota/coverage.html", grid=grid, hours=list(range(start_hour, end_hour)))
 
 
 @bp.route("/rota/feed", methods=["POST"])
@@ -197,7 +200,7 @@ def new_feed():
     make_feed(db.session, current_user, current_app.config["SECRET_KEY"])
     db.session.commit()
     flash("Your new calendar address is ready. Any earlier address has stopped working.", "success")
-    return redirect(url_for("consult.show_feed"))
+    return redirect(url_for("rota.show_feed"))
 
 
 @bp.route("/rota/feed")
@@ -208,7 +211,7 @@ def show_feed():
     path = feed_path(feed, current_app.config["SECRET_KEY"]) if feed else None
     if path:
         audit.record(session, "rota.feed_shown", "person", current_user.id)
-    return render_template("consult/feed.html", feed=feed,
+    return render_template("rota/feed.html", feed=feed,
                            address=f"{current_app.config['BASE_URL']}{path}" if path else None)
 
 
@@ -222,7 +225,7 @@ def revoke_feed():
         audit.record(session, "rota.feed_revoked", "person", current_user.id)
         session.commit()
     flash("Your calendar address has been turned off.", "success")
-    return redirect(url_for("consult.rota_page"))
+    return redirect(url_for("rota.page"))
 
 
 @bp.route("/rota/feed/<token>.ics")
@@ -246,7 +249,7 @@ def duty_calendar(token: str):
 def _rota_change(action, success: str):
     _, refusal = attempt(db.session, action)
     flash(refusal or success, "error" if refusal else "success")
-    return redirect(url_for("consult.rota_page"))
+    return redirect(url_for("rota.page"))
 
 
 @bp.route("/rota/duties/<int:slot_id>/swap", methods=["POST"])
@@ -300,5 +303,5 @@ def edit_pattern(pattern_id: int):
         audit.record(session, "rota.pattern_changed", "duty_pattern", pattern.id)
         session.commit()
         flash("Duty pattern changed. Duties from now on follow it; calendars are updated.", "success")
-        return redirect(url_for("consult.rota_page"))
-    return render_template("consult/pattern_edit.html", form=form, pattern=pattern)
+        return redirect(url_for("rota.page"))
+    return render_template("rota/pattern_edit.html", form=form, pattern=pattern)

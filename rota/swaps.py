@@ -12,10 +12,11 @@ from core.accounts.models import Person, Role
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
-from . import rota
-from .rota_models import DutySlot, DutySwap, GapAlert
-from .workhours import working_week
-from .states import TransitionRefused
+from core.workweek import working_week
+
+from . import services as rota
+from .models import DutySlot, DutySwap, GapAlert, SlotStatus, SwapStatus
+from .services import RotaRefused
 
 
 def _when(slot: DutySlot) -> str:
@@ -25,11 +26,11 @@ def _when(slot: DutySlot) -> str:
 def request_swap(session: Session, slot: DutySlot, by: Person, colleague_id: int,
                  now: datetime | None = None) -> DutySwap:
     now = now or utcnow()
-    if slot.psychologist_id != by.id or slot.status != "active" or slot.starts_at <= now:
-        raise TransitionRefused("You can only offer one of your own duties that has not started yet.")
+    if slot.psychologist_id != by.id or slot.status != SlotStatus.ACTIVE or slot.starts_at <= now:
+        raise RotaRefused("You can only offer one of your own duties that has not started yet.")
     colleague = session.get(Person, colleague_id)
     if colleague is None or colleague.id == by.id or not colleague.is_active or not colleague.has_role(Role.PSYCHOLOGIST):
-        raise TransitionRefused("Choose a colleague to swap with.")
+        raise RotaRefused("Choose a colleague to swap with.")
     swap = DutySwap(slot_id=slot.id, requested_by_id=by.id, colleague_id=colleague.id, created_at=now)
     session.add(swap)
     session.flush()
@@ -42,13 +43,13 @@ def request_swap(session: Session, slot: DutySlot, by: Person, colleague_id: int
 def decide_swap(session: Session, swap: DutySwap, colleague: Person, accept: bool,
                 now: datetime | None = None) -> None:
     now = now or utcnow()
-    if swap.colleague_id != colleague.id or swap.status != "pending":
-        raise TransitionRefused("This swap has already been answered.")
+    if swap.colleague_id != colleague.id or swap.status != SwapStatus.PENDING:
+        raise RotaRefused("This swap has already been answered.")
     slot = session.get(DutySlot, swap.slot_id)
     requester = session.get(Person, swap.requested_by_id)
-    if accept and (slot.status != "active" or slot.psychologist_id != requester.id or slot.starts_at <= now):
-        raise TransitionRefused("This duty has changed since the swap was asked for, so it cannot be taken.")
-    swap.status = "accepted" if accept else "declined"
+    if accept and (slot.status != SlotStatus.ACTIVE or slot.psychologist_id != requester.id or slot.starts_at <= now):
+        raise RotaRefused("This duty has changed since the swap was asked for, so it cannot be taken.")
+    swap.status = SwapStatus.ACCEPTED if accept else SwapStatus.DECLINED
     swap.decided_at = now
     if accept:
         rota.hand_over(session, slot, colleague.id, "swap", "swapped", now)
@@ -63,9 +64,9 @@ def override(session: Session, slot: DutySlot, lead: Person, to_id: int | None, 
     """The lead psychologist gives a duty to someone else, or cancels it."""
     now = now or utcnow()
     if not lead.has_role(Role.LEAD_PSYCHOLOGIST):
-        raise TransitionRefused("Only the lead psychologist can change someone else's duty.")
-    if slot.status != "active" or slot.ends_at <= now:
-        raise TransitionRefused("Only a duty that is still to come can be changed.")
+        raise RotaRefused("Only the lead psychologist can change someone else's duty.")
+    if slot.status != SlotStatus.ACTIVE or slot.ends_at <= now:
+        raise RotaRefused("Only a duty that is still to come can be changed.")
     previous = session.get(Person, slot.psychologist_id)
     if to_id is None:
         rota.cancel_slot(session, slot, "overridden", now)
@@ -74,7 +75,7 @@ def override(session: Session, slot: DutySlot, lead: Person, to_id: int | None, 
     else:
         to = session.get(Person, to_id)
         if to is None or not to.is_active or not to.has_role(Role.PSYCHOLOGIST) or to.id == previous.id:
-            raise TransitionRefused("Choose another psychologist to give this duty to.")
+            raise RotaRefused("Choose another psychologist to give this duty to.")
         rota.hand_over(session, slot, to.id, "override", "overridden", now)
         for person, text in ((previous, "no longer yours"), (to, "now yours")):
             notify(session, person, "A duty has changed",

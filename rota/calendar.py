@@ -16,7 +16,7 @@ from core.accounts.models import Person
 from core.accounts.tokens import hash_token
 from core.timeutil import utcnow
 
-from .rota_models import CalendarFeed, DutySlot
+from .models import CalendarFeed, DutySlot, SlotKind, SlotStatus
 
 
 def _token(secret_key: str, person_id: int, nonce: str) -> str:
@@ -55,7 +55,7 @@ def duty_feed(slots: list[DutySlot], domain: str) -> bytes:
         event.add("dtstart", slot.starts_at)
         event.add("dtend", slot.ends_at)
         event.add("sequence", slot.sequence)
-        event.add("summary", "Consultation duty" + (" (cover)" if slot.kind == "cover" else ""))
-        event.add("status", "CANCELLED" if slot.status == "cancelled" else "CONFIRMED")
+        event.add("summary", "Consultation duty" + (" (cover)" if slot.kind == SlotKind.COVER else ""))
+        event.add("status", "CANCELLED" if slot.status == SlotStatus.CANCELLED else "CONFIRMED")
         calendar.add_component(event)
     return calendar.to_ical()

@@ -1,0 +1,22 @@
+"""The duty rota: who is on duty when (patterns, the duty slots they become, leave and cover), swaps and the
+lead psychologist's overrides, alerts about gaps, and each psychologist's calendar feed. Consultations ask
+the rota who is on duty; the rota knows nothing of consultations."""
+from flask import Blueprint
+
+bp = Blueprint("rota", __name__, url_prefix="/consultations")
+
+from . import models  # noqa: E402,F401
+from . import views  # noqa: E402,F401  (routes register on the blueprint)
+from core.scheduler import register_sweep  # noqa: E402
+
+
+def _rota_sweep(session, app):
+    """Keep duty slots made eight weeks ahead, and alert the lead psychologists to gaps."""
+    from .services import materialise
+    from .swaps import alert_gaps
+    made = materialise(session)
+    session.commit()
+    return {"made": made, "gaps": alert_gaps(session)}
+
+
+register_sweep("rota", _rota_sweep, "ROTA_SWEEP_SECONDS")
