@@ -23,7 +23,7 @@ from core.workweek import working_week
 
 from . import bp
 from . import services as rota
-from . import swaps as rota_services
+from . import swaps
 from .calendar import duty_feed, feed_path, make_feed
 from .forms import CoverForm, LeaveForm, PatternForm
 from .models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave, SlotStatus, SwapStatus
@@ -69,7 +69,7 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
                             .order_by(Leave.starts_on)).all()
     feed = session.get(CalendarFeed, current_user.id)
     colleagues = [p for p in psychologists(session) if p.id != current_user.id]
-    swaps = session.scalars(select(DutySwap).options(joinedload(DutySwap.slot), joinedload(DutySwap.requested_by))
+    asked = session.scalars(select(DutySwap).options(joinedload(DutySwap.slot), joinedload(DutySwap.requested_by))
                             .where(DutySwap.colleague_id == current_user.id, DutySwap.status == SwapStatus.PENDING)
                             .order_by(DutySwap.created_at)).all()
     everyone = session.scalars(select(DutySlot).options(joinedload(DutySlot.psychologist))
@@ -79,7 +79,7 @@ def _page(pattern_form=None, leave_form=None, cover_form=None, status=200):
     error_form = next((f for f in forms.values() if f.errors or f.form_errors), None)
     return render_template("rota/rota.html", on_duty=on_duty, patterns=patterns, upcoming=upcoming, leave=leave,
                            feed=feed, error_form=error_form,
-                           colleagues=colleagues, swaps=swaps, everyone=everyone, now=now,
+                           colleagues=colleagues, swaps=asked, everyone=everyone, now=now,
                            is_lead=_is_lead(), **forms), status
 
 
@@ -257,7 +257,7 @@ def _rota_change(action, success: str):
 def request_swap(slot_id: int):
     slot = db.get_or_404(DutySlot, slot_id)
     colleague_id = form_int("colleague_id") or 0
-    return _rota_change(lambda: rota_services.request_swap(db.session, slot, current_user, colleague_id),
+    return _rota_change(lambda: swaps.request_swap(db.session, slot, current_user, colleague_id),
                         "Swap asked for. We will tell you when your colleague answers.")
 
 
@@ -268,7 +268,7 @@ def decide_swap(swap_id: int):
     if swap.colleague_id != current_user.id:
         abort(404)
     accept = request.form.get("answer") == "accept"
-    return _rota_change(lambda: rota_services.decide_swap(db.session, swap, current_user, accept),
+    return _rota_change(lambda: swaps.decide_swap(db.session, swap, current_user, accept),
                         "Swap accepted: the duty is now yours." if accept else "Swap declined.")
 
 
@@ -277,7 +277,7 @@ def decide_swap(swap_id: int):
 def override_duty(slot_id: int):
     slot = db.get_or_404(DutySlot, slot_id)
     to_id = form_int("to_id") or None
-    return _rota_change(lambda: rota_services.override(db.session, slot, current_user, to_id),
+    return _rota_change(lambda: swaps.override(db.session, slot, current_user, to_id),
                         "Duty cancelled." if to_id is None else "Duty given to someone else.")
 
 
