@@ -2,6 +2,6 @@
 
 Serving the app never starts the scheduler; run `flask --app wsgi scheduler` once, separately.
 """
-from core import create_app
+from factory import create_app
 
 app = create_app()

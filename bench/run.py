@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import event, func, select
 
 from consult.models import Consultation, Message
-from core import create_app
+from factory import create_app
 from core.cli import upgrade_database
 from core.config import INSTANCE_DIR, PROJECT_ROOT
 from core.database import db

@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from consult.models import Consultation
-from core import create_app
+from factory import create_app
 from core.accounts.models import Person, PersonRole, Role
 from core.cli import upgrade_database
 from core.config import PROJECT_ROOT

@@ -1,6 +1,6 @@
-"""The shared core: app factory, configuration, database, accounts, audit,
-notifications and scheduler. Feature packages (consult, supervision,
-formulations) are blueprints registered here."""
+"""The shared core, the bottom layer: configuration, database, accounts, audit, notifications, scheduler,
+templating and security. It imports no feature package: `factory.create_app` builds the core app here and
+wires the features onto it."""
 from __future__ import annotations
 
 from flask import Flask
@@ -14,7 +14,8 @@ from .logs import configure_logging
 csrf = CSRFProtect()
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_core_app(overrides: dict | None = None) -> Flask:
+    """The app with the core's own pages (home, sign-in, accounts, admin, audit, messages), before any feature."""
     app = Flask(
         __name__,
         static_folder=str(PROJECT_ROOT / "static"),
@@ -48,18 +49,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(outbox_views.bp)
     cli.register(app)
 
-    from consult import bp as consult_bp
-    from formulations import bp as formulations_bp
-    from governance import bp as governance_bp
-    from reach import bp as reach_bp
-    from rota import bp as rota_bp
-    from supervision import bp as supervision_bp
-    app.register_blueprint(rota_bp)
-    app.register_blueprint(consult_bp)
-    app.register_blueprint(reach_bp)
-    app.register_blueprint(supervision_bp)
-    app.register_blueprint(formulations_bp)
-    app.register_blueprint(governance_bp)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Command-line tasks: migrations, demo data, the first admin, the scheduler and the dev server."""
+"""The core's command-line tasks: migrations, backups, the first admin, the scheduler and the dev server."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask
 from werkzeug.serving import run_simple
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .config import PROJECT_ROOT
 from .database import db
@@ -39,35 +39,11 @@ def _backup_step(step, database_url: str, path: str, key: str | None, done: str)
 
 
 def register(app: Flask) -> None:
-    from bench.cli import bench_data
-    app.cli.add_command(bench_data)
-
     @app.cli.command("db-upgrade")
     def db_upgrade():
         """Apply every database migration not yet applied."""
         upgrade_database(app)
         click.echo("Database is up to date.")
-
-    @app.cli.command("seed-demo")
-    @click.option("--if-empty", is_flag=True, help="Only seed when there are no people yet.")
-    def seed_demo(if_empty: bool):
-        """Create the demo partnership (refused in production)."""
-        from demo import seed  # the lived-in partnership is made by every feature's services, above core
-        from .accounts.models import Person
-        from .demo import DEMO_PASSWORD
-        from .timeutil import utcnow
-
-        if app.config["PRODUCTION"]:
-            raise click.ClickException("Demo data is never created in production.")
-        with db.new_session() as session:
-            if if_empty and session.scalar(select(func.count()).select_from(Person)):
-                click.echo("Database already has people; demo data not added.")
-                return
-            people = seed(session, utcnow(), production=app.config["PRODUCTION"])
-            session.commit()
-        click.echo(f"Demo partnership created. Every demo account's password is: {DEMO_PASSWORD}")
-        for person in people:
-            click.echo(f"  {person.email:<32} {', '.join(person.role_labels)}")
 
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(dir_okay=False))

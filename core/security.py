@@ -49,6 +49,22 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# Framework endpoints (stylesheets, scripts, the design system's assets) that are not our views to mark.
+ALWAYS_OPEN = {"static", "nhsuk_assets"}
+
+
+def public(view):
+    """Open to anyone, signed in or not: the sign-in pages themselves, the health check, and addresses whose
+    own secret is the key (a calendar app cannot sign in). Everything not marked needs a sign-in."""
+    view.is_public = True
+    return view
+
+
+def public_endpoints(app: Flask) -> set[str]:
+    return ALWAYS_OPEN | {endpoint for endpoint, view in app.view_functions.items()
+                          if getattr(view, "is_public", False)}
+
+
 def role_required(*roles):
     """Refuse (403, audited) anyone signed in without one of these roles."""
 

@@ -10,22 +10,15 @@ from .database import db
 from .notifications import Notification, mark_read, read_on_opening
 from .pagination import paginate
 from .scheduler import heartbeat_status, last_heartbeat
+from .security import ALWAYS_OPEN, public
 from .timeutil import utcnow
 
 bp = Blueprint("core", __name__)
 
-# Endpoints an anonymous visitor may reach; everything else needs a sign-in.
-PUBLIC_ENDPOINTS = {
-    "static", "nhsuk_assets", "core.healthz",
-    "accounts.sign_in", "accounts.two_factor", "accounts.set_up_two_factor_at_sign_in",
-    "accounts.forgot_password", "accounts.reset_password", "accounts.accept_invitation",
-    "rota.duty_calendar",  # a calendar app's secret address: the token in it is the key
-}
-
-
 @bp.before_app_request
 def _require_sign_in():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint is None or request.endpoint in ALWAYS_OPEN or \
+            getattr(current_app.view_functions.get(request.endpoint), "is_public", False):
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
@@ -78,6 +71,7 @@ def mark_notifications_read():
 
 
 @bp.route("/healthz")
+@public
 def healthz():
     status = {"database": "ok", "scheduler": {}}
     try:

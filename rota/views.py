@@ -16,7 +16,7 @@ from core.config import base_host
 from core.database import db
 from core.params import form_int
 from core.refusals import attempt
-from core.security import role_required
+from core.security import public, role_required
 from core.timeutil import LONDON, as_utc, utcnow
 
 from core.workweek import working_week
@@ -229,6 +229,7 @@ def revoke_feed():
 
 
 @bp.route("/rota/feed/<token>.ics")
+@public
 def duty_calendar(token: str):
     """Public by design: the secret in the address is the key, as calendar apps cannot sign in."""
     session = db.session

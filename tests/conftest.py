@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from core import create_app
+from factory import create_app
 from core.accounts.models import Organisation, Role, ServiceType, Team
 from core.accounts.passwords import hash_password
 from core.accounts.services import create_person

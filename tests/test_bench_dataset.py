@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bench.dataset import Size, generate
 from consult.models import Consultation, Message
-from core import create_app
+from factory import create_app
 from core.accounts.models import Person
 from core.cli import upgrade_database
 from core.database import db

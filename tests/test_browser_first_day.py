@@ -8,7 +8,7 @@ from sqlalchemy import select
 import demo
 from consult import services
 from consult.models import Consultation
-from core import create_app
+from factory import create_app
 from core.accounts.models import Person
 from core.cli import upgrade_database
 from core.timeutil import utcnow

@@ -12,7 +12,7 @@ import demo
 from rota import services as rota
 from consult.models import Consultation, FollowUp, Status
 from rota.models import DutySlot
-from core import create_app
+from factory import create_app
 from core.accounts.models import Team
 from core.cli import upgrade_database
 from core.notifications import OutboxMessage

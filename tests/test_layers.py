@@ -33,3 +33,7 @@ def test_no_package_imports_another_packages_pages(package):
                      if m.split(".")[0] in FEATURES and m.split(".")[0] != package
                      and m.split(".")[-1].endswith("views")]
     assert foreign_views == []
+
+
+def test_core_imports_no_feature_package():
+    assert [(f, m) for f, m in _imports("core") if m.split(".")[0] in FEATURES + ("demo", "bench", "factory")] == []

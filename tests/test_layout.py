@@ -101,7 +101,7 @@ def test_a_sign_ins_pages_carry_one_csrf_token_that_its_forms_accept_later(app):
 def test_where_csrf_tokens_expire_each_page_gets_one_signed_afresh(app):
     """The reuse above holds only while tokens last as long as the sign-in; with a time limit each token
     must carry the time it was handed out."""
-    from core import create_app
+    from factory import create_app
     expiring = create_app({**app.config, "WTF_CSRF_TIME_LIMIT": 3600})
     client = expiring.test_client()
     with time_machine.travel(utcnow(), tick=False) as clock:

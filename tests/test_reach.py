@@ -187,8 +187,8 @@ def test_commissioners_are_refused_every_client_level_page(app, session, commiss
 
 
 def _public(app):
-    from core.views import PUBLIC_ENDPOINTS
-    return PUBLIC_ENDPOINTS
+    from core.security import public_endpoints
+    return public_endpoints(app)
 
 
 def test_frontline_staff_do_not_see_the_dashboard(app):

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from core import create_app
+from factory import create_app
 from core.config import ConfigError, load_config
 from core.security import safe_next
-from core.views import PUBLIC_ENDPOINTS
+from core.security import public_endpoints
 
 from .conftest import TEST_CONFIG
 from .support import csrf_from, post_form, sign_in
@@ -24,7 +24,7 @@ def _example_url(app, rule) -> str:
 
 
 def _protected_rules(app):
-    return [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC_ENDPOINTS]
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in public_endpoints(app)]
 
 
 def test_every_page_that_is_not_public_sends_an_anonymous_visitor_to_sign_in(app, client):
@@ -40,8 +40,8 @@ def test_every_page_that_is_not_public_sends_an_anonymous_visitor_to_sign_in(app
             assert response.headers["Location"].startswith("/sign-in"), (method, url)
 
 
-def test_public_pages_are_only_the_sign_in_journey_and_health_check():
-    assert PUBLIC_ENDPOINTS == {
+def test_public_pages_are_only_the_sign_in_journey_and_health_check(app):
+    assert public_endpoints(app) == {
         "static", "nhsuk_assets", "core.healthz", "accounts.sign_in", "accounts.two_factor",
         "accounts.set_up_two_factor_at_sign_in", "accounts.forgot_password", "accounts.reset_password",
         "accounts.accept_invitation", "rota.duty_calendar",

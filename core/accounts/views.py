@@ -14,7 +14,7 @@ from .forms import (AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm
 from .models import Person
 from .passwords import hash_password, needs_rehash, verify_password
 from .sessions import end_all_sign_ins, end_sign_in, start_sign_in
-from ..security import safe_next
+from ..security import public, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -34,6 +34,7 @@ def _finish_sign_in(session, person: Person, next_url: str | None):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@public
 def sign_in():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("core.home"))
@@ -74,6 +75,7 @@ def sign_in():
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
+@public
 def two_factor():
     session = db.session
     person, waiting = pending.find(session, pending.ENTER_CODE)
@@ -129,6 +131,7 @@ def _enrolment_page(person: Person, form: TwoFactorForm, template: str):
 
 
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
+@public
 def set_up_two_factor_at_sign_in():
     """Only for someone whose password step has just passed and whose role requires two-factor."""
     session = db.session
@@ -158,6 +161,7 @@ def sign_out():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@public
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -169,6 +173,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
 def reset_password(token: str):
     session = db.session
     reset = services.open_password_reset(session, token)
@@ -188,6 +193,7 @@ def reset_password(token: str):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
 def accept_invitation(token: str):
     session = db.session
     invitation = services.open_invitation(session, token)
