@@ -21,10 +21,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     from supervision import bp as supervision_bp
     for blueprint in (rota_bp, consult_bp, reach_bp, supervision_bp, formulations_bp, governance_bp):
         app.register_blueprint(blueprint)
+    app.extensions["sweeps"] = {sweep.job_id: sweep for sweep in _sweeps()}
     from bench.cli import bench_data
     app.cli.add_command(bench_data)
     app.cli.add_command(seed_demo)
     return app
+
+
+def _sweeps():
+    """Every package's scheduled work, core's first."""
+    import consult.sweeps
+    import core.sweeps
+    import governance.sweeps
+    import rota.sweeps
+    import supervision.sweeps
+    for package in (core.sweeps, rota.sweeps, consult.sweeps, supervision.sweeps, governance.sweeps):
+        yield from package.SWEEPS
 
 
 @click.command("seed-demo")

@@ -22,24 +22,9 @@ def _labels():
 
 
 from . import call_views, views  # noqa: E402,F401  (routes register on the blueprint)
-from .services import escalate_breaches  # noqa: E402
 from core.accounts.services import on_deactivation  # noqa: E402
-from core.scheduler import register_sweep  # noqa: E402
 from rota.services import when_away  # noqa: E402
 
-register_sweep("escalate-breaches", lambda session, app: escalate_breaches(session), "BREACH_SWEEP_SECONDS")
-
-
-def _safety_sweep(session, app):
-    """Hand over requests whose holder is away, escalate unacknowledged urgent requests, send due reminders."""
-    from .handover import hand_over_orphaned
-    from .reminders import send_due
-    from .urgent import escalate_unacknowledged
-    return {"handed_over": hand_over_orphaned(session), "escalated": escalate_unacknowledged(session),
-            "reminded": send_due(session)}
-
-
-register_sweep("safety-net", _safety_sweep, "SAFETY_SWEEP_SECONDS")
 
 
 def _someone_left(session, person, now):
@@ -55,15 +40,6 @@ def _someone_left(session, person, now):
 
 
 on_deactivation(_someone_left)
-
-
-def _place_waiting(session, app):
-    """Place requests waiting in the pool now that someone is on duty."""
-    from .services import allocate_waiting
-    return allocate_waiting(session)
-
-
-register_sweep("allocate-waiting", _place_waiting, "ROTA_SWEEP_SECONDS")
 
 
 def _away(session, person, why, now):

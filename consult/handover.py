@@ -43,7 +43,6 @@ def hand_over_orphaned(session: Session, now: datetime | None = None) -> int:
         why = f"{person.name} is on leave." if person.id in on_leave and person.is_active else \
             f"{person.name} is no longer available."
         moved += hand_over_from(session, person, why, now)
-    session.commit()
     return moved
 
 

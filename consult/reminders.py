@@ -73,7 +73,6 @@ def send_due(session: Session, now: datetime | None = None) -> int:
             SEND[ReminderKind(reminder.kind)](session, reminder, c, now)
             sent += 1
         reminder.done_at, reminder.outcome = now, "sent" if needed else "dropped"
-    session.commit()
     return sent
 
 

@@ -167,7 +167,6 @@ def allocate_waiting(session: Session, now: datetime | None = None) -> int:
         allocation.record(session, c, chosen, candidates, reason, now, route="duty")
         allocate(session, c, chosen, now, reason)
         placed += 1
-    session.commit()
     return placed
 
 
@@ -327,7 +326,6 @@ def escalate_breaches(session: Session, now: datetime | None = None) -> int:
         told = thread.tell_each(session, [*leads, *team_leads(session, c.team_id)], c,
                                 thread.urgent_title(c, "Reply target missed"), body)
         audit.record(session, "consultation.breach_escalated", "consultation", c.id, told=sorted(p.id for p in told))
-    session.commit()
     return len(breached)
 
 

@@ -150,7 +150,6 @@ def escalate_unacknowledged(session: Session, now: datetime | None = None) -> in
 
     for c in due:
         _next_step(session, c, now, group)
-    session.commit()
     return len(due)
 
 

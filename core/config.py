@@ -110,6 +110,8 @@ def load_config(env: dict | None = None) -> dict:
         "SAFETY_SWEEP_SECONDS": _int(env, "SAFETY_SWEEP_SECONDS", 60),
         "CONTINUITY_WAIT_HOURS": float(env.get("CONTINUITY_WAIT_HOURS", 24)),
         "ROTA_SWEEP_SECONDS": _int(env, "ROTA_SWEEP_SECONDS", 60),
+        "ALLOCATION_SWEEP_SECONDS": _int(env, "ALLOCATION_SWEEP_SECONDS", 60),
+        "GROUP_SESSIONS_SWEEP_SECONDS": _int(env, "GROUP_SESSIONS_SWEEP_SECONDS", 60),
         "RETENTION_SWEEP_SECONDS": _int(env, "RETENTION_SWEEP_SECONDS", 3600),
         # Backups are encrypted to this age public key; the private one is needed only to restore them.
         "BACKUP_AGE_RECIPIENT": env.get("BACKUP_AGE_RECIPIENT", ""),

@@ -1,13 +1,16 @@
 """Periodic sweeps run by one scheduler process (or in-process under `make run`).
 
-Web workers never start this. Feature packages add their sweeps with
-`register_sweep`; each job runs in an app context with a session of its own.
+Web workers never start this. Each package lists its sweeps in its own `sweeps.py`, and the app factory
+hands them all to the app (`app.extensions["sweeps"]`). Each runs in an app context with a session of its
+own; the runner commits what it did (services never commit themselves), then logs what that was and how long
+it took.
 """
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -39,15 +42,13 @@ class SchedulerHeartbeat(Base):
 @dataclass(frozen=True)
 class Sweep:
     job_id: str
-    run: Callable[[Session, Flask], object]
+    run: Callable[[Session, Flask], object]  # returns what it did (a count, or counts by name), for the log
     config_key: str  # the config entry holding its interval in seconds
 
 
-_SWEEPS: dict[str, Sweep] = {}
-
-
-def register_sweep(job_id: str, run: Callable[[Session, Flask], object], config_key: str) -> None:
-    _SWEEPS[job_id] = Sweep(job_id, run, config_key)
+def sweeps_of(app: Flask) -> dict[str, Sweep]:
+    """The sweeps the factory gave this app, by name."""
+    return app.extensions.get("sweeps", {})
 
 
 def worker_name() -> str:
@@ -61,7 +62,6 @@ def beat(session: Session, app: Flask) -> None:
         session.add(row)
     row.beat_at = utcnow()
     row.worker = worker_name()
-    session.commit()
 
 
 def deliver_outbox(session: Session, app: Flask) -> int:
@@ -79,23 +79,24 @@ def send_password_resets(session: Session, app: Flask) -> int:
     return send(session)
 
 
-register_sweep("heartbeat", beat, "SCHEDULER_HEARTBEAT_SECONDS")
-register_sweep("password-resets", send_password_resets, "OUTBOX_SWEEP_SECONDS")
-register_sweep("deliver-outbox", deliver_outbox, "OUTBOX_SWEEP_SECONDS")
-
-
-def run_sweep(app: Flask, sweep: Sweep) -> None:
+def run_sweep(app: Flask, sweep: Sweep) -> object:
+    """Run one sweep and commit what it did; a failure is rolled back, logged, and tried at the next interval."""
+    started = time.perf_counter()
     with app.app_context(), db.new_session() as session:
         try:
-            sweep.run(session, app)
+            done = sweep.run(session, app)
+            session.commit()
         except Exception:
             session.rollback()
             log.exception("Sweep %s failed; it will run again at its next interval", sweep.job_id)
+            return None
+    log.info("Sweep %s did %s in %.0f ms", sweep.job_id, done, (time.perf_counter() - started) * 1000)
+    return done
 
 
 def build_scheduler(app: Flask, blocking: bool = False):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
-    for sweep in _SWEEPS.values():
+    for sweep in sweeps_of(app).values():
         scheduler.add_job(
             run_sweep,
             "interval",

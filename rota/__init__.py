@@ -7,16 +7,3 @@ bp = Blueprint("rota", __name__, url_prefix="/consultations")
 
 from . import models  # noqa: E402,F401
 from . import views  # noqa: E402,F401  (routes register on the blueprint)
-from core.scheduler import register_sweep  # noqa: E402
-
-
-def _rota_sweep(session, app):
-    """Keep duty slots made eight weeks ahead, and alert the lead psychologists to gaps."""
-    from .services import materialise
-    from .swaps import alert_gaps
-    made = materialise(session)
-    session.commit()
-    return {"made": made, "gaps": alert_gaps(session)}
-
-
-register_sweep("rota", _rota_sweep, "ROTA_SWEEP_SECONDS")

@@ -99,5 +99,4 @@ def alert_gaps(session: Session, now: datetime | None = None) -> int:
                    f"There is no duty psychologist from {format_london(start)} to {format_london(end)}.",
                    link="/consultations/rota/coverage")
         told += 1
-    session.commit()
     return told

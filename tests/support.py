@@ -121,9 +121,15 @@ def count_queries(app, client, url: str) -> int:
     return len(statements)
 
 
+def committed(session, done):
+    """What the scheduler's runner does after a sweep: commit what it did. Returns what the sweep returned."""
+    session.commit()
+    return done
+
+
 def two_schedulers_at_once(app, sweep) -> list:
     """Run `sweep(session)` in two threads released together, each with an app context and a session of its own,
-    as two scheduler processes would; returns what each returned. Any exception in either fails the test."""
+    committed as the runner commits, as two scheduler processes would; returns what each returned. Any exception in either fails the test."""
     factory = app.extensions["database"]["session_factory"]
     results, errors, barrier = [], [], threading.Barrier(2)
 
@@ -132,6 +138,7 @@ def two_schedulers_at_once(app, sweep) -> list:
             with app.app_context(), factory() as session:
                 barrier.wait()
                 results.append(sweep(session))
+                session.commit()  # as the scheduler's runner does
         except Exception as exc:  # surfaced below
             errors.append(exc)
 

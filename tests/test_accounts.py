@@ -17,10 +17,8 @@ from .support import person, post_form, sign_in
 
 def _sweep_reset_requests(app) -> int:
     """What the scheduler does with password reset requests."""
-    from core.accounts.services import send_password_resets
-    from core.database import db
-    with app.app_context(), db.new_session() as fresh:
-        return send_password_resets(fresh)
+    from core.scheduler import run_sweep, sweeps_of
+    return run_sweep(app, sweeps_of(app)["password-resets"])
 
 
 def _link_in_latest_email(session, to: str, path: str) -> str:

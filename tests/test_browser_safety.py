@@ -13,6 +13,7 @@ from core.accounts.models import Person
 from core.timeutil import utcnow
 
 from .browser import serious_violations, sign_in_page
+from .support import committed
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +48,8 @@ def test_an_unacknowledged_report_of_immediate_danger_reaches_the_lead_who_takes
     reference = worker.locator(".nhsuk-panel strong").inner_text()
 
     with live.app.app_context(), live.app.extensions["database"]["session_factory"]() as session:
-        assert escalate_unacknowledged(session, utcnow() + timedelta(minutes=31)) == 1  # nobody acknowledged it
+        # nobody acknowledged it; the scheduler commits what the sweep did
+        assert committed(session, escalate_unacknowledged(session, utcnow() + timedelta(minutes=31))) == 1
 
     lead = browser.new_context(bypass_csp=True).new_page()  # for axe, which runs as a page script
     sign_in_page(lead, live, "psychologist@example.org")

@@ -17,7 +17,7 @@ from core.accounts.models import TeamMembership
 from core.timeutil import LONDON, utcnow
 
 from .factories import on_duty_throughout
-from .support import count_queries, csrf_from, person, post_form, sign_in
+from .support import committed, count_queries, csrf_from, person, post_form, sign_in
 
 # Monday 23 November 2026, 10am in London: inside working hours.
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
@@ -428,11 +428,11 @@ def test_a_missed_target_is_escalated_once_to_the_lead_psychologist_and_team_lea
         raise_request(frontline, urgency="urgent")  # due Monday 2pm
         traveller.shift(timedelta(hours=3, minutes=59))
         with app.app_context():
-            assert escalate_breaches(session) == 0
+            assert committed(session, escalate_breaches(session)) == 0
         traveller.shift(timedelta(minutes=2))
         with app.app_context():
-            assert escalate_breaches(session) == 1
-            assert escalate_breaches(session) == 0  # once per breach
+            assert committed(session, escalate_breaches(session)) == 1
+            assert committed(session, escalate_breaches(session)) == 0  # once per breach
     told = session.scalars(select(Notification.person_id).where(
         Notification.title.like("URGENT: reply target missed%"))).all()
     assert sorted(told) == sorted([lead.id, person(session, "team_lead").id])
@@ -452,7 +452,7 @@ def test_two_schedulers_escalate_a_breach_once(app, frontline, session):
     def sweep():
         with app.app_context(), factory() as s:
             barrier.wait()
-            counts.append(escalate_breaches(s))
+            counts.append(committed(s, escalate_breaches(s)))
 
     threads = [threading.Thread(target=sweep) for _ in range(2)]
     with time_machine.travel(MONDAY_10AM + timedelta(hours=5), tick=False):

@@ -185,22 +185,42 @@ def test_development_prints_email_to_the_log_instead_of_sending(app, session, ca
 
 
 def test_the_scheduler_heartbeat_shows_on_the_health_check(app, session, client):
-    from core.scheduler import beat
+    from core.scheduler import run_sweep, sweeps_of
     assert client.get("/healthz").get_json()["scheduler"]["status"] == "never"
     with app.app_context():
-        beat(session, app)
+        run_sweep(app, sweeps_of(app)["heartbeat"])
     health = client.get("/healthz").get_json()
     assert health["database"] == "ok" and health["scheduler"]["status"] == "ok"
     with time_machine.travel(utcnow() + timedelta(minutes=5)):
         assert client.get("/healthz").get_json()["scheduler"]["status"] == "stale"
 
 
-def test_the_scheduler_registers_its_jobs_once_with_fixed_ids(app):
-    from core.scheduler import build_scheduler
-    scheduler = build_scheduler(app)
-    jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert {"heartbeat", "deliver-outbox"} <= set(jobs)
+def test_the_scheduler_runs_every_packages_sweeps_each_at_its_own_interval(app):
+    from core.scheduler import build_scheduler, sweeps_of
+    app.config.update(ROTA_SWEEP_SECONDS=61, ALLOCATION_SWEEP_SECONDS=62, GROUP_SESSIONS_SWEEP_SECONDS=63)
+    jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
+    assert set(jobs) == set(sweeps_of(app)) == {
+        "heartbeat", "password-resets", "deliver-outbox", "rota", "escalate-breaches", "safety-net",
+        "allocate-waiting", "group-sessions", "retention"}
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
+    assert [jobs[j].trigger.interval.total_seconds() for j in ("rota", "allocate-waiting", "group-sessions")] == [
+        61, 62, 63]
+
+
+def test_the_runner_commits_what_a_sweep_did_and_logs_it_with_its_time(app, session, caplog):
+    import logging
+    from core.scheduler import Sweep, run_sweep
+
+    def adds_a_notification(s, _app):
+        s.add(Notification(person_id=person(session, "frontline").id, title="From a sweep", body=""))
+        return {"added": 1}
+
+    with caplog.at_level(logging.INFO, logger="reach.scheduler"):
+        assert run_sweep(app, Sweep("test-sweep", adds_a_notification, "ROTA_SWEEP_SECONDS")) == {"added": 1}
+    session.rollback()
+    assert session.scalar(select(Notification).where(Notification.title == "From a sweep")) is not None
+    assert any("Sweep test-sweep did {'added': 1} in" in r.getMessage() and "ms" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_a_sent_message_is_settled_even_when_the_database_is_busy_for_a_moment(app, session, smtp_port, monkeypatch):

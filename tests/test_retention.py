@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from consult.models import CloseOutSurvey, Consultation, Message
 from core.audit import AuditEvent
-from core.scheduler import _SWEEPS, run_sweep
+from core.scheduler import run_sweep, sweeps_of
 from formulations.models import Formulation, FormulationComment, FormulationRevision
 from governance.retention import apply_retention, set_periods
 from reach.figures import figures
@@ -79,7 +79,7 @@ def test_until_an_admin_sets_a_period_the_defaults_apply(app, session, october):
     assert periods(session) == {"closed_consultations": 2922, "formulations": 2922, "session_notes": 2192}
     _add_old_records(session)
     with app.app_context():
-        run_sweep(app, _SWEEPS["retention"])  # nothing in the October partnership is eight years old
+        run_sweep(app, sweeps_of(app)["retention"])  # nothing in the October partnership is eight years old
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Consultation).where(
         Consultation.details_removed_at.is_not(None))) == 0

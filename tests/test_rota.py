@@ -16,7 +16,7 @@ from consult.services import allocate_waiting, raise_request
 from core.accounts.models import PersonRole
 from core.timeutil import LONDON
 
-from .support import person
+from .support import committed, person
 
 REQUEST = {"client_reference": "R-1", "consent_basis": "pseudonymised", "presenting_needs": ["alcohol"],
            "use_and_mental_health": "x", "immediate_danger": False, "urgency": "routine",
@@ -194,9 +194,9 @@ def test_requests_waiting_overnight_are_allocated_when_the_next_duty_starts(app,
             assert c.status == "received"
             assert "The next duty starts 24 November 2026, 9:00am" in session.scalars(
                 select(AllocationDecision.reason)).one()
-            assert allocate_waiting(session, at(2026, 11, 24, 8, 59)) == 0
+            assert committed(session, allocate_waiting(session, at(2026, 11, 24, 8, 59))) == 0
         with time_machine.travel(at(2026, 11, 24, 9, 0, 30), tick=False):
-            assert allocate_waiting(session, at(2026, 11, 24, 9, 0, 30)) == 1
+            assert committed(session, allocate_waiting(session, at(2026, 11, 24, 9, 0, 30))) == 1
     session.rollback()
     assert session.get(Consultation, c.id).psychologist_id == person(session, "psychologist").id
 
@@ -312,8 +312,8 @@ def test_gaps_in_cover_are_alerted_once_to_the_lead_psychologist(app, session):
         rota.add_cover(session, lead_id, date(2026, 12, 2), "15:00", "17:00", 2)
         rota.materialise(session, now=at(2026, 11, 23, 8, 0), days=20)
         now = at(2026, 11, 23, 8, 0)
-        assert alert_gaps(session, now) == 1
-        assert alert_gaps(session, now + timedelta(minutes=5)) == 0
+        assert committed(session, alert_gaps(session, now)) == 1
+        assert committed(session, alert_gaps(session, now + timedelta(minutes=5))) == 0
     message = session.scalars(select(Notification.body).where(Notification.title.like("Nobody is on duty%"))).one()
     assert "2 December 2026, 1:00pm to 2 December 2026, 3:00pm" in message
 

@@ -17,7 +17,7 @@ from core.database import db
 from core.notifications import Notification
 
 from .factories import MONDAY_10AM, on_duty_throughout, put_on_duty, raise_request, reload
-from .support import person, post_form, sign_in
+from .support import committed, person, post_form, sign_in
 
 
 def _two_held(app, session):
@@ -66,7 +66,7 @@ def test_with_nobody_on_duty_the_requests_go_back_to_the_duty_queue(app, session
     with app.app_context():
         record_leave(session, person(session, "psychologist").id, MONDAY_10AM.date(), MONDAY_10AM.date(), MONDAY_10AM)
         session.commit()
-        assert hand_over_orphaned(session, MONDAY_10AM) == 2
+        assert committed(session, hand_over_orphaned(session, MONDAY_10AM)) == 2
     first, second = reload(session, first), reload(session, second)
     assert (first.psychologist_id, first.status) == (None, "received")
     assert (second.psychologist_id, second.status) == (None, "awaiting_information")
@@ -87,9 +87,10 @@ def test_leave_that_starts_later_hands_over_on_its_first_day(app, session):
     with app.app_context():
         record_leave(session, person(session, "psychologist").id, next_week.date(), next_week.date(), MONDAY_10AM)
         session.commit()
-        assert hand_over_orphaned(session, MONDAY_10AM) == 0  # not yet
-        assert hand_over_orphaned(session, next_week - timedelta(hours=10)) == 2  # just after midnight that day
-        assert hand_over_orphaned(session, next_week) == 0
+        assert committed(session, hand_over_orphaned(session, MONDAY_10AM)) == 0  # not yet
+        # just after midnight that day
+        assert committed(session, hand_over_orphaned(session, next_week - timedelta(hours=10))) == 2
+        assert committed(session, hand_over_orphaned(session, next_week)) == 0
     assert reload(session, first).psychologist_id is None
 
 
@@ -117,5 +118,5 @@ def test_the_sweep_catches_a_deactivated_holder_left_behind(app, session):
     holder.is_active = False  # as if deactivated by a path that did not hand over
     session.commit()
     with app.app_context(), db.new_session() as fresh:
-        assert hand_over_orphaned(fresh, MONDAY_10AM) == 2
+        assert committed(fresh, hand_over_orphaned(fresh, MONDAY_10AM)) == 2
     assert reload(session, first).psychologist_id is None

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from core.scheduler import beat
+from core.scheduler import run_sweep, sweeps_of
 from core.timeutil import utcnow
 
 from .factories import FORM, MONDAY_10AM, make_lead_psychologist, put_on_duty, raise_request
@@ -109,14 +109,14 @@ def test_a_stopped_scheduler_shows_a_banner_to_lead_psychologists_and_admins(app
     page = client.get("/").get_data(as_text=True)
     assert ("Messages and escalations are not going out" in page) is warned
     with app.app_context():
-        beat(session, app)
+        run_sweep(app, sweeps_of(app)["heartbeat"])
     assert "Messages and escalations are not going out" not in client.get("/").get_data(as_text=True)
 
 
 def test_the_banner_names_when_the_scheduler_last_ran_and_the_lead_psychologist_sees_it(app, session):
     make_lead_psychologist(session, "psychologist")
     with app.app_context():
-        beat(session, app)
+        run_sweep(app, sweeps_of(app)["heartbeat"])
     with time_machine.travel(utcnow() + timedelta(minutes=10), tick=False):
         client = app.test_client()
         sign_in(client, "psychologist")
@@ -127,7 +127,7 @@ def test_the_banner_names_when_the_scheduler_last_ran_and_the_lead_psychologist_
 def test_the_health_check_answers_503_while_the_scheduler_is_stale_or_has_never_run(app, session, client):
     assert client.get("/healthz").status_code == 503
     with app.app_context():
-        beat(session, app)
+        run_sweep(app, sweeps_of(app)["heartbeat"])
     assert client.get("/healthz").status_code == 200
     with time_machine.travel(utcnow() + timedelta(minutes=5)):
         stale = client.get("/healthz")
@@ -168,7 +168,7 @@ def test_continuity_never_matches_a_similar_reference_or_another_organisations_c
 def test_a_fresh_heartbeat_is_not_looked_up_again_until_it_could_have_gone_stale(app, session):
     from .support import count_queries
     with app.app_context():
-        beat(session, app)
+        run_sweep(app, sweeps_of(app)["heartbeat"])
     client = app.test_client()
     sign_in(client, "admin")
     first, second = count_queries(app, client, "/"), count_queries(app, client, "/")

@@ -16,7 +16,7 @@ from core.notifications import Notification
 from core.timeutil import LONDON
 
 from .factories import MONDAY_10AM, put_on_duty, raise_request, reload
-from .support import person, post_form, sign_in, two_schedulers_at_once
+from .support import committed, person, post_form, sign_in, two_schedulers_at_once
 
 WEDNESDAY_10AM = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)  # two working days after MONDAY_10AM
 FRIDAY_10AM = datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)  # four
@@ -39,7 +39,7 @@ def _do(app, session, change, c, *args, at=MONDAY_10AM):
 def _sweep(app, session, at) -> int:
     """As the scheduler runs it: in a session of its own."""
     with app.app_context(), db.new_session() as fresh:
-        return send_due(fresh, at)
+        return committed(fresh, send_due(fresh, at))
 
 
 def _titles(session, key: str) -> list[str]:

@@ -18,7 +18,7 @@ from core.notifications import Notification, OutboxMessage
 from core.refusals import Refused
 
 from .factories import MONDAY_10AM, make_lead_psychologist, put_on_duty, raise_request, reload
-from .support import PASSWORD, person, post_form, sign_in, two_schedulers_at_once
+from .support import PASSWORD, committed, person, post_form, sign_in, two_schedulers_at_once
 
 MINUTE = timedelta(minutes=1)
 
@@ -49,7 +49,7 @@ def _told(session, consultation, title_part: str) -> list[int]:
 def _sweep(app, session, at) -> int:
     """As the scheduler runs it: in a session of its own."""
     with app.app_context(), db.new_session() as fresh:
-        return escalate_unacknowledged(fresh, at)
+        return committed(fresh, escalate_unacknowledged(fresh, at))
 
 
 def test_each_step_of_the_chain_is_taken_once_and_recorded(app, session, lead, on_duty):
@@ -170,7 +170,7 @@ def test_an_urgent_request_while_nobody_is_on_duty_tells_the_leads_and_waits_for
     assert _sweep(app, session, early + 40 * MINUTE) == 0  # the chain waits for the duty
     session.rollback()  # a write must not start from a read begun before the sweep's commit
     with app.app_context():
-        assert allocate_waiting(session, MONDAY_10AM - 60 * MINUTE) == 1
+        assert committed(session, allocate_waiting(session, MONDAY_10AM - 60 * MINUTE)) == 1
     c = reload(session, c)
     assert c.psychologist_id == person(session, "psychologist").id
     assert c.ack_due_at == MONDAY_10AM - 30 * MINUTE  # the holder has the full half hour from the duty's start

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.mail import build_email
 from core.notifications import Notification, OutboxMessage
-from core.scheduler import _SWEEPS, run_sweep
+from core.scheduler import run_sweep, sweeps_of
 from core.timeutil import LONDON, as_utc
 from supervision import changes, services
 from supervision.models import Booking, GroupSeries, GroupSession
@@ -289,7 +289,7 @@ def _reminders_to(session, key):
 
 def _sweep(app, moment):
     with time_machine.travel(moment, tick=False):
-        run_sweep(app, _SWEEPS["group-sessions"])
+        run_sweep(app, sweeps_of(app)["group-sessions"])
 
 
 def test_reminders_go_the_day_before_and_an_hour_before_exactly_once(app, session):

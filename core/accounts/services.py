@@ -178,7 +178,6 @@ def send_password_resets(session: Session, now: datetime | None = None) -> int:
             sent += _send_reset_link(session, person, now)
     # The addresses asked about are kept no longer than it takes to act on them.
     session.execute(delete(PasswordResetRequest).where(PasswordResetRequest.handled_at < now - timedelta(days=1)))
-    session.commit()
     return sent
 
 
