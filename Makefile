@@ -33,6 +33,7 @@ scheduler: migrate
 	$(FLASK) scheduler
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup

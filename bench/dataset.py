@@ -14,15 +14,15 @@ from typing import Callable, Iterator
 from sqlalchemy import Integer, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from core.identifiers import client_key
 from consult.models import NEEDS, OUTCOMES, CloseOutSurvey, Consultation, Message
-from rota.models import DutyPattern, DutySlot
 from core.accounts.models import Organisation, Person, PersonRole, Role, ServiceType, Team, TeamMembership
 from core.accounts.passwords import hash_password
 from core.audit import AuditEvent
+from core.identifiers import client_key
 from core.timeutil import LONDON
 from formulations.models import Formulation, FormulationRevision, Template, TemplateVersion
 from formulations.sections import parse_sections, to_json
+from rota.models import DutyPattern, DutySlot
 from supervision.models import Booking, GroupSeries, GroupSession
 
 BENCH_PASSWORD = "bench-password-2026"

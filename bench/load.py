@@ -55,9 +55,9 @@ def heartbeat(database_url: str):
     """Keep the scheduler's heartbeat fresh while the bench runs, as a running scheduler would. The bench runs no
     scheduler (its sweeps would load the machine unevenly), and without a recent beat /healthz answers 503 and
     lead psychologists' pages show a warning, as they should in production."""
-    from factory import create_app
     from core.database import db
     from core.scheduler import beat
+    from factory import create_app
     app, done = create_app({"DATABASE_URL": database_url}), threading.Event()
 
     def keep_beating():

@@ -16,10 +16,10 @@ from datetime import date
 from sqlalchemy import event, func, select
 
 from consult.models import Consultation, Message
-from factory import create_app
 from core.cli import upgrade_database
 from core.config import INSTANCE_DIR, PROJECT_ROOT
 from core.database import db
+from factory import create_app
 from formulations.models import Template, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 

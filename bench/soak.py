@@ -27,13 +27,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from consult.models import Consultation
-from factory import create_app
 from core.accounts.models import Person, PersonRole, Role
 from core.cli import upgrade_database
 from core.config import PROJECT_ROOT
 from core.database import db
 from core.notifications import OutboxMessage
 from core.timeutil import LONDON
+from factory import create_app
 from supervision.models import Booking, GroupSeries, GroupSession
 from supervision.services import make_sessions
 

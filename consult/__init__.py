@@ -5,8 +5,18 @@ from flask import Blueprint
 bp = Blueprint("consult", __name__, url_prefix="/consultations")
 
 from . import tags  # noqa: E402
-from .models import (CALL_MODES, CHECK_BACK_ENGAGED, CHECK_BACK_TRIED, CONSENT, FOLLOW_UP_KINDS, MODES,  # noqa: E402
-                     NEEDS, OUTCOMES, RISKS, URGENCY)
+from .models import (  # noqa: E402
+    CALL_MODES,
+    CHECK_BACK_ENGAGED,
+    CHECK_BACK_TRIED,
+    CONSENT,
+    FOLLOW_UP_KINDS,
+    MODES,
+    NEEDS,
+    OUTCOMES,
+    RISKS,
+    URGENCY,
+)
 
 
 @bp.context_processor
@@ -21,10 +31,10 @@ def _labels():
             "acknowledgement": tags.acknowledgement, "consultation_table": tags.consultation_table}
 
 
-from . import call_views, views  # noqa: E402,F401  (routes register on the blueprint)
 from core.accounts.services import on_deactivation  # noqa: E402
 from rota.services import when_away  # noqa: E402
 
+from . import call_views, views  # noqa: E402,F401  (routes register on the blueprint)
 
 
 def _someone_left(session, person, now):

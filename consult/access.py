@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.accounts.models import Person, Role
 from core.timeutil import utcnow
+from rota.models import DutySlot, SlotStatus
 
 from .models import ACCESS_REASONS, AccessGrant, Consultation, Hold, Status
-from rota.models import DutySlot, SlotStatus
 from .states import TransitionRefused
 
 GRANT_HOURS = 8

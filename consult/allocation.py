@@ -18,12 +18,10 @@ from sqlalchemy.orm import Session
 
 from core.accounts.models import Person
 from core.timeutil import LONDON, as_utc, format_london, utcnow
-
 from rota import services as rota
-from .models import Consultation
 from rota.models import DutySlot
 
-from .models import AllocationDecision
+from .models import AllocationDecision, Consultation
 
 
 @dataclass

@@ -6,12 +6,32 @@ from datetime import datetime, time, timezone
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import (DayField, LengthLimit, LineField, ListMultipleField, ListSelectField, PageForm, TextField,
-                        WholeNumberField, no_identifiers)
+from core.forms import (
+    DayField,
+    LengthLimit,
+    LineField,
+    ListMultipleField,
+    ListSelectField,
+    PageForm,
+    TextField,
+    WholeNumberField,
+    no_identifiers,
+)
+from core.identifiers import reference_problem
 from core.timeutil import LONDON
 
-from core.identifiers import reference_problem
-from .models import ACCESS_REASONS, CALL_MODES, CHECK_BACK_ENGAGED, CHECK_BACK_TRIED, CONSENT, MODES, NEEDS, OUTCOMES, RISKS, URGENCY
+from .models import (
+    ACCESS_REASONS,
+    CALL_MODES,
+    CHECK_BACK_ENGAGED,
+    CHECK_BACK_TRIED,
+    CONSENT,
+    MODES,
+    NEEDS,
+    OUTCOMES,
+    RISKS,
+    URGENCY,
+)
 
 KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
                 "their mental health, and vice versa?")

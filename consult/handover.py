@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON, utcnow
+from rota.models import Leave
 
 from . import allocation, calls, thread
 from .models import OPEN_STATUSES, Consultation, Status
-from rota.models import Leave
 from .services import allocate
 
 

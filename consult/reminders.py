@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, joinedload
 from core.accounts.directory import team_leads
 from core.database import with_row_locks
 from core.timeutil import format_london, utcnow
+from core.workweek import add_working_time, working_week
 
 from . import thread
 from .models import CheckBack, Consultation, Reminder, ReminderKind, Status
-from core.workweek import add_working_time, working_week
 
 K = ReminderKind
 

@@ -14,12 +14,11 @@ from core.database import with_row_locks
 from core.identifiers import client_key
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
+from core.workweek import add_working_time, working_seconds_between, working_week
 
 from . import access, allocation, calls, reminders, thread, urgent
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
-from core.workweek import add_working_time, working_seconds_between, working_week
-
 
 # --- Response targets ----------------------------------------------------------
 

@@ -21,7 +21,6 @@ from core.accounts.directory import lead_psychologists, psychologists, team_lead
 from core.accounts.models import Person, Role
 from core.database import with_row_locks
 from core.timeutil import format_london, utcnow
-
 from rota import services as rota
 
 from . import access, thread

@@ -13,19 +13,43 @@ from core import audit
 from core.accounts.directory import psychologist_choices
 from core.accounts.models import Person, Role, Team
 from core.database import db
-from core.refusals import attempt
 from core.pagination import Page, paginate
+from core.refusals import attempt
 from core.security import role_required
 from core.timeutil import utcnow
-
 from rota import services as rota
 
 from . import access, bp, follow_ups, services, urgent
+from .forms import (
+    AccessForm,
+    AdviceForm,
+    CallForm,
+    CheckBackForm,
+    CloseForm,
+    InformationRequestForm,
+    MessageForm,
+    ReassignForm,
+    RequestForm,
+    SuggestTemplateForm,
+    SurveyForm,
+)
 from .linked import linked_records
-from .forms import (AccessForm, AdviceForm, CallForm, CheckBackForm, CloseForm,
-                    InformationRequestForm, MessageForm, ReassignForm, RequestForm, SuggestTemplateForm, SurveyForm)
-from .models import (ACCESS_REASONS, OPEN_STATUSES, AccessGrant, AllocationDecision, CallSlot, CheckBack,
-                     CloseOutSurvey, Consultation, FollowUp, Listed, Message, Reminder, ReminderKind, Status)
+from .models import (
+    ACCESS_REASONS,
+    OPEN_STATUSES,
+    AccessGrant,
+    AllocationDecision,
+    CallSlot,
+    CheckBack,
+    CloseOutSurvey,
+    Consultation,
+    FollowUp,
+    Listed,
+    Message,
+    Reminder,
+    ReminderKind,
+    Status,
+)
 from .states import TransitionRefused
 
 URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)

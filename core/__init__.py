@@ -41,7 +41,8 @@ def create_core_app(overrides: dict | None = None) -> Flask:
     init_security(app)
 
     from . import audit_views, cli, outbox_views, views
-    from .accounts import admin_views, views as account_views
+    from .accounts import admin_views
+    from .accounts import views as account_views
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(admin_views.bp)

@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 from wtforms.validators import Optional, ValidationError
 
 from . import audit
-from .forms import DayField, LengthLimit, LineField, ListSelectField
 from .accounts.models import Person, Role
 from .csv_export import csv_response
 from .database import db
+from .forms import DayField, LengthLimit, LineField, ListSelectField
 from .pagination import paginate
 from .security import role_required
 from .timeutil import LONDON, format_london

@@ -8,8 +8,8 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask
-from werkzeug.serving import run_simple
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from .config import PROJECT_ROOT
 from .database import db

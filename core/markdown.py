@@ -14,9 +14,8 @@ render a text grows in proportion to it.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
-
 import xml.etree.ElementTree as etree
+from functools import lru_cache
 
 import markdown as md
 import nh3

@@ -14,9 +14,8 @@ from functools import lru_cache
 
 from flask import current_app
 
-from .timeutil import LONDON, as_utc
-
 from .bank_holidays import ENGLAND_AND_WALES
+from .timeutil import LONDON, as_utc
 
 
 @dataclass(frozen=True)

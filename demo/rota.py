@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from core.timeutil import LONDON
 from rota import services as rota
 from rota.models import DutyPattern
-from core.timeutil import LONDON
 
 HISTORY_DAYS = 35
 

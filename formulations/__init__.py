@@ -13,6 +13,7 @@ def seed_library(author_email: str):
     """Add the starter formulation templates (the 5 Ps and four others) if they are missing."""
     from core.accounts.services import find_person_by_email
     from core.database import db
+
     from .starter import seed_starter_library
 
     with db.new_session() as session:

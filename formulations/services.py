@@ -17,8 +17,7 @@ from core.timeutil import utcnow
 
 from . import models
 from .linked import started_on_case
-from .models import (DRAFT, PUBLISHED, Formulation, FormulationComment, FormulationRevision, Template,
-                     TemplateVersion)
+from .models import DRAFT, PUBLISHED, Formulation, FormulationComment, FormulationRevision, Template, TemplateVersion
 from .sections import sections_text, to_json
 
 VERSION_FIELDS = ("title", "summary", "audience", "tags", "minutes_needed", "source_note", "sections_json")

@@ -11,11 +11,11 @@ from consult import services as consult_services
 from consult.models import Consultation, Status
 from core import audit
 from core.accounts.models import Role
+from core.confirm import confirm_first
 from core.database import db
 from core.identifiers import free_text_problem
 from core.pagination import paginate
 from core.params import query_int, query_text
-from core.confirm import confirm_first
 from core.refusals import attempt
 from core.security import role_required
 from core.text import css_string, plain_text

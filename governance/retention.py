@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from core.identifiers import client_key
 from consult.models import CloseOutSurvey, Consultation, FollowUp, Message
 from core import audit
 from core.database import with_row_locks
+from core.identifiers import client_key
 from core.timeutil import utcnow
 from formulations.models import Formulation, FormulationComment, FormulationRevision, TemplateVersion
 from formulations.services import empty_answers

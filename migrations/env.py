@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from alembic import context
 
+import consult.models  # noqa: F401,E402  (and every feature's)
+import formulations.models  # noqa: F401,E402
+import governance.models  # noqa: F401,E402
+import reach.snapshots  # noqa: F401,E402
+import rota.models  # noqa: F401,E402
+import supervision.models  # noqa: F401,E402
 from core.config import load_config
 from core.database import UTCDateTime, make_engine
 from core.models import Base  # noqa: F401  (imports every core model onto the metadata)
-import consult.models  # noqa: F401,E402  (and every feature's)
-import rota.models  # noqa: F401,E402
-import formulations.models  # noqa: F401,E402
-import supervision.models  # noqa: F401,E402
-import governance.models  # noqa: F401,E402
-import reach.snapshots  # noqa: F401,E402
 
 config = context.config
 target_metadata = Base.metadata

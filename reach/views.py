@@ -17,9 +17,9 @@ from core.timeutil import LONDON, utcnow
 from . import bp
 from .charts import bar_chart
 from .figures import Scope
-from .snapshots import cached_report
 from .forms import DashboardFilterForm
 from .presenting import Presenter
+from .snapshots import cached_report
 
 DASHBOARD_ROLES = (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.TEAM_LEAD, Role.ADMIN, Role.COMMISSIONER)
 PARTNERSHIP_ROLES = (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.ADMIN, Role.COMMISSIONER)

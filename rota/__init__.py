@@ -5,5 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("rota", __name__, url_prefix="/consultations")
 
-from . import models  # noqa: E402,F401
-from . import views  # noqa: E402,F401  (routes register on the blueprint)
+from . import models, views  # noqa: E402,F401  (models for the metadata; routes register on the blueprint)

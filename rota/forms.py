@@ -10,7 +10,6 @@ from core.timeutil import FURTHEST_AHEAD, london, utcnow
 
 from . import services as rota
 
-
 WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"),
             ("5", "Saturday"), ("6", "Sunday")]
 

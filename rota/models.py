@@ -3,7 +3,6 @@ the secret calendar feed."""
 from __future__ import annotations
 
 import enum
-
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint

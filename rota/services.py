@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.database import with_row_locks
-from core.timeutil import LONDON, as_utc, utcnow
-
 from core.refusals import Refused
+from core.timeutil import LONDON, as_utc, utcnow
 
 from .models import DutyPattern, DutySlot, Leave, SlotKind, SlotStatus
 

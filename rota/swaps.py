@@ -11,7 +11,6 @@ from core.accounts.directory import lead_psychologists
 from core.accounts.models import Person, Role
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
-
 from core.workweek import working_week
 
 from . import services as rota

@@ -18,12 +18,10 @@ from core.params import form_int
 from core.refusals import attempt
 from core.security import public, role_required
 from core.timeutil import LONDON, as_utc, utcnow
-
 from core.workweek import working_week
 
-from . import bp
+from . import bp, swaps
 from . import services as rota
-from . import swaps
 from .calendar import duty_feed, feed_path, make_feed
 from .forms import CoverForm, LeaveForm, PatternForm
 from .models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave, SlotStatus, SwapStatus

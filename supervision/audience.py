@@ -8,8 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.accounts.organisations import organisations_with_teams
 from core.accounts.models import Organisation, Person, Role, Team, TeamMembership
+from core.accounts.organisations import organisations_with_teams
 
 from .models import GroupSeries
 

@@ -13,7 +13,7 @@ from core.notifications import notify
 from core.timeutil import format_london, time_to_come_problem, utcnow
 
 from .calendar import tell_with_invitation
-from .models import BOOKED, Booking, CANCELLED, GroupSeries, GroupSession, SessionStatus
+from .models import BOOKED, CANCELLED, Booking, GroupSeries, GroupSession, SessionStatus
 from .services import BookingRefused, locked_session
 
 

@@ -6,8 +6,17 @@ from datetime import time
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import (DayField, LengthLimit, LineField, ListMultipleField, ListSelectField, PageForm, TextField,
-                        WholeNumberField, no_identifiers)
+from core.forms import (
+    DayField,
+    LengthLimit,
+    LineField,
+    ListMultipleField,
+    ListSelectField,
+    PageForm,
+    TextField,
+    WholeNumberField,
+    no_identifiers,
+)
 from core.timeutil import FURTHEST_AHEAD, london, utcnow
 
 from .models import LONGEST_SESSION_MINUTES

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from core import audit
 from core.accounts.models import Organisation, Person, Role, Team
 
-from .models import Booking, GroupSeries, GroupSession, HOLDING_SEAT, SeriesMember, SessionStatus
+from .models import HOLDING_SEAT, Booking, GroupSeries, GroupSession, SeriesMember, SessionStatus
 from .services import make_sessions
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint

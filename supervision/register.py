@@ -2,10 +2,10 @@
 and the anonymous evaluations."""
 from __future__ import annotations
 
-import re2
 import secrets
 from datetime import datetime
 
+import re2
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 

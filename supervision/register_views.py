@@ -11,16 +11,15 @@ from core import audit
 from core.accounts.models import Person
 from core.csv_export import csv_response
 from core.database import db
-from core.refusals import attempt
 from core.pagination import paginate
 from core.params import whole_number
+from core.refusals import attempt
 from core.timeutil import LONDON
 
 from . import bp, register
 from .forms import EvaluationForm, NotesForm, WalkInForm
 from .models import Booking, GroupSeries, GroupSession, SessionNotes
 from .views import my_booking
-
 
 _SESSION_WITH_SERIES = (select(GroupSession).options(joinedload(GroupSession.series))
                         .where(GroupSession.id == bindparam("group_session")))

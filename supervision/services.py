@@ -15,8 +15,18 @@ from core.refusals import Refused
 from core.timeutil import LONDON, format_london, utcnow
 
 from .calendar import tell_with_invitation
-from .models import (BOOKED, CANCELLED, HOLDING_SEAT, OFFERED, WAITLISTED, Booking, GroupSeries, GroupSession,
-                     SeriesMember, SessionStatus)
+from .models import (
+    BOOKED,
+    CANCELLED,
+    HOLDING_SEAT,
+    OFFERED,
+    WAITLISTED,
+    Booking,
+    GroupSeries,
+    GroupSession,
+    SeriesMember,
+    SessionStatus,
+)
 from .recurrence import occurrence_dates, session_times
 
 WINDOW_DAYS = 84  # twelve weeks of sessions ahead

@@ -10,16 +10,25 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
-from core.database import db
 from core.confirm import confirm_first
-from core.refusals import attempt
+from core.database import db
 from core.pagination import paginate
+from core.refusals import attempt
 from core.timeutil import utcnow
 
 from . import audience, bp, changes, register, services
 from .calendar import booking_invitation
 from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm
-from .models import BOOKED, Booking, GroupSeries, GroupSession, HOLDING_SEAT, LONGEST_SESSION_MINUTES, SessionStatus, WAITLISTED
+from .models import (
+    BOOKED,
+    HOLDING_SEAT,
+    LONGEST_SESSION_MINUTES,
+    WAITLISTED,
+    Booking,
+    GroupSeries,
+    GroupSession,
+    SessionStatus,
+)
 from .recurrence import wall_clock
 from .register import can_evaluate, can_keep_register, can_manage_series
 

@@ -12,12 +12,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from factory import create_app
 from core.accounts.models import Organisation, Role, ServiceType, Team
 from core.accounts.passwords import hash_password
 from core.accounts.services import create_person
 from core.cli import upgrade_database
 from core.database import db
+from factory import create_app
 
 from .browser import LiveServer, launch
 
@@ -149,6 +149,7 @@ def client(app):
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     from playwright.sync_api import sync_playwright  # noqa: F401  (fail early if missing)
+
     from core.demo import seed
     path = tmp_path_factory.mktemp("browser") / "demo.db"
     app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"})

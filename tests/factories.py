@@ -6,10 +6,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from consult import services
-from rota import services as rota
 from consult.models import Consultation
 from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON
+from rota import services as rota
 
 from .support import person
 
@@ -49,8 +49,8 @@ def put_on_duty(app, session, key: str, day: date | None = None, start: str = "0
 def on_duty_throughout(session, key: str, capacity: int = 0) -> None:
     """A duty covering every moment a test travels to. At capacity 0 nothing is allocated to them, so requests
     wait in the pool, where a psychologist on duty may see and take them."""
-    from rota.models import DutySlot
     from core.timeutil import utcnow
+    from rota.models import DutySlot
     session.add(DutySlot(psychologist_id=person(session, key).id, kind="cover", capacity=capacity, status="active",
                          starts_at=datetime(2000, 1, 1, tzinfo=LONDON), ends_at=datetime(2100, 1, 1, tzinfo=LONDON),
                          updated_at=utcnow()))

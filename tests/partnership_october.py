@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from core.identifiers import client_key
 from consult.models import CloseOutSurvey, Consultation, FollowUp
+from core.identifiers import client_key
 from core.timeutil import LONDON
 from formulations.models import TemplateVersion
 from formulations.services import start_formulation

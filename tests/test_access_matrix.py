@@ -13,18 +13,18 @@ import time_machine
 from sqlalchemy import select
 
 from consult.models import CallSlot
-from rota.models import DutyPattern
 from core.accounts.models import Organisation
 from core.accounts.services import create_person
 from core.timeutil import LONDON, utcnow
 from formulations.models import TemplateVersion
 from formulations.services import start_formulation
 from formulations.starter import seed_starter_library
+from rota.models import DutyPattern
 from supervision import services as supervision
 from supervision.models import Booking, GroupSession
 
 from .partnership_october import consultation
-from .support import PASSWORD, post_form, person, sign_in
+from .support import PASSWORD, person, post_form, sign_in
 from .test_supervision import series
 
 PERSONAS = ["frontline", "psychologist", "team_lead", "admin", "other_frontline", "other_psychologist",

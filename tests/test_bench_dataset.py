@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from bench.dataset import Size, generate
 from consult.models import Consultation, Message
-from factory import create_app
 from core.accounts.models import Person
 from core.cli import upgrade_database
 from core.database import db
+from factory import create_app
 from formulations.models import Formulation, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 

@@ -88,6 +88,7 @@ def test_consultation_pages_have_no_serious_accessibility_violations(browser, li
 
 def _raise_directly(live, email: str) -> int:
     from sqlalchemy import select
+
     from consult.services import raise_request
     from core.accounts.models import Person
     with live.app.app_context(), live.app.extensions["database"]["session_factory"]() as session:

@@ -8,10 +8,10 @@ from sqlalchemy import select
 import demo
 from consult import services
 from consult.models import Consultation
-from factory import create_app
 from core.accounts.models import Person
 from core.cli import upgrade_database
 from core.timeutil import utcnow
+from factory import create_app
 from formulations.models import Formulation
 from supervision.models import GroupSeries, GroupSession
 

@@ -86,9 +86,9 @@ def _pdf_pages(pdf: bytes) -> list[str]:
 
 
 def test_the_xss_corpus_renders_in_chromium_without_running_script(browser, live):
+    from core.accounts.models import Person
     from formulations.sections import parse_sections
     from formulations.services import create_template, publish
-    from core.accounts.models import Person
     guidance = "\n\n".join(XSS_PAYLOADS)
     with live.app.app_context(), live.app.extensions["database"]["session_factory"]() as session:
         author = session.scalar(select(Person).where(Person.email == "psychologist@example.org"))

@@ -1,9 +1,8 @@
 """In Chromium: a commissioner opens the reach dashboard, changes the period and downloads a table as CSV."""
 from __future__ import annotations
 
-from datetime import date
-
 import csv
+from datetime import date
 
 import pytest
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from rota.models import DutySlot
 from consult.urgent import escalate_unacknowledged
 from core.accounts.models import Person
 from core.timeutil import utcnow
+from rota.models import DutySlot
 
 from .browser import serious_violations, sign_in_page
 from .support import committed

@@ -11,9 +11,9 @@ from sqlalchemy import delete, select
 
 from consult.models import CloseOutSurvey, Consultation, FollowUp, Status
 from consult.states import TRANSITIONS, TransitionRefused, check_transition
+from core.accounts.models import TeamMembership
 from core.audit import AuditEvent
 from core.notifications import Notification
-from core.accounts.models import TeamMembership
 from core.timeutil import LONDON, utcnow
 
 from .factories import on_duty_throughout
@@ -441,6 +441,7 @@ def test_a_missed_target_is_escalated_once_to_the_lead_psychologist_and_team_lea
 
 def test_two_schedulers_escalate_a_breach_once(app, frontline, session):
     import threading
+
     from consult.services import escalate_breaches
     with time_machine.travel(MONDAY_10AM, tick=False):
         sign_in(frontline, "frontline")

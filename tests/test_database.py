@@ -8,11 +8,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, select, text
 
-from factory import create_app
 from core.accounts.models import Organisation, Person, Role
 from core.cli import upgrade_database
 from core.demo import DEMO_PASSWORD
 from core.models import Base
+from factory import create_app
 
 from .conftest import TEST_CONFIG
 

@@ -9,15 +9,15 @@ import time_machine
 from sqlalchemy import func, select
 
 import demo
-from rota import services as rota
 from consult.models import Consultation, FollowUp, Status
-from rota.models import DutySlot
-from factory import create_app
 from core.accounts.models import Team
 from core.cli import upgrade_database
 from core.notifications import OutboxMessage
 from core.timeutil import LONDON, as_utc
+from factory import create_app
 from formulations.models import Formulation
+from rota import services as rota
+from rota.models import DutySlot
 from supervision.models import Booking, GroupSeries, GroupSession
 
 from .conftest import TEST_CONFIG

@@ -8,8 +8,7 @@ from sqlalchemy import select, update
 
 from core.notifications import Notification
 from core.text import css_string
-from formulations.models import (Formulation, FormulationRevision, PublishedVersionIsFrozen, Template,
-                                 TemplateVersion)
+from formulations.models import Formulation, FormulationRevision, PublishedVersionIsFrozen, Template, TemplateVersion
 from formulations.starter import STARTER, seed_starter_library
 
 from .factories import on_duty_throughout
@@ -365,8 +364,8 @@ def test_a_psychologist_suggests_a_template_on_a_case(app, author, session):
 # --- Pages stay fast -------------------------------------------------------------------
 
 def _bulk_templates(app, session, count, versions_each):
-    from formulations.services import create_template, new_draft, publish
     from formulations.sections import parse_sections
+    from formulations.services import create_template, new_draft, publish
     author = person(session, "psychologist")
     with app.app_context():
         for n in range(count):

@@ -4,8 +4,16 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from core.identifiers import (DATE_MESSAGE, EMAIL_MESSAGE, NAME_MESSAGE, NHS_MESSAGE, POSTCODE_MESSAGE, TITLE_NAME_MESSAGE,
-                              free_text_problem, reference_problem)
+from core.identifiers import (
+    DATE_MESSAGE,
+    EMAIL_MESSAGE,
+    NAME_MESSAGE,
+    NHS_MESSAGE,
+    POSTCODE_MESSAGE,
+    TITLE_NAME_MESSAGE,
+    free_text_problem,
+    reference_problem,
+)
 
 NHS_NUMBERS = ["943 476 5919", "9434765919", "943-476-5919", "943.476.5919", "943/476/5919", "943–476–5919",
                "943\u00a0476\u00a05919", "943\u2009476\u20095919", "943\u200b476\u200b5919", "943\u00ad476\u00ad5919",

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.forms import ADVICE_LENGTH
-from rota.models import DutyPattern, DutySlot
 from core.timeutil import LONDON
+from rota.models import DutyPattern, DutySlot
 from supervision.models import GroupSeries
 
 from .support import date_boxes, person, post_form, shows_date, sign_in

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-
 import threading
 from datetime import timedelta
 
@@ -11,7 +10,7 @@ import time_machine
 from sqlalchemy import select
 
 from core.mail import SMTPSender
-from core.notifications import Notification, OutboxMessage, SENT, QUEUED, deliver_due, notify, queue_email
+from core.notifications import QUEUED, SENT, Notification, OutboxMessage, deliver_due, notify, queue_email
 from core.timeutil import utcnow
 
 from .smtp import SMTPServer, free_port
@@ -209,6 +208,7 @@ def test_the_scheduler_runs_every_packages_sweeps_each_at_its_own_interval(app):
 
 def test_the_runner_commits_what_a_sweep_did_and_logs_it_with_its_time(app, session, caplog):
     import logging
+
     from core.scheduler import Sweep, run_sweep
 
     def adds_a_notification(s, _app):
@@ -226,6 +226,7 @@ def test_the_runner_commits_what_a_sweep_did_and_logs_it_with_its_time(app, sess
 def test_a_sent_message_is_settled_even_when_the_database_is_busy_for_a_moment(app, session, smtp_port, monkeypatch):
     """Sent but left unsettled, a message would go again when its claim ran out."""
     from sqlalchemy.exc import OperationalError
+
     from core import notifications
     _queue(session, 1)
     real_execute = session.execute

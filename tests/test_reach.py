@@ -14,7 +14,8 @@ from core.accounts.services import create_person
 from core.timeutil import LONDON
 from reach.figures import Scope, figures, joint_kpis
 
-from .partnership_october import NOW, OCTOBER, add_october, consultation as _consultation, utc
+from .partnership_october import NOW, OCTOBER, add_october, utc
+from .partnership_october import consultation as _consultation
 from .support import PASSWORD, count_queries, person, shows_date, sign_in
 
 

@@ -13,8 +13,8 @@ from governance.retention import apply_retention, set_periods
 from reach.figures import figures
 from supervision.models import SessionNotes
 
-from .support import person, post_form, sign_in
 from .partnership_october import NOW, OCTOBER, utc
+from .support import person, post_form, sign_in
 
 SECRET = "test-secret-key-that-is-long-enough-for-tests"
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from consult import allocation
 from consult.models import AllocationDecision, Consultation
-from rota import services as rota
-from rota.models import DutyPattern, DutySlot
 from consult.services import allocate_waiting, raise_request
 from core.accounts.models import PersonRole
 from core.timeutil import LONDON
+from rota import services as rota
+from rota.models import DutyPattern, DutySlot
 
 from .support import committed, person
 
@@ -257,8 +257,8 @@ def _future_slot(app, session, key="psychologist"):
 
 
 def test_a_swap_is_asked_accepted_and_both_are_told(app, session):
-    from rota.swaps import decide_swap, request_swap
     from core.notifications import Notification
+    from rota.swaps import decide_swap, request_swap
     slot = _future_slot(app, session)
     with app.app_context(), time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
         swap = request_swap(session, slot, person(session, "psychologist"), person(session, "other_psychologist").id)
@@ -272,8 +272,8 @@ def test_a_swap_is_asked_accepted_and_both_are_told(app, session):
 
 
 def test_a_declined_swap_changes_nothing_and_cannot_be_answered_twice(app, session):
-    from rota.swaps import decide_swap, request_swap
     from rota.services import RotaRefused
+    from rota.swaps import decide_swap, request_swap
     slot = _future_slot(app, session)
     with app.app_context(), time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
         swap = request_swap(session, slot, person(session, "psychologist"), person(session, "other_psychologist").id)
@@ -300,8 +300,8 @@ def test_swaps_and_overrides_win_over_a_later_pattern_edit(app, session):
 
 
 def test_gaps_in_cover_are_alerted_once_to_the_lead_psychologist(app, session):
-    from rota.swaps import alert_gaps
     from core.notifications import Notification
+    from rota.swaps import alert_gaps
     session.add(PersonRole(person_id=person(session, "psychologist").id, role="lead_psychologist"))
     with app.app_context():
         # Every working hour of the next 14 days is covered, except Wednesday 2 December 13:00-15:00.
@@ -319,9 +319,9 @@ def test_gaps_in_cover_are_alerted_once_to_the_lead_psychologist(app, session):
 
 
 def test_a_duty_cannot_be_given_to_a_deactivated_psychologist(app, session):
-    from rota.swaps import override
     from core.accounts.models import PersonRole
     from core.refusals import Refused
+    from rota.swaps import override
     slot = _future_slot(app, session)
     lead = person(session, "psychologist")
     session.add(PersonRole(person_id=lead.id, role="lead_psychologist"))

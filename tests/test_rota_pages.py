@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar
 from sqlalchemy import select
 
-from rota.models import DutyPattern, DutySlot
 from core.accounts.models import PersonRole
 from core.timeutil import LONDON
+from rota.models import DutyPattern, DutySlot
 
 from .support import date_boxes, person, post_form, shows_date, sign_in
 from .test_consultations import raise_request

@@ -8,13 +8,12 @@ import time_machine
 from sqlalchemy import select
 
 from consult.handover import hand_over_orphaned
-from consult.models import Message
-from rota.services import record_leave
-from consult.models import AllocationDecision
-from rota.models import DutySlot
+from consult.models import AllocationDecision, Message
 from consult.services import ask_for_information
 from core.database import db
 from core.notifications import Notification
+from rota.models import DutySlot
+from rota.services import record_leave
 
 from .factories import MONDAY_10AM, on_duty_throughout, put_on_duty, raise_request, reload
 from .support import committed, person, post_form, sign_in

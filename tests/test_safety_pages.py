@@ -83,6 +83,7 @@ def test_an_urgent_request_says_who_was_told_and_by_when_it_must_be_acknowledged
 
 def test_a_recommended_referral_is_the_workers_to_make(app, session):
     from consult.services import close, give_advice
+
     from .factories import reload
     put_on_duty(app, session, "psychologist")
     c = raise_request(app, session)

@@ -7,10 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from factory import create_app
 from core.config import ConfigError, load_config
-from core.security import safe_next
-from core.security import public_endpoints
+from core.security import public_endpoints, safe_next
+from factory import create_app
 
 from .conftest import TEST_CONFIG
 from .support import csrf_from, post_form, sign_in
@@ -179,6 +178,7 @@ def test_error_pages_show_an_incident_id_and_no_stack_trace(app):
 
 def test_role_pages_refuse_other_roles_and_the_refusal_is_audited(client, session):
     from sqlalchemy import select
+
     from core.audit import AuditEvent
     sign_in(client, "frontline")
     assert client.get("/admin/people").status_code == 403

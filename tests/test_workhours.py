@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from core.workweek import WorkingWeek, add_working_time, working_seconds_between
 from core.timeutil import LONDON
+from core.workweek import WorkingWeek, add_working_time, working_seconds_between
 
 WEEK = WorkingWeek()
 HOUR = 3600

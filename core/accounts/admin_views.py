@@ -8,16 +8,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..confirm import confirm_first
 from ..database import db
 from ..pagination import paginate
 from ..params import query_text
-from ..security import role_required
-from ..confirm import confirm_first
 from ..refusals import attempt
-from . import organisations as changes, services
+from ..security import role_required
+from ..timeutil import utcnow
+from . import organisations as changes
+from . import services
 from .admin_forms import InvitationForm, MovePersonForm, OrganisationForm, PersonForm, TeamForm
 from .models import Invitation, Organisation, Person, PersonRole, Role, Team, TeamMembership
-from ..timeutil import utcnow
 
 bp = Blueprint("accounts_admin", __name__)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, session as flask_session
+from flask import current_app
+from flask import session as flask_session
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 

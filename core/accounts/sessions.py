@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, request, session as flask_session
+from flask import current_app, request
+from flask import session as flask_session
 from flask_login import LoginManager, login_user
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session

@@ -1,20 +1,25 @@
 """Sign in and out, two-factor, password reset, invitations and the account page."""
 from __future__ import annotations
 
-
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
-                   session as flask_session, url_for)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user, logout_user
 
 from .. import audit
 from ..database import db
+from ..security import public, safe_next
 from . import pending, services, throttle, totp
-from .forms import (AcceptInvitationForm, ChangePasswordForm, ForgotPasswordForm, NewPasswordForm,
-                    SignInForm, TwoFactorForm)
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SignInForm,
+    TwoFactorForm,
+)
 from .models import Person
 from .passwords import hash_password, needs_rehash, verify_password
 from .sessions import end_all_sign_ins, end_sign_in, start_sign_in
-from ..security import public, safe_next
 
 bp = Blueprint("accounts", __name__)
 
