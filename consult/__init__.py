@@ -34,7 +34,7 @@ def _labels():
 from core.accounts.services import on_deactivation  # noqa: E402
 from rota.services import when_away  # noqa: E402
 
-from . import call_views, views  # noqa: E402,F401  (routes register on the blueprint)
+from . import call_views, list_views, views  # noqa: E402,F401  (routes register on the blueprint)
 
 
 def _someone_left(session, person, now):

@@ -13,7 +13,7 @@ from core.accounts.models import Person
 from core.timeutil import utcnow
 
 from . import thread
-from .models import FOLLOW_UP_KINDS, CheckBack, Consultation, FollowUp
+from .models import FOLLOW_UP_KINDS, CheckBack, CloseOutSurvey, Consultation, FollowUp, Status
 from .states import TransitionRefused
 
 
@@ -62,4 +62,18 @@ def check_back(session: Session, c: Consultation, worker: Person, data: dict, no
                        "why they stopped coming, and what would help them keep in touch.", now)
     thread.tell(session, c.psychologist_id, c, "The worker has checked back",
                 f"{worker.name} said how {c.client_reference} is getting on since your advice.")
+    return answer
+
+
+def answer_survey(session: Session, c: Consultation, worker: Person, data: dict,
+                  now: datetime | None = None) -> CloseOutSurvey:
+    """The worker's close-out survey: was the advice useful, are they more confident, what happened next. Once."""
+    if c.status != Status.CLOSED.value:
+        raise TransitionRefused("The survey opens once the request is closed.")
+    if session.get(CloseOutSurvey, c.id) is not None:
+        raise TransitionRefused("You have already answered the survey for this request. Thank you.")
+    answer = CloseOutSurvey(consultation_id=c.id, useful=data["useful"], more_confident=data["more_confident"],
+                            what_happened_next=data.get("what_happened_next") or "", submitted_at=now or utcnow())
+    session.add(answer)
+    audit.record(session, "consultation.survey_answered", "consultation", c.id)
     return answer

@@ -16,6 +16,7 @@ from core.audit import AuditEvent
 from core.notifications import Notification
 from core.timeutil import LONDON, utcnow
 
+from . import factories
 from .factories import on_duty_throughout
 from .support import committed, count_queries, csrf_from, person, post_form, sign_in
 
@@ -688,3 +689,22 @@ def test_the_lead_psychologist_places_a_waiting_request_with_a_named_psychologis
               page_url=url)
     c = newest(session)
     assert (c.psychologist_id, c.status) == (target.id, "allocated")
+
+
+def test_the_close_out_survey_is_a_service_answered_once_and_only_after_closing(app, session):
+    from consult.follow_ups import answer_survey
+    c = factories.raise_request(app, session)
+    worker = person(session, "frontline")
+    answers = {"useful": "yes", "more_confident": "no", "what_happened_next": "Booked with her GP."}
+    with pytest.raises(TransitionRefused, match="opens once the request is closed"):
+        answer_survey(session, c, worker, answers)
+    session.rollback()
+    c = factories.reload(session, c)
+    c.status = Status.CLOSED.value
+    answer_survey(session, c, worker, answers, now=factories.MONDAY_10AM)
+    session.commit()
+    with pytest.raises(TransitionRefused, match="already answered"):
+        answer_survey(session, c, worker, answers)
+    session.rollback()
+    kept = session.get(CloseOutSurvey, c.id)
+    assert (kept.useful, kept.more_confident, kept.what_happened_next) == ("yes", "no", "Booked with her GP.")
