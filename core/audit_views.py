@@ -13,7 +13,7 @@ from . import audit
 from .accounts.models import Person, Role
 from .csv_export import csv_response
 from .database import db
-from .forms import DayField, LengthLimit, LineField, ListSelectField
+from .forms import DayField, LengthLimit, LineField, ListSelectField, on_or_after
 from .pagination import paginate
 from .security import role_required
 from .timeutil import LONDON, format_london
@@ -40,9 +40,7 @@ class AuditSearchForm(FlaskForm):
         if not all(part.isdigit() and part.isascii() for part in field.data.strip().split(",")):
             raise ValidationError("Enter the record id as a number, like 42")
 
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The 'to' date must be the same as or after the 'from' date")
+    validate_date_to = on_or_after("date_from", "The 'to' date must be the same as or after the 'from' date")
 
 
 def _london_midnight_utc(day) -> datetime:

@@ -179,6 +179,15 @@ class DayField(DateField):
         return {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
 
 
+def on_or_after(earlier: str, message: str):
+    """A validator for a date that must not come before the date in the form's field `earlier` ("until" after
+    "from"); either left empty is for their own validators."""
+    def check(form, field):
+        if field.data and form[earlier].data and field.data < form[earlier].data:
+            raise ValidationError(message)
+    return check
+
+
 class PageForm(FlaskForm):
     """One of several forms on a page: a prefix keeps their field names and ids apart."""
 

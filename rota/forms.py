@@ -5,7 +5,7 @@ from datetime import time
 
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import DayField, LineField, ListMultipleField, ListSelectField, PageForm, WholeNumberField
+from core.forms import DayField, LineField, ListMultipleField, ListSelectField, PageForm, WholeNumberField, on_or_after
 from core.timeutil import FURTHEST_AHEAD, london, utcnow
 
 from . import services as rota
@@ -72,9 +72,7 @@ class PatternForm(WhoForm):
     validate_end_time = _ends_after_it_starts
     validate_starts_on = _within_a_year("Choose a first date within the next year")
 
-    def validate_ends_on(self, field):
-        if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError("'Until' must be the same as or after 'From'")
+    validate_ends_on = on_or_after("starts_on", "'Until' must be the same as or after 'From'")
 
 
 class LeaveForm(WhoForm):
@@ -82,9 +80,7 @@ class LeaveForm(WhoForm):
     starts_on = DayField("First day of leave", validators=[InputRequired(message="Enter the first day of leave")])
     ends_on = DayField("Last day of leave", validators=[InputRequired(message="Enter the last day of leave")])
 
-    def validate_ends_on(self, field):
-        if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError("The last day must be the same as or after the first day")
+    validate_ends_on = on_or_after("starts_on", "The last day must be the same as or after the first day")
 
 
 class CoverForm(WhoForm):

@@ -16,6 +16,7 @@ from core.forms import (
     TextField,
     WholeNumberField,
     no_identifiers,
+    on_or_after,
 )
 from core.timeutil import FURTHEST_AHEAD, london, utcnow
 
@@ -95,9 +96,7 @@ class SeriesForm(FlaskForm):
         if field.data and field.data > today + FURTHEST_AHEAD:
             raise ValidationError("Choose a first date within the next year")
 
-    def validate_ends_on(self, field):
-        if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError("'Until' must be the same as or after the first date")
+    validate_ends_on = on_or_after("starts_on", "'Until' must be the same as or after the first date")
 
     def validate_session_count(self, field):
         if field.data and self.ends_on.data:
