@@ -55,15 +55,13 @@ def heartbeat(database_url: str):
     """Keep the scheduler's heartbeat fresh while the bench runs, as a running scheduler would. The bench runs no
     scheduler (its sweeps would load the machine unevenly), and without a recent beat /healthz answers 503 and
     lead psychologists' pages show a warning, as they should in production."""
-    from core.database import db
-    from core.scheduler import beat
+    from core.scheduler import run_sweep, sweeps_of
     from factory import create_app
     app, done = create_app({"DATABASE_URL": database_url}), threading.Event()
 
     def keep_beating():
         while not done.is_set():
-            with app.app_context(), db.new_session() as session:
-                beat(session, app)
+            run_sweep(app, sweeps_of(app)["heartbeat"])  # as the scheduler runs it, committed
             done.wait(20)
 
     beater = threading.Thread(target=keep_beating, daemon=True)

@@ -84,3 +84,22 @@ def test_on_postgresql_the_app_can_add_rows_after_the_generated_ones():
                 assert added.id == SMALL.staff + SMALL.psychologists + 3
         finally:
             app.extensions["database"]["engine"].dispose()
+
+
+def test_the_bench_keeps_the_schedulers_heartbeat_fresh_so_pages_show_no_stopped_scheduler_banner(tmp_path):
+    import time
+
+    from bench import load
+    from core.scheduler import last_heartbeat
+    url = f"sqlite:///{tmp_path / 'beat.db'}"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
+    upgrade_database(app)
+    with load.heartbeat(url):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with app.app_context(), db.new_session() as session:
+                if last_heartbeat(session) is not None:
+                    break
+            time.sleep(0.05)
+    with app.app_context(), db.new_session() as session:
+        assert last_heartbeat(session) is not None
