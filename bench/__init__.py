@@ -1,1 +1,1 @@
-"""Benchmarks: a partnership at scale, and the key pages timed against it (issue 8)."""
+"""Benchmarks: a partnership at scale, and the key pages timed against it."""

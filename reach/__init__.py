@@ -1,4 +1,4 @@
-"""Reach: the dashboard of how far the psychologists' expertise reaches (issue 7)."""
+"""Reach: the dashboard of how far the psychologists' expertise reaches, across services and over time."""
 from flask import Blueprint
 
 bp = Blueprint("reach", __name__, url_prefix="/reach")
