@@ -1,5 +1,6 @@
 """Text typed by people, made safe for where it goes: one line for names, titles, subjects and calendar fields,
-and plain characters (no NUL or other control characters) for longer text."""
+plain characters (no NUL or other control characters) for longer text, a CSS string for print margins, and
+plain text with its web addresses as links."""
 from __future__ import annotations
 
 import re
