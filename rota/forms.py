@@ -72,6 +72,12 @@ class PatternForm(WhoForm):
     validate_end_time = _ends_after_it_starts
     validate_starts_on = _within_a_year("Choose a first date within the next year")
 
+    def cleaned(self) -> dict:
+        """The pattern as the rota's services take it."""
+        return {"weekdays": self.weekdays.data, "start_time": self.start_time.data, "end_time": self.end_time.data,
+                "every_weeks": self.every_weeks.data, "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
+                "daily_capacity": self.daily_capacity.data}
+
     validate_ends_on = on_or_after("starts_on", "'Until' must be the same as or after 'From'")
 
 

@@ -142,6 +142,45 @@ def _cancel(slot: DutySlot, reason: str, now: datetime) -> None:
         slot.updated_at = now
 
 
+PATTERN_FIELDS = ("start_time", "end_time", "every_weeks", "starts_on", "ends_on", "daily_capacity")
+
+
+def _fill_pattern(pattern: DutyPattern, data: dict, now: datetime) -> None:
+    pattern.weekdays = ",".join(sorted(data["weekdays"]))
+    for name in PATTERN_FIELDS:
+        setattr(pattern, name, data[name])
+    pattern.updated_at = now
+
+
+def add_pattern(session: Session, psychologist_id: int, data: dict,
+                now: datetime | None = None) -> tuple[DutyPattern, int]:
+    """A recurring duty, and its duties over the weeks ahead; returns the pattern and how many duties it made."""
+    now = now or utcnow()
+    pattern = DutyPattern(psychologist_id=psychologist_id, created_at=now)
+    _fill_pattern(pattern, data, now)
+    session.add(pattern)
+    session.flush()
+    made = materialise(session, now)
+    audit.record(session, "rota.pattern_added", "duty_pattern", pattern.id, slots=made)
+    return pattern, made
+
+
+def change_pattern(session: Session, pattern: DutyPattern, data: dict, now: datetime | None = None) -> None:
+    """Duties already started stay as they were; the rest follow the changed pattern."""
+    now = now or utcnow()
+    _fill_pattern(pattern, data, now)
+    replace_future_slots(session, pattern, now)
+    audit.record(session, "rota.pattern_changed", "duty_pattern", pattern.id)
+
+
+def end_pattern(session: Session, pattern: DutyPattern, now: datetime | None = None) -> None:
+    """The pattern ends today: its duties after today are cancelled."""
+    now = now or utcnow()
+    pattern.ends_on = now.astimezone(LONDON).date()
+    replace_future_slots(session, pattern, now)
+    audit.record(session, "rota.pattern_ended", "duty_pattern", pattern.id)
+
+
 def record_leave(session: Session, psychologist_id: int, starts_on: date, ends_on: date,
                  now: datetime | None = None) -> Leave:
     """Leave removes the person from every slot it covers (calendar feeds show them cancelled)."""

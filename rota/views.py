@@ -100,16 +100,8 @@ def add_pattern():
     form.psychologist_id.choices = _people_choices(db.session)
     if not form.validate_on_submit():
         return _page(pattern_form=form)
-    session = db.session
-    pattern = DutyPattern(psychologist_id=_for_whom(form), weekdays=",".join(sorted(form.weekdays.data)),
-                          start_time=form.start_time.data, end_time=form.end_time.data,
-                          every_weeks=form.every_weeks.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                          daily_capacity=form.daily_capacity.data)
-    session.add(pattern)
-    session.flush()
-    made = rota.materialise(session)
-    audit.record(session, "rota.pattern_added", "duty_pattern", pattern.id, slots=made)
-    session.commit()
+    _, made = rota.add_pattern(db.session, _for_whom(form), form.cleaned())
+    db.session.commit()
     flash(f"Duty pattern saved: {made} duties added to the rota for the next eight weeks.", "success")
     return redirect(url_for("rota.page"))
 
@@ -117,15 +109,11 @@ def add_pattern():
 @bp.route("/rota/patterns/<int:pattern_id>/end", methods=["POST"])
 @role_required(Role.PSYCHOLOGIST)
 def end_pattern(pattern_id: int):
-    session = db.session
     pattern = db.get_or_404(DutyPattern, pattern_id)
     if pattern.psychologist_id != current_user.id and not _is_lead():
         abort(403)
-    today = utcnow().astimezone(LONDON).date()
-    pattern.ends_on = today
-    rota.replace_future_slots(session, pattern)
-    audit.record(session, "rota.pattern_ended", "duty_pattern", pattern.id)
-    session.commit()
+    rota.end_pattern(db.session, pattern)
+    db.session.commit()
     flash("Duty pattern ended. Duties after today have been cancelled.", "success")
     return redirect(url_for("rota.page"))
 
@@ -288,18 +276,14 @@ def edit_pattern(pattern_id: int):
     pattern = db.get_or_404(DutyPattern, pattern_id)
     if pattern.psychologist_id != current_user.id and not _is_lead():
         abort(403)
-    form = PatternForm(obj=pattern, data=None if request.method == "POST" else {
-        "weekdays": [str(d) for d in pattern.weekday_list], "psychologist_id": pattern.psychologist_id})
+    # Given as data, not `obj`: WTForms prefers an attribute of obj, and the stored weekdays are one string.
+    shown = {name: getattr(pattern, name) for name in rota.PATTERN_FIELDS}
+    shown.update(weekdays=[str(d) for d in pattern.weekday_list], psychologist_id=pattern.psychologist_id)
+    form = PatternForm(data=None if request.method == "POST" else shown)
     form.psychologist_id.choices = [(pattern.psychologist_id, pattern.psychologist.name)] \
         if not _is_lead() else _people_choices(session)
     if form.validate_on_submit():
-        pattern.weekdays = ",".join(sorted(form.weekdays.data))
-        pattern.start_time, pattern.end_time = form.start_time.data, form.end_time.data
-        pattern.every_weeks, pattern.daily_capacity = form.every_weeks.data, form.daily_capacity.data
-        pattern.starts_on, pattern.ends_on = form.starts_on.data, form.ends_on.data
-        pattern.updated_at = utcnow()
-        rota.replace_future_slots(session, pattern)
-        audit.record(session, "rota.pattern_changed", "duty_pattern", pattern.id)
+        rota.change_pattern(session, pattern, form.cleaned())
         session.commit()
         flash("Duty pattern changed. Duties from now on follow it; calendars are updated.", "success")
         return redirect(url_for("rota.page"))

@@ -331,3 +331,26 @@ def test_a_duty_cannot_be_given_to_a_deactivated_psychologist(app, session):
     lead.signed_in_roles = None
     with app.app_context(), pytest.raises(Refused, match="Choose another psychologist"):
         override(session, slot, lead, gone.id, now=datetime(2026, 11, 30, tzinfo=LONDON))
+
+
+def test_patterns_are_added_changed_and_ended_by_services_without_a_request(app, session):
+    monday = at(2026, 11, 23, 8, 0)  # before the first duty of the week
+    data = {"weekdays": ["0", "2"], "start_time": "09:00", "end_time": "13:00", "every_weeks": 1,
+            "starts_on": monday.date(), "ends_on": None, "daily_capacity": 3}
+    who = person(session, "psychologist").id
+    with app.app_context():
+        pattern, made = rota.add_pattern(session, who, data, monday)
+        session.commit()
+        window = [monday.date() + timedelta(days=n) for n in range(rota.WINDOW_DAYS + 1)]
+        assert made == sum(day.weekday() in (0, 2) for day in window)  # Mondays and Wednesdays, eight weeks
+        rota.change_pattern(session, pattern, {**data, "weekdays": ["0"], "end_time": "12:00"}, monday)
+        session.commit()
+        active = session.scalars(select(DutySlot).where(DutySlot.pattern_id == pattern.id,
+                                                        DutySlot.status == "active")).all()
+        assert {s.starts_at.astimezone(LONDON).strftime("%a") for s in active} == {"Mon"}
+        assert {s.ends_at.astimezone(LONDON).strftime("%H:%M") for s in active} == {"12:00"}
+        rota.end_pattern(session, pattern, at(2026, 11, 30, 14, 0))
+        session.commit()
+        later = session.scalars(select(DutySlot).where(DutySlot.pattern_id == pattern.id, DutySlot.status == "active",
+                                                       DutySlot.starts_at > at(2026, 12, 1, 0, 0))).all()
+    assert pattern.ends_on == date(2026, 11, 30) and later == []
