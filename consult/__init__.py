@@ -32,18 +32,15 @@ def _labels():
 
 
 from core.accounts.services import on_deactivation  # noqa: E402
-from rota.services import when_away  # noqa: E402
+from rota.services import cancel_remaining_duties, when_away  # noqa: E402
 
-from . import call_views, list_views, views  # noqa: E402,F401  (routes register on the blueprint)
+from . import call_views, handover, list_views, views  # noqa: E402,F401  (routes register on the blueprint)
 
 
 def _someone_left(session, person, now):
     """Deactivated: off the rota (so the gap shows), and every open request they held passed on."""
-    from rota.services import cancel_remaining_duties
-
-    from .handover import hand_over_from
     duties = cancel_remaining_duties(session, person.id, "deactivated", now)
-    requests = hand_over_from(session, person, f"{person.name} is no longer available.", now)
+    requests = handover.hand_over_from(session, person, f"{person.name} is no longer available.", now)
     done = [f"{n} {noun if n == 1 else plural} {verb}" for n, noun, plural, verb in (
         (duties, "duty", "duties", "cancelled"), (requests, "open request", "open requests", "passed on")) if n]
     return f"{' and '.join(done).capitalize()}." if done else None
@@ -52,9 +49,4 @@ def _someone_left(session, person, now):
 on_deactivation(_someone_left)
 
 
-def _away(session, person, why, now):
-    from .handover import hand_over_from
-    return hand_over_from(session, person, why, now)
-
-
-when_away(_away)  # leave that has begun passes on what they hold
+when_away(handover.hand_over_from)  # leave that has begun passes on what they hold

@@ -1,20 +1,19 @@
 """Calls on a consultation: booking one, moving or cancelling it, marking whether it happened, its invitation."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, render_template
 from flask_login import current_user
 
 from core import audit
 from core.config import base_host
 from core.database import db
-from core.refusals import attempt
 from core.timeutil import LONDON
 
 from . import bp, calls, services
 from .calendar import call_invitation
 from .forms import CallForm, CallOutcomeForm, CancelCallForm, MoveCallForm
 from .models import CallSlot, Consultation
-from .views import _act, _load, _require
+from .views import _act, _load, _require, done_or_refused
 
 
 def _call(c: Consultation, call_id: int) -> CallSlot:
@@ -67,13 +66,7 @@ def change_call(consultation_id: int, call_id: int):
 
 
 def _apply(c: Consultation, call: CallSlot, form, change, done: str, **page_forms):
-    if form.validate_on_submit():
-        _, refusal = attempt(db.session, lambda: change(form))
-        if refusal is None:
-            flash(done, "success")
-            return redirect(url_for("consult.show", consultation_id=c.id))
-        form.form_errors.append(refusal)
-    return _change_page(c, call, **page_forms)
+    return done_or_refused(c, form, change, done) or _change_page(c, call, **page_forms)
 
 
 @bp.route("/<int:consultation_id>/calls/<int:call_id>/move", methods=["POST"])

@@ -215,16 +215,21 @@ def _advice_opened(consultation_id: int, now) -> None:
     db.defer_write(db.session, write)
 
 
-def _act(c: Consultation, action, form_name: str, form, done: str):
-    """Run a service on a valid form and say what happened (`done`); refusals and form errors are shown on the
-    page, never a 500."""
+def done_or_refused(c: Consultation, form, action, done: str):
+    """Run a service on a valid form: say what happened (`done`) and go back to the request, or return None with
+    the refusal kept on the form, for the page to show it again (never a 500)."""
     if form.validate_on_submit():
         _, refusal = attempt(db.session, lambda: action(form))
         if refusal is None:
             flash(done, "success")
             return redirect(url_for("consult.show", consultation_id=c.id))
         form.form_errors.append(refusal)
-    return _render_show(c, **{form_name: form})
+    return None
+
+
+def _act(c: Consultation, action, form_name: str, form, done: str):
+    """A change made from the request's own page, whose form comes back there when it cannot be made."""
+    return done_or_refused(c, form, action, done) or _render_show(c, **{form_name: form})
 
 
 def _may_reassign(c: Consultation) -> bool:

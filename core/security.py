@@ -60,9 +60,12 @@ def public(view):
     return view
 
 
+def is_public(app: Flask, endpoint: str | None) -> bool:
+    return endpoint is None or endpoint in ALWAYS_OPEN or getattr(app.view_functions.get(endpoint), "is_public", False)
+
+
 def public_endpoints(app: Flask) -> set[str]:
-    return ALWAYS_OPEN | {endpoint for endpoint, view in app.view_functions.items()
-                          if getattr(view, "is_public", False)}
+    return {endpoint for endpoint in app.view_functions if is_public(app, endpoint)} | ALWAYS_OPEN
 
 
 def role_required(*roles):

@@ -10,15 +10,14 @@ from .database import db
 from .notifications import Notification, mark_read, read_on_opening
 from .pagination import paginate
 from .scheduler import heartbeat_status, last_heartbeat
-from .security import ALWAYS_OPEN, public
+from .security import is_public, public
 from .timeutil import utcnow
 
 bp = Blueprint("core", __name__)
 
 @bp.before_app_request
 def _require_sign_in():
-    if request.endpoint is None or request.endpoint in ALWAYS_OPEN or \
-            getattr(current_app.view_functions.get(request.endpoint), "is_public", False):
+    if is_public(current_app, request.endpoint):
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()

@@ -171,12 +171,14 @@ def new_draft(version_id: int):
 @role_required(Role.PSYCHOLOGIST)
 def retire(version_id: int):
     v = _version(version_id)
+    if not services.can_author(current_user, v.template):
+        abort(403)
     asking = confirm_first(f"Retire {v.title}?", [
         "It leaves the library: nobody can start a new formulation with it.",
         "Formulations already made with it keep it, and can still be read, edited and printed.",
         "You cannot undo this. To change a template instead, start a new draft."],
         "Yes, retire the template", url_for("formulations.version", version_id=v.id))
-    if asking is not None and services.can_author(current_user, v.template):
+    if asking is not None:
         return asking
     return _version_action(version_id, lambda v: services.retire(db.session, v.template),
                            "Retired. It has left the library; formulations made with it still show it.")
