@@ -1,64 +1,59 @@
-"""The app factory, above every package: the core app, then each feature's blueprint and command-line tasks.
-wsgi.py, the CLI, the tests and the benchmarks all build the app here."""
+"""The app factory, above every package: the core app, then each feature's routes, listeners, scheduled work and
+command-line tasks. wsgi.py, the CLI, the tests and the benchmarks all build the app here, and nothing else
+imports a view module."""
 from __future__ import annotations
 
-import click
 from flask import Flask
-from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
+import consult.call_views
+import consult.handover
+import consult.list_views
+import consult.sweeps
+import consult.views
+import core.sweeps
+import formulations.cli
+import formulations.linked
+import formulations.views
+import governance.sweeps
+import governance.views
+import reach.views
+import rota.sweeps
+import rota.views
+import supervision.groups_views
+import supervision.register_views
+import supervision.sweeps
+import supervision.views
+from bench.cli import bench_data
+from consult.linked import register_linked_records
 from core import create_core_app
-from core.database import db
+from core.accounts.services import on_deactivation
+from core.templating import register_page_warning
+from demo.cli import seed_demo
+from rota.services import when_away
+
+FEATURES = (rota, consult, reach, supervision, formulations, governance)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = create_core_app(overrides)
-    from consult import bp as consult_bp
-    from formulations import bp as formulations_bp
-    from governance import bp as governance_bp
-    from reach import bp as reach_bp
-    from rota import bp as rota_bp
-    from supervision import bp as supervision_bp
-    for blueprint in (rota_bp, consult_bp, reach_bp, supervision_bp, formulations_bp, governance_bp):
-        app.register_blueprint(blueprint)
+    for package in FEATURES:
+        app.register_blueprint(package.bp)
+    _connect_listeners()
     app.extensions["sweeps"] = {sweep.job_id: sweep for sweep in _sweeps()}
-    from bench.cli import bench_data
-    app.cli.add_command(bench_data)
-    app.cli.add_command(seed_demo)
+    for command in (*formulations.cli.COMMANDS, bench_data, seed_demo):
+        app.cli.add_command(command)
     return app
+
+
+def _connect_listeners() -> None:
+    """What one package does when another's event happens. Registering twice is harmless (tests build many apps)."""
+    on_deactivation(consult.handover.someone_left)  # off the rota, and their open requests passed on
+    when_away(consult.handover.hand_over_from)  # leave that has begun passes on what they hold
+    register_linked_records("Formulations for this client", formulations.linked.formulations_on_case)
+    register_page_warning(governance.views.kept_for_ever_warning)
 
 
 def _sweeps():
     """Every package's scheduled work, core's first."""
-    import consult.sweeps
-    import core.sweeps
-    import governance.sweeps
-    import rota.sweeps
-    import supervision.sweeps
     for package in (core.sweeps, rota.sweeps, consult.sweeps, supervision.sweeps, governance.sweeps):
         yield from package.SWEEPS
-
-
-@click.command("seed-demo")
-@with_appcontext
-@click.option("--if-empty", is_flag=True, help="Only seed when there are no people yet.")
-def seed_demo(if_empty: bool):
-    """Create the demo partnership (refused in production)."""
-    from flask import current_app
-
-    from core.accounts.models import Person
-    from core.demo import DEMO_PASSWORD
-    from core.timeutil import utcnow
-    from demo import seed
-
-    if current_app.config["PRODUCTION"]:
-        raise click.ClickException("Demo data is never created in production.")
-    with db.new_session() as session:
-        if if_empty and session.scalar(select(func.count()).select_from(Person)):
-            click.echo("Database already has people; demo data not added.")
-            return
-        people = seed(session, utcnow(), production=current_app.config["PRODUCTION"])
-        session.commit()
-    click.echo(f"Demo partnership created. Every demo account's password is: {DEMO_PASSWORD}")
-    for person in people:
-        click.echo(f"  {person.email:<32} {', '.join(person.role_labels)}")

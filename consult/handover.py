@@ -12,6 +12,7 @@ from core import audit
 from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON, utcnow
 from rota.models import Leave
+from rota.services import cancel_remaining_duties
 
 from . import allocation, calls, thread
 from .models import OPEN_STATUSES, Consultation, Status
@@ -27,6 +28,15 @@ def hand_over_from(session: Session, person: Person, why: str, now: datetime | N
     for c in held:
         _hand_over(session, c, person, why, now)
     return len(held)
+
+
+def someone_left(session: Session, person: Person, now: datetime) -> str | None:
+    """Deactivated: off the rota (so the gap shows), and every open request they held passed on."""
+    duties = cancel_remaining_duties(session, person.id, "deactivated", now)
+    requests = hand_over_from(session, person, f"{person.name} is no longer available.", now)
+    done = [f"{n} {noun if n == 1 else plural} {verb}" for n, noun, plural, verb in (
+        (duties, "duty", "duties", "cancelled"), (requests, "open request", "open requests", "passed on")) if n]
+    return f"{' and '.join(done).capitalize()}." if done else None
 
 
 def hand_over_orphaned(session: Session, now: datetime | None = None) -> int:

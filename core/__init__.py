@@ -48,7 +48,8 @@ def create_core_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(outbox_views.bp)
-    cli.register(app)
+    for command in cli.COMMANDS:
+        app.cli.add_command(command)
 
     return app
 

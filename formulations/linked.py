@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult import thread
-from consult.linked import LinkedRecord, register_linked_records
+from consult.linked import LinkedRecord
 from consult.models import Consultation
 from core.accounts.models import Person
 from core.timeutil import format_london
@@ -25,8 +25,6 @@ def formulations_on_case(session: Session, c: Consultation) -> list[LinkedRecord
                          note=f"by {author}, last saved {format_london(updated_at)}")
             for formulation_id, updated_at, title, number, author in rows]
 
-
-register_linked_records("Formulations for this client", formulations_on_case)
 
 
 def started_on_case(session: Session, formulation: Formulation, c: Consultation, author: Person, title: str,

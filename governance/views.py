@@ -13,7 +13,7 @@ from core.security import role_required
 
 from . import bp
 from .models import KINDS
-from .retention import periods, set_periods
+from .retention import kept_for_ever, periods, set_periods
 
 SHORTEST_DAYS, LONGEST_DAYS = 30, 36500
 
@@ -41,3 +41,14 @@ def retention():
         flash("Retention periods saved. The scheduler applies them within the hour.", "success")
         return redirect(url_for("governance.retention"))
     return render_template("governance/retention.html", form=form)
+
+
+def kept_for_ever_warning() -> str | None:
+    """For admins, on every page: which records an admin has set to be kept for ever."""
+    if not current_user.has_role(Role.ADMIN):
+        return None
+    kinds = kept_for_ever(db.session)
+    if not kinds:
+        return None
+    return (f"{', '.join(kinds)} are kept for ever: no retention period is set. Set one under Admin, "
+            "How long records are kept.")

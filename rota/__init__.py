@@ -4,5 +4,3 @@ the rota who is on duty; the rota knows nothing of consultations."""
 from flask import Blueprint
 
 bp = Blueprint("rota", __name__, url_prefix="/consultations")
-
-from . import models, views  # noqa: E402,F401  (models for the metadata; routes register on the blueprint)

@@ -42,6 +42,14 @@ def make_feed(session: Session, person: Person, secret_key: str, now: datetime |
     return feed
 
 
+def revoke_feed_of(session: Session, person: Person) -> None:
+    """The person's feed address stops working (there is none until they make a new one)."""
+    feed = session.get(CalendarFeed, person.id)
+    if feed is not None:
+        session.delete(feed)
+        audit.record(session, "rota.feed_revoked", "person", person.id)
+
+
 def duty_feed(slots: list[DutySlot], domain: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Psychology Reach//Duty rota//EN")

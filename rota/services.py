@@ -8,11 +8,13 @@ one-off cover adds slots of its own.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.accounts.models import Person
 from core.database import with_row_locks
 from core.refusals import Refused
 from core.timeutil import LONDON, as_utc, utcnow
@@ -181,9 +183,15 @@ def end_pattern(session: Session, pattern: DutyPattern, now: datetime | None = N
     audit.record(session, "rota.pattern_ended", "duty_pattern", pattern.id)
 
 
+class LeaveRecorded(NamedTuple):
+    leave: Leave
+    passed_on: int  # open requests passed on at once, because the leave has begun
+
+
 def record_leave(session: Session, psychologist_id: int, starts_on: date, ends_on: date,
-                 now: datetime | None = None) -> Leave:
-    """Leave removes the person from every slot it covers (calendar feeds show them cancelled)."""
+                 now: datetime | None = None) -> LeaveRecorded:
+    """Leave removes the person from every slot it covers (calendar feeds show them cancelled). Leave that has
+    begun already passes on what they hold now; later leave does so on its first day (a sweep)."""
     now = now or utcnow()
     leave = Leave(psychologist_id=psychologist_id, starts_on=starts_on, ends_on=ends_on, created_at=now)
     session.add(leave)
@@ -195,7 +203,11 @@ def record_leave(session: Session, psychologist_id: int, starts_on: date, ends_o
         _cancel(slot, "leave", now)
     session.flush()
     audit.record(session, "rota.leave_recorded", "person", psychologist_id, starts_on=starts_on, ends_on=ends_on)
-    return leave
+    passed_on = 0
+    if starts_on <= now.astimezone(LONDON).date() <= ends_on:
+        away = session.get(Person, psychologist_id)
+        passed_on = someone_away(session, away, f"{away.name} is on leave.", now)
+    return LeaveRecorded(leave, passed_on)
 
 
 def add_cover(session: Session, psychologist_id: int, day: date, start: str, end: str, capacity: int,

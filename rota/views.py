@@ -22,7 +22,7 @@ from core.workweek import working_week
 
 from . import bp, swaps
 from . import services as rota
-from .calendar import duty_feed, feed_path, make_feed
+from .calendar import duty_feed, feed_path, make_feed, revoke_feed_of
 from .forms import CoverForm, LeaveForm, PatternForm
 from .models import CalendarFeed, DutyPattern, DutySlot, DutySwap, Leave, SlotStatus, SwapStatus
 
@@ -125,13 +125,8 @@ def add_leave():
     form.psychologist_id.choices = _people_choices(db.session)
     if not form.validate_on_submit():
         return _page(leave_form=form)
-    session, now = db.session, utcnow()
-    leave = rota.record_leave(session, _for_whom(form), form.starts_on.data, form.ends_on.data, now)
-    moved = 0
-    if leave.starts_on <= now.astimezone(LONDON).date():  # begun already: what they hold is passed on now
-        away = session.get(Person, leave.psychologist_id)
-        moved = rota.someone_away(session, away, f"{away.name} is on leave.", now)
-    session.commit()
+    moved = rota.record_leave(db.session, _for_whom(form), form.starts_on.data, form.ends_on.data).passed_on
+    db.session.commit()
     passed = f" {moved} open request{'s' if moved != 1 else ''} passed on." if moved else ""
     flash(f"Leave recorded. The duties it covers have been cancelled.{passed}", "success")
     return redirect(url_for("rota.page"))
@@ -204,12 +199,8 @@ def show_feed():
 @bp.route("/rota/feed/revoke", methods=["POST"])
 @role_required(Role.PSYCHOLOGIST)
 def revoke_feed():
-    session = db.session
-    feed = session.get(CalendarFeed, current_user.id)
-    if feed is not None:
-        session.delete(feed)
-        audit.record(session, "rota.feed_revoked", "person", current_user.id)
-        session.commit()
+    revoke_feed_of(db.session, current_user)
+    db.session.commit()
     flash("Your calendar address has been turned off.", "success")
     return redirect(url_for("rota.page"))
 

@@ -63,9 +63,10 @@ def test_leave_starting_today_passes_each_request_to_whoever_is_on_duty(app, ses
 def test_with_nobody_on_duty_the_requests_go_back_to_the_duty_queue(app, session):
     first, second = _two_held(app, session)
     with app.app_context():
-        record_leave(session, person(session, "psychologist").id, MONDAY_10AM.date(), MONDAY_10AM.date(), MONDAY_10AM)
-        session.commit()
-        assert committed(session, hand_over_orphaned(session, MONDAY_10AM)) == 2
+        leave = record_leave(session, person(session, "psychologist").id, MONDAY_10AM.date(), MONDAY_10AM.date(),
+                             MONDAY_10AM)
+        assert committed(session, leave.passed_on) == 2  # leave that has begun passes them on at once
+        assert committed(session, hand_over_orphaned(session, MONDAY_10AM)) == 0
     first, second = reload(session, first), reload(session, second)
     assert (first.psychologist_id, first.status) == (None, "received")
     assert (second.psychologist_id, second.status) == (None, "awaiting_information")

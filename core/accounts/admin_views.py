@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit
@@ -44,20 +43,12 @@ def organisations():
     return render_template("admin/organisations.html", rows=rows)
 
 
-def _save_organisation(session, form, organisation=None):
-    organisation = organisation or Organisation()
-    organisation.name = form.name.data.strip()
-    organisation.service_type = form.service_type.data
-    session.add(organisation)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        form.name.errors.append("An organisation with this name already exists")
-        return None
-    audit.record(session, "organisation.saved", "organisation", organisation.id, name=organisation.name)
-    session.commit()
-    return organisation
+def _save_organisation(session, form, organisation=None) -> Organisation | None:
+    saved, refusal = attempt(session, lambda: changes.save_organisation(
+        session, organisation, form.name.data.strip(), form.service_type.data))
+    if refusal:
+        form.name.errors.append(refusal)
+    return saved
 
 
 @bp.route("/admin/organisations/new", methods=["GET", "POST"])
@@ -102,19 +93,12 @@ def add_team(organisation_id: int):
     organisation = _organisation_with_teams(session, organisation_id)
     team_form = TeamForm(prefix="team")
     if team_form.validate_on_submit():
-        team = Team(organisation_id=organisation.id, name=team_form.name.data.strip())
-        session.add(team)
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            team_form.name.errors.append("This organisation already has a team with this name")
-            organisation = _organisation_with_teams(session, organisation_id)
-        else:
-            audit.record(session, "team.created", "team", team.id, name=team.name)
-            session.commit()
+        team, refusal = attempt(session, lambda: changes.add_team(session, organisation, team_form.name.data.strip()))
+        if team:
             flash(f"Team {team.name} added.", "success")
             return redirect(url_for("accounts_admin.organisation", organisation_id=organisation.id))
+        team_form.name.errors.append(refusal)
+        organisation = _organisation_with_teams(session, organisation_id)  # reloaded after the rollback
     form = OrganisationForm(obj=organisation, formdata=None)
     return render_template("admin/organisation.html", organisation=organisation, form=form, team_form=team_form)
 
@@ -191,18 +175,14 @@ def person(person_id: int):
         "roles": sorted(person.roles), "team_ids": [t.id for t in person.teams]})
     form.team_ids.choices = _team_choices(session, person.organisation_id)
     if form.validate_on_submit():
-        if person.id == current_user.id and Role.ADMIN.value not in form.roles.data:
-            form.roles.errors.append("You cannot remove your own admin role")
-        else:
-            person.name = form.name.data.strip()
-            person.professional_registration = (form.professional_registration.data or "").strip() or None
-            services.set_roles(person, form.roles.data)
-            services.set_teams(session, person, form.team_ids.data or [])
-            audit.record(session, "person.updated", "person", person.id, roles=sorted(form.roles.data),
-                         teams=sorted(form.team_ids.data or []))
-            session.commit()
+        _, refusal = attempt(session, lambda: services.update_person(
+            session, person, name=form.name.data.strip(),
+            professional_registration=(form.professional_registration.data or "").strip(),
+            roles=form.roles.data, team_ids=form.team_ids.data or [], by=current_user._get_current_object()))
+        if not refusal:
             flash("Changes saved.", "success")
             return redirect(url_for("accounts_admin.person", person_id=person.id))
+        form.roles.errors.append(refusal)
     return _person_page(person, form=form)
 
 
@@ -275,12 +255,9 @@ def set_active(person_id: int):
 @bp.route("/admin/people/<int:person_id>/two-factor", methods=["POST"])
 @role_required(Role.ADMIN)
 def reset_two_factor(person_id: int):
-    session = db.session
     person = db.get_or_404(Person, person_id)
-    person.totp_secret = None
-    person.totp_last_step = None
-    audit.record(session, "two_factor.reset", "person", person.id)
-    session.commit()
+    services.reset_two_factor(db.session, person)
+    db.session.commit()
     flash(f"Two-factor sign-in has been reset for {person.name}. They will set it up again next time.", "success")
     return redirect(url_for("accounts_admin.person", person_id=person.id))
 
@@ -358,9 +335,7 @@ def revoke_invitation(invitation_id: int):
         or invitation.team_id in current_user.led_team_ids)
     if not allowed:
         abort(404)
-    if invitation.accepted_at is None and invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        audit.record(session, "invitation.revoked", "invitation", invitation.id)
+    if services.revoke_invitation(session, invitation):
         session.commit()
         flash(f"The invitation to {invitation.email} has been withdrawn.", "success")
     return redirect(url_for("accounts_admin.invitations"))

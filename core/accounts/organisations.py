@@ -38,6 +38,31 @@ def organisations_with_teams(session: Session, leaving_out: int | None = None) -
     return grouped
 
 
+def save_organisation(session: Session, organisation: Organisation | None, name: str,
+                      service_type: str) -> Organisation:
+    """A new organisation, or changes to one; names are unique across the partnership."""
+    organisation = organisation or Organisation()
+    organisation.name, organisation.service_type = name, service_type
+    session.add(organisation)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused("An organisation with this name already exists") from None
+    audit.record(session, "organisation.saved", "organisation", organisation.id, name=organisation.name)
+    return organisation
+
+
+def add_team(session: Session, organisation: Organisation, name: str) -> Team:
+    team = Team(organisation_id=organisation.id, name=name)
+    session.add(team)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused("This organisation already has a team with this name") from None
+    audit.record(session, "team.created", "team", team.id, name=team.name)
+    return team
+
+
 def rename_team(session: Session, team: Team, name: str) -> None:
     if team.removed_at is not None:
         raise Refused("This team has been removed, so it cannot be renamed.")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..database import with_row_locks
 from ..notifications import queue_email
+from ..refusals import Refused
 from ..timeutil import utcnow
 from .models import Invitation, PasswordReset, PasswordResetRequest, Person, PersonRole, Role, TeamMembership
 from .passwords import hash_password
@@ -59,6 +60,26 @@ def set_teams(session: Session, person: Person, team_ids: list[int]) -> None:
 # registered by each area, so that accounts need know nothing of them.
 # Each says what it did, in words for the admin, or None when it had nothing to do.
 _ON_DEACTIVATION: list[Callable[[Session, Person, datetime], str | None]] = []
+
+
+def update_person(session: Session, person: Person, *, name: str, professional_registration: str,
+                  roles: list[str], team_ids: list[int], by: Person) -> None:
+    """An admin's changes to someone's details, roles and teams. Nobody removes their own admin role: an
+    installation could otherwise be left with no admin at all."""
+    if person.id == by.id and Role.ADMIN.value not in roles:
+        raise Refused("You cannot remove your own admin role")
+    person.name = name
+    person.professional_registration = professional_registration or None
+    set_roles(person, roles)
+    set_teams(session, person, team_ids)
+    audit.record(session, "person.updated", "person", person.id, roles=sorted(roles), teams=sorted(team_ids))
+
+
+def reset_two_factor(session: Session, person: Person) -> None:
+    """They set up two-factor sign-in again the next time they sign in (a lost phone, say)."""
+    person.totp_secret = None
+    person.totp_last_step = None
+    audit.record(session, "two_factor.reset", "person", person.id)
 
 
 def on_deactivation(handler: Callable[[Session, Person, datetime], str | None]) -> None:
@@ -125,6 +146,15 @@ def create_invitation(session: Session, *, invited_by: Person, email: str, organ
     audit.record(session, "invitation.created", "invitation", invitation.id, email=invitation.email,
                  roles=invitation.roles)
     return invitation, token
+
+
+def revoke_invitation(session: Session, invitation: Invitation, now: datetime | None = None) -> bool:
+    """The link stops working; False when it was accepted or withdrawn already."""
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = now or utcnow()
+    audit.record(session, "invitation.revoked", "invitation", invitation.id)
+    return True
 
 
 def open_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation | None:
