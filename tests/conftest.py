@@ -20,6 +20,7 @@ from core.database import db
 from factory import create_app
 
 from .browser import LiveServer, launch
+from .pages import CheckingClient
 
 pytest_plugins = ["tests.partnership_october"]  # the hand-counted `october` fixture
 from .support import PASSWORD, email_for
@@ -89,6 +90,7 @@ def app(sqlite_template, tmp_path):
     path = tmp_path / "test.db"
     shutil.copy(sqlite_template, path)
     app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"})
+    app.test_client_class = CheckingClient
     yield app
     app.extensions["database"]["engine"].dispose()
 
