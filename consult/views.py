@@ -33,16 +33,7 @@ from .forms import (
     SurveyForm,
 )
 from .linked import linked_records
-from .models import (
-    AllocationDecision,
-    CallSlot,
-    CheckBack,
-    CloseOutSurvey,
-    Consultation,
-    FollowUp,
-    Message,
-    Status,
-)
+from .models import AllocationDecision, CallSlot, CheckBack, CloseOutSurvey, Consultation, FollowUp, Message, Status
 
 
 # A thread's statements, built once with the consultation and who is asking bound: building them and their

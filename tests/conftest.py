@@ -18,12 +18,10 @@ from core.accounts.services import create_person
 from core.cli import upgrade_database
 from core.database import db
 from factory import create_app
+from tests.pages import CheckingClient
 
-from .browser import LiveServer, launch
-from .pages import CheckingClient
-
-pytest_plugins = ["tests.partnership_october"]  # the hand-counted `october` fixture
-from .support import PASSWORD, email_for
+pytest_plugins = ["tests.partnership_october", "tests.world"]  # the hand-counted `october`; `world`
+from tests.support import PASSWORD, email_for
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -144,31 +142,3 @@ def pg_app():
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-# --- browser fixtures: the demo partnership served on loopback, and Chromium ----
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    from playwright.sync_api import sync_playwright  # noqa: F401  (fail early if missing)
-
-    from core.demo import seed
-    path = tmp_path_factory.mktemp("browser") / "demo.db"
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"})
-    upgrade_database(app)
-    with app.extensions["database"]["session_factory"]() as session:
-        seed(session)
-        session.commit()
-    with LiveServer(app) as server:
-        server.app = app
-        yield server
-    app.extensions["database"]["engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()

@@ -1,17 +1,22 @@
-"""Building test data through the services, as the app itself would: requests, duties, lead roles."""
+"""Building test data as the app itself would (through its services or its forms): requests, duties, lead roles,
+reflective practice series and their sessions, template drafts."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+import time_machine
 from sqlalchemy import select
 
 from consult import services
 from consult.models import Consultation
 from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON
+from formulations.models import TemplateVersion
 from rota import services as rota
+from supervision import services as supervision
+from supervision.models import GroupSeries, GroupSession
 
-from .support import person
+from .support import at_moment, person, post_form, sign_in
 
 # Monday 23 November 2026, 10am in London: inside working hours, and a working day.
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
@@ -70,3 +75,113 @@ def reload(session, c: Consultation) -> Consultation:
     session.rollback()
     session.expire_all()
     return session.scalars(select(Consultation).where(Consultation.id == c.id)).one()
+
+
+def post_request(client, **changes):
+    """A request raised through the form, as the signed-in worker's browser posts it."""
+    return post_form(client, "/consultations/new", {**FORM, **changes})
+
+
+def newest(session) -> Consultation:
+    session.rollback()
+    return session.scalars(select(Consultation).order_by(Consultation.id.desc())).first()
+
+
+def taken_request(app, session):
+    """A request the frontline worker raised through the form and the psychologist on duty took: both
+    signed-in clients, and the request's page."""
+    on_duty_throughout(session, "psychologist")
+    frontline, psychologist = app.test_client(), app.test_client()
+    sign_in(frontline, "frontline")
+    sign_in(psychologist, "psychologist")
+    post_request(frontline)
+    url = f"/consultations/{newest(session).id}"
+    post_form(psychologist, f"{url}/take", page_url=url)
+    return frontline, psychologist, url
+
+
+# --- Reflective practice ---------------------------------------------------------
+
+# Monday 23 November 2026, 9am in London; the series below starts the next day.
+SERIES_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
+
+
+def series(session, **changes) -> GroupSeries:
+    """The Keyworkers team's weekly group, two seats, on Tuesdays at 1:30pm from 24 November 2026 unless told."""
+    lead = person(session, "team_lead")
+    values = dict(title="Keyworkers' reflective practice", facilitator_id=person(session, "psychologist").id,
+                  created_by_id=lead.id, organisation_id=lead.organisation_id, team_id=lead.teams[0].id,
+                  open_round=True, capacity=2, location="Room 4", frequency="weekly", every_weeks=1, weekday=1,
+                  start_time="13:30", minutes=90, starts_on=date(2026, 11, 24), booking_cutoff_hours=2,
+                  cancellation_cutoff_hours=24)
+    values.update(changes)
+    s = GroupSeries(**values)
+    session.add(s)
+    session.flush()
+    return s
+
+
+def starting_tomorrow() -> dict:
+    """A weekly series starting tomorrow, so page tests hold whatever day they run."""
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    return {"starts_on": tomorrow, "weekday": tomorrow.weekday()}
+
+
+def one_session(app, session, **changes) -> GroupSession:
+    """The first session of a weekly series starting tomorrow."""
+    series(session, **{**starting_tomorrow(), **changes})
+    with app.app_context():
+        supervision.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=7)
+        session.commit()
+    return session.scalars(select(GroupSession).order_by(GroupSession.starts_at)).first()
+
+
+def weekly_sessions(app, session, **changes) -> list[GroupSession]:
+    """A weekly series from Tuesday 24 November 2026, and its first three sessions."""
+    made = series(session, **changes)
+    with app.app_context(), time_machine.travel(SERIES_NOW, tick=False):
+        supervision.make_sessions(session, SERIES_NOW, days=21)
+        session.commit()
+    return session.scalars(select(GroupSession).where(GroupSession.series_id == made.id)
+                           .order_by(GroupSession.starts_at)).all()
+
+
+def series_form(session, **changes) -> dict:
+    """The scheduling form for a partnership-wide weekly group from tomorrow, as a browser posts it."""
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    return {"title": "Across services round", "description": "", "facilitator_id": str(person(session, "psychologist").id),
+            "audience": "partnership", "kind": "open", "capacity": "8", "location": "Community hub, room 2",
+            "time_zone": "Europe/London", "frequency": "weekly", "every_weeks": "1", "weekday": str(tomorrow.weekday()),
+            "nth": "1", "start_time": "12:30", "minutes": "60", "starts_on": tomorrow.isoformat(), "ends_on": "",
+            "session_count": "", "booking_cutoff_hours": "2", "cancellation_cutoff_hours": "24", **changes}
+
+
+# --- Formulation templates -------------------------------------------------------
+
+TEMPLATE_FORM = {
+    "title": "Cycle of change map",
+    "summary": "Where the person is with change, in their words.",
+    "audience": "plain",
+    "tags": "Motivation, alcohol",
+    "minutes_needed": "15",
+    "source_note": "Prochaska and DiClemente (1983).",
+    "sections": "## Where they are now\nAsk gently.\n? What do they say about change?\n\n## Next step\n? What is one small step?",
+    "action": "save",
+}
+
+
+def new_draft(author, session, **changes) -> TemplateVersion:
+    """A template draft written through the form by the signed-in psychologist `author`."""
+    response = post_form(author, "/formulations/templates/new", {**TEMPLATE_FORM, **changes})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    session.rollback()
+    return session.scalars(select(TemplateVersion).order_by(TemplateVersion.id.desc())).first()
+
+
+def publish(author, version_id):
+    return post_form(author, f"/formulations/versions/{version_id}/publish", page_url=f"/formulations/versions/{version_id}")
+
+
+def book_as(app, session, key: str, gs: GroupSession, moment: datetime = SERIES_NOW):
+    """`key` books a seat on the session at `moment`, through the service."""
+    return at_moment(moment, app, session, lambda: supervision.book(session, gs.id, person(session, key)))

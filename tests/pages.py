@@ -1,6 +1,6 @@
 """Every page a test fetches is checked as a person's browser and screen reader would meet it: the HTML parses
 without errors, there is one main heading, no two elements share an id, every form that changes something
-carries its CSRF token, and the window title names the page. `page()` fetches by endpoint name."""
+carries its CSRF token, and the window title names the page. `open_page()` fetches by endpoint name."""
 from __future__ import annotations
 
 import re
@@ -56,7 +56,7 @@ class CheckingClient(FlaskClient):
         return response
 
 
-def page(client: FlaskClient, endpoint: str, status: int = 200, **values) -> str:
+def open_page(client: FlaskClient, endpoint: str, status: int = 200, **values) -> str:
     """The page at `endpoint` (with its path and query values), after the checks above; asserts its status."""
     with client.application.test_request_context():
         url = url_for(endpoint, **values)

@@ -15,8 +15,7 @@ from formulations.services import start_formulation
 from formulations.starter import seed_starter_library
 from reach.figures import Scope
 from supervision.models import Booking, GroupSeries, GroupSession
-
-from .support import person
+from tests.support import person
 
 
 def utc(*args) -> datetime:

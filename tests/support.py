@@ -149,3 +149,33 @@ def two_schedulers_at_once(app, sweep) -> list:
         t.join(60)
     assert not errors, errors
     return results
+
+
+def sign_in_both(frontline, psychologist):
+    """Sign in afresh at the travelled-to time: a cookie signed 'later' is refused as from the future."""
+    sign_in(frontline, "frontline")
+    sign_in(psychologist, "psychologist")
+
+
+def at_moment(moment, app, session, action):
+    """`action()` run and committed at `moment`, inside the app."""
+    import time_machine
+    with app.app_context(), time_machine.travel(moment, tick=False):
+        result = action()
+        session.commit()
+        return result
+
+
+def mail_to(session, key: str, subject_start: str = "") -> list:
+    """The emails queued for someone, oldest first (optionally only those whose subject begins so)."""
+    from core.notifications import OutboxMessage
+    return session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == person(session, key).email,
+                                                       OutboxMessage.subject.startswith(subject_start))
+                           .order_by(OutboxMessage.id)).all()
+
+
+def calendar_event(message):
+    """An email's calendar invitation and its one event."""
+    from icalendar import Calendar
+    invite = Calendar.from_ical(message.calendar)
+    return invite, invite.walk("VEVENT")[0]

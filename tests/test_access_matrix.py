@@ -6,59 +6,20 @@ the dashboard. Every state-changing id-bearing route is also tried by people fro
 and must refuse without changing anything."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
-from consult.models import CallSlot
 from core.accounts.models import Organisation
-from core.accounts.services import create_person
-from core.timeutil import LONDON, utcnow
-from formulations.models import TemplateVersion
-from formulations.services import start_formulation
-from formulations.starter import seed_starter_library
-from rota.models import DutyPattern
-from supervision import services as supervision
+from core.timeutil import utcnow
 from supervision.models import Booking, GroupSession
-
-from .partnership_october import consultation
-from .support import PASSWORD, person, post_form, sign_in
-from .test_supervision import series
+from tests.support import person, post_form, sign_in
 
 PERSONAS = ["frontline", "psychologist", "team_lead", "admin", "other_frontline", "other_psychologist",
             "other_team_lead", "other_admin", "commissioner"]
 OK, NOT_FOUND, FORBIDDEN, REDIRECT = 200, 404, 403, 302
-
-
-@pytest.fixture
-def world(app, session):
-    """One record of each kind, belonging to the first organisation's Keyworkers team."""
-    frontline, psychologist = person(session, "frontline"), person(session, "psychologist")
-    c = consultation(session, "frontline", "RDA-100", utcnow() - timedelta(days=1), psychologist_id=psychologist.id,
-                     status="allocated", allocated_at=utcnow())
-    call = CallSlot(consultation_id=c.id, starts_at=utcnow() + timedelta(days=2), mode="phone",
-                    booked_by_id=psychologist.id)
-    session.add(call)
-    session.add(DutyPattern(psychologist_id=psychologist.id, weekdays="0", start_time="09:00", end_time="12:00",
-                            starts_on=date.today(), daily_capacity=3))
-    create_person(session, email="commissioner@example.org", name="Commissioner",
-                  organisation_id=frontline.organisation_id, roles=["commissioner"], password=PASSWORD)
-    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
-    series(session, starts_on=tomorrow, weekday=tomorrow.weekday(), capacity=5)
-    with app.app_context():
-        seed_starter_library(session, psychologist)
-        version = session.scalars(select(TemplateVersion).order_by(TemplateVersion.id)).first()
-        f = start_formulation(session, frontline, version, c.id)
-        supervision.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=7)
-        gs = session.scalars(select(GroupSession)).first()
-        booking = supervision.book(session, gs.id, frontline)
-    session.commit()
-    pattern = session.scalars(select(DutyPattern)).one()
-    return {"consultation": c.id, "call": call.id, "formulation": f.id, "version": version.id,
-            "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
-            "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id}
 
 
 # Expected answer per persona, in PERSONAS order.

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from .support import post_form, sign_in
-from .test_consultations import taken_request
+from tests.factories import taken_request
+from tests.pages import open_page
+from tests.support import post_form, sign_in
 
 HINT = re.compile(r'class="nhsuk-hint"[^>]*>(.*?)</div>', re.S)
 
@@ -44,7 +45,7 @@ def test_the_thread_hints_are_plain_and_the_survey_says_thank_you(app, session):
 def test_the_not_a_crisis_service_card_is_a_second_level_heading_under_the_page_title(app):
     client = app.test_client()
     sign_in(client, "frontline")
-    page = client.get("/consultations/new").get_data(as_text=True)
+    page = open_page(client, "consult.new")
     levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", page[page.index("<main"):])]
     assert levels[:2] == [1, 2]
     assert re.search(r"<h2[^>]*>(?:(?!</h2>).)*This is not a crisis service", page, re.S)

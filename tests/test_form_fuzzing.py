@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, inspect, select, table, text
 
-from .support import csrf_from, sign_in
-from .test_access_matrix import world  # noqa: F401  (the records the forms act on)
-from .xss_corpus import XSS_PAYLOADS as PAYLOADS
+from tests.support import csrf_from, sign_in
+from tests.xss_corpus import XSS_PAYLOADS as PAYLOADS
 
 HOSTILE = [*PAYLOADS[:20], "", " ", "\x00", "\u202e", "=HYPERLINK(\"http://x\")", "../../etc/passwd",
            "'; DROP TABLE people; --", "9" * 40, "-1", "0", "2026-02-30", "1999-13-01", "25:99", "1e309",
@@ -149,8 +148,7 @@ def test_ids_in_paths_beyond_what_a_database_holds_are_not_found_not_errors(app,
 
 def test_searches_look_for_percent_and_underscore_as_typed(app, session):
     from core.accounts.services import create_person
-
-    from .support import person as find
+    from tests.support import person as find
     create_person(session, email="pct_100@example.org", name="Percent 100% Person",
                   organisation_id=find(session, "admin").organisation_id, roles=["frontline"])
     session.commit()

@@ -12,12 +12,12 @@ from consult.forms import ADVICE_LENGTH
 from core.timeutil import LONDON
 from rota.models import DutyPattern, DutySlot
 from supervision.models import GroupSeries
-
-from .support import date_boxes, person, post_form, shows_date, sign_in
-from .test_consultations import newest, taken_request
-from .test_supervision_groups import NEW, _form
+from tests.factories import newest, series_form, taken_request
+from tests.support import date_boxes, person, post_form, shows_date, sign_in
 
 TODAY = datetime.now(LONDON).date()
+
+SERIES_FORM_URL = "/reflective-practice/series/new"
 
 
 def _client(app, key):
@@ -40,7 +40,7 @@ def _refused(response, message: str, kept: str) -> None:
 ])
 def test_a_series_that_makes_no_sense_is_refused(app, session, changes, message):
     client = _client(app, "psychologist")
-    _refused(post_form(client, NEW, _form(session, title="Odd round", **changes)), message, 'value="Odd round"')
+    _refused(post_form(client, SERIES_FORM_URL, series_form(session, title="Odd round", **changes)), message, 'value="Odd round"')
     session.rollback()
     assert session.scalar(select(func.count()).select_from(GroupSeries)) == 0
 
