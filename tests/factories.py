@@ -11,7 +11,7 @@ from consult import services
 from consult.models import Consultation
 from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON
-from formulations.models import TemplateVersion
+from formulations.models import Formulation, TemplateVersion
 from rota import services as rota
 from supervision import services as supervision
 from supervision.models import GroupSeries, GroupSession
@@ -185,3 +185,15 @@ def publish(author, version_id):
 def book_as(app, session, key: str, gs: GroupSession, moment: datetime = SERIES_NOW):
     """`key` books a seat on the session at `moment`, through the service."""
     return at_moment(moment, app, session, lambda: supervision.book(session, gs.id, person(session, key)))
+
+
+def worker_starts_a_formulation(app, author, session) -> tuple[TemplateVersion, Formulation, object]:
+    """`author` publishes a template; the frontline worker starts a formulation with it, on no case. The version,
+    the formulation and the worker's signed-in client."""
+    version = new_draft(author, session)
+    publish(author, version.id)
+    worker = app.test_client()
+    sign_in(worker, "frontline")
+    post_form(worker, f"/formulations/versions/{version.id}/start", {"consultation_id": "0"})
+    session.rollback()
+    return version, session.scalars(select(Formulation)).one(), worker

@@ -38,27 +38,31 @@ def organisations_with_teams(session: Session, leaving_out: int | None = None) -
     return grouped
 
 
+_TEAM_NAME_TAKEN = "This organisation already has a team with this name"
+
+
+def _store(session: Session, record, name_taken: str):
+    """Write the record now, so a name already taken is refused here, in words, rather than at commit."""
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Refused(name_taken) from None
+    return record
+
+
 def save_organisation(session: Session, organisation: Organisation | None, name: str,
                       service_type: str) -> Organisation:
     """A new organisation, or changes to one; names are unique across the partnership."""
     organisation = organisation or Organisation()
     organisation.name, organisation.service_type = name, service_type
-    session.add(organisation)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Refused("An organisation with this name already exists") from None
+    _store(session, organisation, "An organisation with this name already exists")
     audit.record(session, "organisation.saved", "organisation", organisation.id, name=organisation.name)
     return organisation
 
 
 def add_team(session: Session, organisation: Organisation, name: str) -> Team:
-    team = Team(organisation_id=organisation.id, name=name)
-    session.add(team)
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Refused("This organisation already has a team with this name") from None
+    team = _store(session, Team(organisation_id=organisation.id, name=name), _TEAM_NAME_TAKEN)
     audit.record(session, "team.created", "team", team.id, name=team.name)
     return team
 
@@ -69,10 +73,7 @@ def rename_team(session: Session, team: Team, name: str) -> None:
     if name == team.name:
         raise Refused(f"The team is already called {name}: type the new name")
     before, team.name = team.name, name
-    try:
-        session.flush()
-    except IntegrityError:
-        raise Refused("This organisation already has a team with this name") from None
+    _store(session, team, _TEAM_NAME_TAKEN)
     audit.record(session, "team.renamed", "team", team.id, before=before, after=name)
 
 

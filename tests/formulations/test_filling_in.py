@@ -9,7 +9,15 @@ from sqlalchemy import select, update
 from core.notifications import Notification
 from core.text import css_string
 from formulations.models import Formulation, FormulationRevision, TemplateVersion
-from tests.factories import TEMPLATE_FORM, new_draft, newest, on_duty_throughout, post_request, publish
+from tests.factories import (
+    TEMPLATE_FORM,
+    new_draft,
+    newest,
+    on_duty_throughout,
+    post_request,
+    publish,
+    worker_starts_a_formulation,
+)
 from tests.pages import open_page
 from tests.support import person, post_form, sign_in
 
@@ -112,13 +120,7 @@ def test_printed_pages_say_whose_formulation_from_which_version_and_the_page_num
 
 
 def test_a_standalone_formulation_is_its_authors_alone(app, author, session):
-    draft = new_draft(author, session)
-    publish(author, draft.id)
-    worker = app.test_client()
-    sign_in(worker, "frontline")
-    post_form(worker, f"/formulations/versions/{draft.id}/start", {"consultation_id": "0"})
-    session.rollback()
-    formulation = session.scalars(select(Formulation)).one()
+    draft, formulation, worker = worker_starts_a_formulation(app, author, session)
     for key in ["team_lead", "psychologist", "admin"]:
         client = app.test_client()
         sign_in(client, key)
@@ -161,13 +163,7 @@ def test_publishing_a_new_version_never_changes_an_existing_formulation(app, aut
 
 
 def test_only_the_current_version_of_a_live_template_starts_a_formulation_and_older_ones_say_so(app, author, session):
-    first = new_draft(author, session)
-    publish(author, first.id)
-    worker = app.test_client()
-    sign_in(worker, "frontline")
-    post_form(worker, f"/formulations/versions/{first.id}/start", {"consultation_id": "0"})
-    session.rollback()
-    made = session.scalars(select(Formulation)).one()
+    first, made, worker = worker_starts_a_formulation(app, author, session)
     post_form(author, f"/formulations/versions/{first.id}/new-draft", page_url=f"/formulations/versions/{first.id}")
     session.rollback()
     second = session.scalars(select(TemplateVersion).where(TemplateVersion.number == 2)).one()

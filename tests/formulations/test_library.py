@@ -6,9 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from formulations.models import Formulation, PublishedVersionIsFrozen, Template, TemplateVersion
+from formulations.models import PublishedVersionIsFrozen, Template, TemplateVersion
 from formulations.starter import STARTER, seed_starter_library
-from tests.factories import TEMPLATE_FORM, new_draft, publish
+from tests.factories import TEMPLATE_FORM, new_draft, publish, worker_starts_a_formulation
 from tests.pages import open_page
 from tests.support import count_queries, form_as_shown, person, post_form, sign_in
 
@@ -104,13 +104,7 @@ def test_a_templates_address_opens_its_newest_version_for_its_author_and_the_pub
 
 
 def test_retired_templates_leave_the_library_but_stay_readable_on_formulations(app, author, session):
-    draft = new_draft(author, session)
-    publish(author, draft.id)
-    worker = app.test_client()
-    sign_in(worker, "frontline")
-    post_form(worker, f"/formulations/versions/{draft.id}/start", {"consultation_id": "0"})
-    session.rollback()
-    formulation = session.scalars(select(Formulation)).one()
+    draft, formulation, worker = worker_starts_a_formulation(app, author, session)
     url = f"/formulations/versions/{draft.id}"
     asked = post_form(author, f"{url}/retire", page_url=url).get_data(as_text=True)
     assert "Retire Cycle of change map?" in asked and "You cannot undo this" in asked
