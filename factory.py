@@ -19,6 +19,7 @@ import governance.views
 import reach.views
 import rota.sweeps
 import rota.views
+import supervision.clinic_views
 import supervision.groups_views
 import supervision.register_views
 import supervision.sweeps

@@ -1,4 +1,5 @@
-"""The team lead's form for a reflective-practice group series."""
+"""The forms for scheduling a group series (reflective practice or a case clinic) and changing its sessions,
+the register, notes and evaluations."""
 from __future__ import annotations
 
 from datetime import time
@@ -42,6 +43,12 @@ class SeriesForm(FlaskForm):
         ("open", "Open round: anyone it is for can book"), ("closed", "Closed group: named members only")],
         default="open", validators=[DataRequired(message="Choose open round or closed group")],
         not_offered="Choose open round or closed group")
+    group_kind = ListSelectField("What kind of group?", choices=[
+        ("reflective_practice", "Reflective practice: the group reflects together on their work"),
+        ("case_clinic", "Case clinic: workers present cases and everyone leaves with written recommendations")],
+        default="reflective_practice", validators=[Optional()], not_offered="Choose reflective practice or case clinic")
+    case_slots = ListSelectField("Cases each session (case clinics)", coerce=int, choices=[(1, "One case"), (2, "Two cases")],
+                                 default=1, validators=[Optional()], not_offered="Choose one or two cases")
     member_ids = ListMultipleField("Members (closed groups)", coerce=int, choices=[], validators=[Optional()],
                                    not_offered="Choose members from the list")
     capacity = WholeNumberField("Seats", not_a_number="Enter the number of seats, like 8", validators=[

@@ -15,7 +15,7 @@ from core.timeutil import utcnow
 
 from . import audience, bp, groups
 from .forms import SeriesForm
-from .models import GroupSeries
+from .models import GroupSeries, SeriesKind
 from .register import can_keep_register, can_manage_series
 
 UPCOMING_SHOWN = 10
@@ -42,6 +42,8 @@ def new_series():
                       open_round=form.kind.data == "open", location=form.location.data.strip(),
                       every_weeks=form.every_weeks.data or 1,
                       nth=form.nth.data if form.frequency.data == "monthly" else None)
+        if form.group_kind.data == SeriesKind.CASE_CLINIC:
+            values.update(kind=SeriesKind.CASE_CLINIC, case_slots=form.case_slots.data or 1)
         series, made = groups.schedule(session, current_user, values, form.member_ids.data,
                                        *audience.resolve(session, form.audience.data))
         session.commit()

@@ -1,4 +1,5 @@
-"""Reflective practice: group series, their sessions (real rows), bookings and the waitlist."""
+"""Reflective practice and case clinics: group series, their sessions (real rows), bookings and the waitlist, and
+the cases workers offer to a clinic."""
 from __future__ import annotations
 
 import enum
@@ -24,10 +25,18 @@ HOLDING_SEAT = (BOOKED, OFFERED)
 LONGEST_SESSION_MINUTES = 480
 
 
+class SeriesKind(enum.StrEnum):
+    REFLECTIVE_PRACTICE = "reflective_practice"
+    CASE_CLINIC = "case_clinic"  # workers present cases to a psychologist-led group, and get recommendations
+
+
 class GroupSeries(Base):
     __tablename__ = "group_series"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default=SeriesKind.REFLECTIVE_PRACTICE,
+                                      server_default=SeriesKind.REFLECTIVE_PRACTICE)
+    case_slots: Mapped[int | None] = mapped_column(Integer)  # a case clinic's cases per session: 1 or 2
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     facilitator_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
@@ -139,3 +148,50 @@ class Evaluation(Base):
     helpful: Mapped[str] = mapped_column(String(10))  # yes, partly, no
     come_again: Mapped[str] = mapped_column(String(10))  # yes, maybe, no
     takeaway: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseStatus(enum.StrEnum):
+    OFFERED = "offered"
+    CHANGES_ASKED = "changes_asked"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    PRESENTED = "presented"
+    RECOMMENDATIONS_SENT = "recommendations_sent"
+
+
+# Cases the facilitator still has to decide on, and cases holding a slot.
+AWAITING_REVIEW = (CaseStatus.OFFERED,)
+IN_A_SLOT = (CaseStatus.ACCEPTED, CaseStatus.PRESENTED, CaseStatus.RECOMMENDATIONS_SENT)
+
+
+class ClinicCase(Base):
+    """A case a worker offers to a case clinic session: the consultation form's prompts, pseudonymised. Only an
+    accepted case holds a slot, and the unique index keeps one case to a slot whatever happens at once."""
+
+    __tablename__ = "clinic_cases"
+    __table_args__ = (
+        UniqueConstraint("session_id", "slot", name="uq_clinic_cases_slot"),
+        Index("ix_clinic_cases_session_status", "session_id", "status"),
+        Index("ix_clinic_cases_presenter", "presenter_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"))
+    presenter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id", ondelete="SET NULL"),
+                                                        index=True)
+    status: Mapped[str] = mapped_column(String(24), default=CaseStatus.OFFERED)
+    slot: Mapped[int | None] = mapped_column(Integer)  # set only while accepted, presented or followed up
+    client_reference: Mapped[str] = mapped_column(String(40))
+    use_and_mental_health: Mapped[str] = mapped_column(Text)  # the PHE key question
+    tried_so_far: Mapped[str] = mapped_column(Text, default="")
+    question_for_group: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")  # what attendees see, as the facilitator approved it
+    review_note: Mapped[str] = mapped_column(Text, default="")  # the changes asked for, or why it was declined
+    suggestion: Mapped[str] = mapped_column(Text, default="")  # with a decline: where else to take it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    presenter: Mapped[Person] = relationship(lazy="raise_on_sql")
+    session: Mapped[GroupSession] = relationship(lazy="raise_on_sql")

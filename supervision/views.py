@@ -16,12 +16,13 @@ from core.pagination import paginate
 from core.refusals import attempt
 from core.timeutil import utcnow
 
-from . import audience, bp, changes, register, services
+from . import audience, bp, changes, clinics, register, services
 from .calendar import booking_invitation
 from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm
 from .models import (
     BOOKED,
     HOLDING_SEAT,
+    IN_A_SLOT,
     LONGEST_SESSION_MINUTES,
     WAITLISTED,
     Booking,
@@ -67,7 +68,7 @@ def index():
                            can_schedule=current_user.has_role(*audience.SCHEDULERS))
 
 
-def _load_session(session_id: int) -> GroupSession:
+def load_session(session_id: int) -> GroupSession:
     gs = db.session.scalar(select(GroupSession).options(joinedload(GroupSession.series).joinedload(GroupSeries.facilitator))
                            .where(GroupSession.id == session_id))
     if gs is None or not (services.can_join(db.session, current_user, gs.series)
@@ -78,14 +79,16 @@ def _load_session(session_id: int) -> GroupSession:
 
 @bp.route("/sessions/<int:session_id>")
 def show(session_id: int):
-    gs = _load_session(session_id)
+    gs = load_session(session_id)
     booking = db.session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == current_user.id))
     waiting_ahead = None
     if booking is not None and booking.status == WAITLISTED:
         waiting_ahead = db.session.scalar(select(func.count()).select_from(Booking).where(
             Booking.session_id == gs.id, Booking.status == WAITLISTED, Booking.created_at < booking.created_at))
     now = utcnow()
-    return render_template("supervision/session.html", gs=gs, series=gs.series, booking=booking,
+    cases = clinics.cases_of_session(db.session, gs) if clinics.is_clinic(gs.series) else []
+    return render_template("supervision/session.html", gs=gs, series=gs.series, booking=booking, cases=cases,
+                           in_a_slot=IN_A_SLOT, case_labels=clinics.STATUS_LABELS,
                            taken=services.booked_count(db.session, gs.id), waiting_ahead=waiting_ahead, now=now,
                            can_keep_register=can_keep_register(current_user, gs.series),
                            can_manage=can_manage_series(current_user, gs.series),
@@ -94,7 +97,7 @@ def show(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
 def book(session_id: int):
-    gs = _load_session(session_id)
+    gs = load_session(session_id)
     booking, refusal = attempt(db.session, lambda: services.book(db.session, gs.id, current_user))
     if refusal is not None:
         flash(refusal, "error")
@@ -142,7 +145,7 @@ def booking_calendar(booking_id: int):
 # --- A team lead moves or cancels one session, or ends the series -------------------------------
 
 def _managed_session(session_id: int) -> GroupSession:
-    gs = _load_session(session_id)
+    gs = load_session(session_id)
     if not can_manage_series(current_user, gs.series):
         abort(404)
     return gs

@@ -60,6 +60,12 @@ GET_MATRIX = {
     "/reflective-practice/sessions/{session}/change": row(N, N, OK, N, N, N, N, N, X),
     "/reflective-practice/bookings/{booking}.ics": row(OK, N, N, N, N, N, N, N, X),
     "/reflective-practice/evaluations/{booking}": row(R, N, N, N, N, N, N, N, X),
+    # A case clinic takes cases from those it is open to; a case is seen in full by its presenter, their team
+    # leads and the facilitator (attendees see only the summary, on the session's page); only its presenter
+    # changes it.
+    "/reflective-practice/sessions/{clinic_session}/cases/new": row(OK, OK, OK, OK, N, N, N, OK, X),
+    "/reflective-practice/cases/{case}": row(OK, OK, OK, N, N, N, N, N, X),
+    "/reflective-practice/cases/{case}/edit": row(OK, X, X, N, N, N, N, N, X),
     # The rota: a psychologist's own pattern (the lead psychologist's too; the coverage grid shows them all).
     "/consultations/rota/patterns/{pattern}/edit": row(X, OK, X, X, X, X, X, X, X),
     # Admin pages: admins.
@@ -111,7 +117,9 @@ POSTS = [
     "/reflective-practice/sessions/{session}/book", "/reflective-practice/bookings/{booking}/cancel",
     "/reflective-practice/bookings/{booking}/accept", "/consultations/rota/patterns/{pattern}/end",
     "/formulations/versions/{version}/retire", "/formulations/versions/{version}/new-draft",
-    "/formulations/versions/{version}/discard",
+    "/formulations/versions/{version}/discard", "/reflective-practice/sessions/{clinic_session}/cases/new",
+    "/reflective-practice/cases/{case}/review", "/reflective-practice/cases/{case}/edit",
+    "/reflective-practice/cases/{case}/withdraw",
 ]
 
 

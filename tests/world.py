@@ -13,6 +13,7 @@ from formulations.models import TemplateVersion
 from formulations.services import start_formulation
 from formulations.starter import seed_starter_library
 from rota.models import DutyPattern
+from supervision import clinics
 from supervision import services as supervision
 from supervision.models import GroupSession
 from tests.factories import series
@@ -35,15 +36,20 @@ def world(app, session):
                   organisation_id=frontline.organisation_id, roles=["commissioner"], password=PASSWORD)
     tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
     series(session, starts_on=tomorrow, weekday=tomorrow.weekday(), capacity=5)
+    clinic = series(session, starts_on=tomorrow, weekday=tomorrow.weekday(), capacity=5, kind="case_clinic",
+                    case_slots=2, title="Keyworkers' case clinic")
     with app.app_context():
         seed_starter_library(session, psychologist)
         version = session.scalars(select(TemplateVersion).order_by(TemplateVersion.id)).first()
         f = start_formulation(session, frontline, version, c.id)
         supervision.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=7)
-        gs = session.scalars(select(GroupSession)).first()
+        gs = session.scalars(select(GroupSession).where(GroupSession.series_id != clinic.id)).first()
         booking = supervision.book(session, gs.id, frontline)
+        clinic_session = session.scalars(select(GroupSession).where(GroupSession.series_id == clinic.id)).first()
+        case = clinics.offer_case(session, frontline, clinic_session, clinic, {
+            "client_reference": "RDA-200", "use_and_mental_health": "Drinks to sleep.", "question_for_group": "What next?"})
     session.commit()
     pattern = session.scalars(select(DutyPattern)).one()
-    return {"consultation": c.id, "call": call.id, "formulation": f.id, "version": version.id,
+    return {"clinic_session": clinic_session.id, "case": case.id, "consultation": c.id, "call": call.id, "formulation": f.id, "version": version.id,
             "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
             "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id}

@@ -1,0 +1,117 @@
+"""Case clinic pages: offering a case to a session, the presenter's cases, and one case with the facilitator's
+decision on it."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core import audit
+from core.database import db
+from core.pagination import paginate
+from core.refusals import attempt
+
+from . import bp, clinics
+from .clinic_forms import CaseForm, ReviewForm
+from .models import CaseStatus, ClinicCase, GroupSeries, GroupSession
+from .views import load_session
+
+
+def _load_case(case_id: int) -> tuple[ClinicCase, GroupSession, GroupSeries]:
+    """A case for someone who may see it in full; anyone else is told it does not exist."""
+    case = db.session.scalar(select(ClinicCase).options(
+        joinedload(ClinicCase.presenter),
+        joinedload(ClinicCase.session).joinedload(GroupSession.series).joinedload(GroupSeries.facilitator))
+        .where(ClinicCase.id == case_id))
+    if case is None or not clinics.sees_in_full(db.session, current_user, case, case.session.series):
+        abort(404)
+    return case, case.session, case.session.series
+
+
+def _refused_on(form, refusal: str | None) -> bool:
+    if refusal:
+        form.form_errors.append(refusal)
+    return refusal is None
+
+
+@bp.route("/sessions/<int:session_id>/cases/new", methods=["GET", "POST"])
+def offer_case(session_id: int):
+    gs = load_session(session_id)
+    if not clinics.is_clinic(gs.series):
+        abort(404)
+    form = CaseForm()
+    if form.validate_on_submit():
+        case, refusal = attempt(db.session, lambda: clinics.offer_case(
+            db.session, current_user, gs, gs.series, form.cleaned()))
+        if _refused_on(form, refusal):
+            flash("Your case has been offered. The facilitator will accept it, ask for changes, or suggest "
+                  "somewhere else to take it, and you will be told.", "success")
+            return redirect(url_for("supervision.case", case_id=case.id))
+    return render_template("supervision/clinic_offer.html", form=form, gs=gs, series=gs.series, case=None)
+
+
+@bp.route("/cases")
+def your_cases():
+    page = paginate(db.session, clinics.your_cases(current_user), scalars=False)
+    return render_template("supervision/clinic_cases.html", page=page, labels=clinics.STATUS_LABELS)
+
+
+@bp.route("/cases/<int:case_id>")
+def case(case_id: int):
+    case, gs, series = _load_case(case_id)
+    audit.record(db.session, "clinic_case.viewed", "clinic_case", case.id)
+    db.session.commit()
+    return _case_page(case, gs, series, ReviewForm(formdata=None, data={"summary": case.summary}))
+
+
+def _case_page(case: ClinicCase, gs: GroupSession, series: GroupSeries, review: ReviewForm):
+    deciding = current_user.id == series.facilitator_id and case.status == CaseStatus.OFFERED
+    if deciding:
+        review.slot.choices = [(n, f"Case {n}") for n in clinics.free_slots(series, clinics.cases_of_session(db.session, gs))]
+    return render_template("supervision/clinic_case.html", case=case, gs=gs, series=series, review=review,
+                           deciding=deciding, labels=clinics.STATUS_LABELS,
+                           is_presenter=case.presenter_id == current_user.id)
+
+
+@bp.route("/cases/<int:case_id>/review", methods=["POST"])
+def review_case(case_id: int):
+    case, gs, series = _load_case(case_id)
+    form = ReviewForm()
+    form.slot.choices = [(n, f"Case {n}") for n in range(1, (series.case_slots or 1) + 1)]
+    if form.validate_on_submit():
+        facilitator, session = current_user._get_current_object(), db.session
+        decide = {
+            "accept": lambda: clinics.accept_case(session, facilitator, case, series, form.slot.data,
+                                                  (form.summary.data or "").strip()),
+            "changes": lambda: clinics.ask_for_changes(session, facilitator, case, series, form.note.data.strip()),
+            "decline": lambda: clinics.decline_case(session, facilitator, case, series, form.note.data.strip(),
+                                                    form.suggestion.data.strip()),
+        }[form.decision.data]
+        if _refused_on(form, attempt(session, decide)[1]):
+            flash("Your decision has been saved and the worker has been told.", "success")
+            return redirect(url_for("supervision.case", case_id=case_id))
+        case, gs, series = _load_case(case_id)  # reloaded after the rollback
+    return _case_page(case, gs, series, form)
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+def edit_case(case_id: int):
+    case, gs, series = _load_case(case_id)
+    if case.presenter_id != current_user.id:
+        abort(403)
+    form = CaseForm(obj=None if request.method == "POST" else case)
+    if form.validate_on_submit():
+        _, refusal = attempt(db.session, lambda: clinics.revise_case(db.session, current_user, case, form.cleaned()))
+        if _refused_on(form, refusal):
+            flash("Your changes have been saved and sent to the facilitator.", "success")
+            return redirect(url_for("supervision.case", case_id=case_id))
+    return render_template("supervision/clinic_offer.html", form=form, gs=gs, series=series, case=case)
+
+
+@bp.route("/cases/<int:case_id>/withdraw", methods=["POST"])
+def withdraw_case(case_id: int):
+    case, _, _ = _load_case(case_id)
+    _, refusal = attempt(db.session, lambda: clinics.withdraw_case(db.session, current_user, case))
+    flash(refusal or "Your case has been withdrawn.", "error" if refusal else "success")
+    return redirect(url_for("supervision.case", case_id=case_id))

@@ -1,0 +1,192 @@
+"""Case clinics: a worker offers a case to a clinic session; the facilitating psychologist accepts it into a
+slot, asks for changes, or declines it with a reason and somewhere else to take it (never a dead end).
+
+Who sees a case in full is decided by their relationship to it: the presenter, the presenter's team leads and
+the clinic's facilitator."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.accounts.models import Person, TeamMembership
+from core.notifications import notify
+from core.refusals import Refused
+from core.timeutil import format_london, utcnow
+
+from .models import (
+    AWAITING_REVIEW,
+    IN_A_SLOT,
+    CaseStatus,
+    ClinicCase,
+    GroupSeries,
+    GroupSession,
+    SeriesKind,
+    SessionStatus,
+)
+from .services import can_join, locked_session
+
+CASE_FIELDS = ("client_reference", "use_and_mental_health", "tried_so_far", "question_for_group")
+STATUS_LABELS = {
+    CaseStatus.OFFERED: "Offered: waiting for the psychologist", CaseStatus.CHANGES_ASKED: "Changes asked for",
+    CaseStatus.ACCEPTED: "Accepted", CaseStatus.DECLINED: "Declined", CaseStatus.WITHDRAWN: "Withdrawn",
+    CaseStatus.PRESENTED: "Presented", CaseStatus.RECOMMENDATIONS_SENT: "Recommendations sent",
+}
+
+
+class CaseRefused(Refused):
+    """Why a case cannot be offered, changed or decided on, in words for the person."""
+
+
+def is_clinic(series: GroupSeries) -> bool:
+    return series.kind == SeriesKind.CASE_CLINIC
+
+
+def sees_in_full(session: Session, person: Person, case: ClinicCase, series: GroupSeries) -> bool:
+    """The presenter, the clinic's facilitator, and team leads of a team the presenter is in."""
+    if person.id in (case.presenter_id, series.facilitator_id):
+        return True
+    if not person.led_team_ids:
+        return False
+    return session.scalar(select(TeamMembership.team_id).where(
+        TeamMembership.person_id == case.presenter_id, TeamMembership.team_id.in_(person.led_team_ids)).limit(1)) \
+        is not None
+
+
+def _link(case: ClinicCase) -> str:
+    return f"/reflective-practice/cases/{case.id}"
+
+
+def _open_for_cases(session: Session, gs: GroupSession, series: GroupSeries, now: datetime) -> None:
+    if not is_clinic(series):
+        raise CaseRefused("This session is reflective practice, not a case clinic: choose a case clinic session.")
+    if gs.status != SessionStatus.SCHEDULED or series.ended_at is not None:
+        raise CaseRefused("This session has been cancelled, so it cannot take cases. Choose another session.")
+    if gs.starts_at <= now:
+        raise CaseRefused("This session has already started. Choose a session still to come.")
+
+
+def offer_case(session: Session, presenter: Person, gs: GroupSession, series: GroupSeries, data: dict,
+               consultation_id: int | None = None, now: datetime | None = None) -> ClinicCase:
+    """The facilitator is told, with a link, so an offered case is never left unseen."""
+    now = now or utcnow()
+    _open_for_cases(session, gs, series, now)
+    if not can_join(session, presenter, series):
+        raise CaseRefused("This clinic is not open to you, so you cannot offer it a case.")
+    case = ClinicCase(session_id=gs.id, presenter_id=presenter.id, consultation_id=consultation_id,
+                      created_at=now, updated_at=now, **{name: data.get(name) or "" for name in CASE_FIELDS})
+    case.summary = case.question_for_group
+    session.add(case)
+    session.flush()
+    audit.record(session, "clinic_case.offered", "clinic_case", case.id, session=gs.id)
+    notify(session, session.get(Person, series.facilitator_id), "A case has been offered to your case clinic",
+           f"{presenter.name} offered a case for {series.title} on {format_london(gs.starts_at)}. Accept it into a "
+           "slot, ask for changes, or decline it with somewhere else to take it.", link=_link(case))
+    return case
+
+
+def revise_case(session: Session, presenter: Person, case: ClinicCase, data: dict,
+                now: datetime | None = None) -> None:
+    """After changes were asked for, the presenter's new answers go back to the facilitator."""
+    if case.presenter_id != presenter.id:
+        raise CaseRefused("Only the person who offered this case can change it.")
+    if case.status not in (CaseStatus.OFFERED, CaseStatus.CHANGES_ASKED):
+        raise CaseRefused(f"This case is {STATUS_LABELS[case.status].lower()}, so it can no longer be changed.")
+    now = now or utcnow()
+    for name in CASE_FIELDS:
+        setattr(case, name, data.get(name) or "")
+    case.summary = case.question_for_group
+    was_asked = case.status == CaseStatus.CHANGES_ASKED
+    case.status, case.updated_at = CaseStatus.OFFERED, now
+    audit.record(session, "clinic_case.revised", "clinic_case", case.id)
+    if was_asked:
+        series = session.get(GroupSeries, session.get(GroupSession, case.session_id).series_id)
+        notify(session, session.get(Person, series.facilitator_id), "A case you asked to be changed is back",
+               f"{presenter.name} changed the case they offered for {series.title}. Open it to decide.",
+               link=_link(case))
+
+
+def withdraw_case(session: Session, presenter: Person, case: ClinicCase, now: datetime | None = None) -> None:
+    if case.presenter_id != presenter.id:
+        raise CaseRefused("Only the person who offered this case can withdraw it.")
+    if case.status not in (CaseStatus.OFFERED, CaseStatus.CHANGES_ASKED, CaseStatus.ACCEPTED):
+        raise CaseRefused(f"This case is {STATUS_LABELS[case.status].lower()}, so it cannot be withdrawn.")
+    case.status, case.slot, case.updated_at = CaseStatus.WITHDRAWN, None, now or utcnow()
+    audit.record(session, "clinic_case.withdrawn", "clinic_case", case.id)
+
+
+def _decidable(case: ClinicCase, series: GroupSeries, facilitator: Person) -> None:
+    if facilitator.id != series.facilitator_id:
+        raise CaseRefused("Only the clinic's facilitator decides on the cases offered to it.")
+    if case.status not in AWAITING_REVIEW:
+        raise CaseRefused(f"This case is {STATUS_LABELS[case.status].lower()}: there is nothing to decide now.")
+
+
+def accept_case(session: Session, facilitator: Person, case: ClinicCase, series: GroupSeries, slot: int,
+                summary: str, now: datetime | None = None) -> None:
+    """Into a free slot; two cases never share one (the database refuses the second, even at the same moment)."""
+    _decidable(case, series, facilitator)
+    if not 1 <= slot <= (series.case_slots or 1):
+        raise CaseRefused(f"Choose a slot from 1 to {series.case_slots or 1}.")
+    now = now or utcnow()
+    locked_session(session, case.session_id)  # one decision at a time per session
+    taken = CaseRefused(f"Slot {slot} already has a case. Choose another slot, or ask for the case to be offered "
+                        "to a later session.")
+    if session.scalar(select(ClinicCase.id).where(ClinicCase.session_id == case.session_id, ClinicCase.slot == slot)):
+        raise taken
+    case.status, case.slot, case.summary, case.updated_at = CaseStatus.ACCEPTED, slot, summary, now
+    try:
+        session.flush()
+    except IntegrityError:  # the unique index, should two decisions ever get past the lock together
+        raise taken from None
+    audit.record(session, "clinic_case.accepted", "clinic_case", case.id, slot=slot)
+    gs = session.get(GroupSession, case.session_id)
+    notify(session, session.get(Person, case.presenter_id), "Your case has been accepted for the case clinic",
+           f"Your case will be presented at {series.title} on {format_london(gs.starts_at)} (case {slot}). "
+           "Book your seat on the session if you have not yet.", link=_link(case))
+
+
+def ask_for_changes(session: Session, facilitator: Person, case: ClinicCase, series: GroupSeries, note: str,
+                    now: datetime | None = None) -> None:
+    _decidable(case, series, facilitator)
+    case.status, case.review_note, case.updated_at = CaseStatus.CHANGES_ASKED, note, now or utcnow()
+    audit.record(session, "clinic_case.changes_asked", "clinic_case", case.id)
+    notify(session, session.get(Person, case.presenter_id), "Changes asked for on the case you offered",
+           f"{facilitator.name} asked for changes before the case clinic: {note}", link=_link(case))
+
+
+def decline_case(session: Session, facilitator: Person, case: ClinicCase, series: GroupSeries, reason: str,
+                 suggestion: str, now: datetime | None = None) -> None:
+    """A decline always says where else the worker can take the case."""
+    _decidable(case, series, facilitator)
+    if not reason.strip() or not suggestion.strip():
+        raise CaseRefused("Say why the case is declined and where else the worker can take it.")
+    case.status, case.review_note, case.suggestion = CaseStatus.DECLINED, reason, suggestion
+    case.updated_at = now or utcnow()
+    audit.record(session, "clinic_case.declined", "clinic_case", case.id)
+    notify(session, session.get(Person, case.presenter_id), "The case you offered was not taken this time",
+           f"{facilitator.name}: {reason}\n\nWhere else to take it: {suggestion}", link=_link(case))
+
+
+def cases_of_session(session: Session, gs: GroupSession) -> list[ClinicCase]:
+    """Every case offered to a session, those in a slot first (by slot), then the rest oldest first."""
+    return list(session.scalars(
+        select(ClinicCase).where(ClinicCase.session_id == gs.id)
+        .order_by(ClinicCase.slot.is_(None), ClinicCase.slot, ClinicCase.created_at, ClinicCase.id)))
+
+
+def free_slots(series: GroupSeries, cases: list[ClinicCase]) -> list[int]:
+    taken = {c.slot for c in cases if c.status in IN_A_SLOT}
+    return [n for n in range(1, (series.case_slots or 1) + 1) if n not in taken]
+
+
+def your_cases(person: Person):
+    """SQL: rows of (case, session start, series title) this person offered, newest first."""
+    return (select(ClinicCase, GroupSession.starts_at, GroupSeries.title)
+            .join(GroupSession, GroupSession.id == ClinicCase.session_id)
+            .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+            .where(ClinicCase.presenter_id == person.id)
+            .order_by(ClinicCase.created_at.desc(), ClinicCase.id.desc()))
