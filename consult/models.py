@@ -201,7 +201,8 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # none: the service itself (a sweep)
-    kind: Mapped[str] = mapped_column(String(20))  # message, information_request, advice, suggestion, event
+    kind: Mapped[str] = mapped_column(String(20))  # message, information_request, advice, suggestion, event,
+    # clinic (a case clinic's recommendations)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

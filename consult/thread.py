@@ -24,7 +24,8 @@ def add_message(session: Session, c: Consultation, author: Person | None, kind: 
                       created_at=now)
     session.add(message)
     c.updated_at = now
-    if author is not None and author.id != c.requester_id and c.first_response_at is None and kind != "event":
+    if author is not None and author.id != c.requester_id and c.first_response_at is None \
+            and kind not in ("event", "clinic"):  # a case clinic's recommendations are not the duty's reply
         c.first_response_at = now
     return message
 

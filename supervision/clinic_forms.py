@@ -63,3 +63,11 @@ class ReviewForm(FlaskForm):
                 field.errors = [*field.errors, message]
                 valid = False
         return valid
+
+
+class RecommendationsForm(FlaskForm):
+    recommendations = _text("The group's recommendations", max_length=10_000,
+                            required="Write the recommendations before sending them",
+                            description="What the group suggests the worker tries, in plain words. They go to the "
+                            "presenter, to everyone marked as attended, and onto the consultation when the case came "
+                            "from one. No names or identifiers.")

@@ -10,11 +10,14 @@ from sqlalchemy.orm import joinedload
 from core import audit
 from core.database import db
 from core.pagination import paginate
+from core.params import query_int
 from core.refusals import attempt
+from core.timeutil import utcnow
 
 from . import bp, clinics
-from .clinic_forms import CaseForm, ReviewForm
+from .clinic_forms import CaseForm, RecommendationsForm, ReviewForm
 from .models import CaseStatus, ClinicCase, GroupSeries, GroupSession
+from .services import joinable_params
 from .views import load_session
 
 
@@ -40,15 +43,26 @@ def offer_case(session_id: int):
     gs = load_session(session_id)
     if not clinics.is_clinic(gs.series):
         abort(404)
-    form = CaseForm()
+    consultation = clinics.consultation_to_present(db.session, current_user, query_int("consultation"))
+    form = CaseForm(data=clinics.answers_of(consultation) if consultation and request.method == "GET" else None)
     if form.validate_on_submit():
         case, refusal = attempt(db.session, lambda: clinics.offer_case(
-            db.session, current_user, gs, gs.series, form.cleaned()))
+            db.session, current_user, gs, gs.series, form.cleaned(), consultation.id if consultation else None))
         if _refused_on(form, refusal):
             flash("Your case has been offered. The facilitator will accept it, ask for changes, or suggest "
                   "somewhere else to take it, and you will be told.", "success")
             return redirect(url_for("supervision.case", case_id=case.id))
-    return render_template("supervision/clinic_offer.html", form=form, gs=gs, series=gs.series, case=None)
+    return render_template("supervision/clinic_offer.html", form=form, gs=gs, series=gs.series, case=None,
+                           consultation=consultation)
+
+
+@bp.route("/clinics")
+def clinics_to_come():
+    """The case clinics still to come that the person may offer a case to (from a consultation, carried over)."""
+    consultation = clinics.consultation_to_present(db.session, current_user, query_int("consultation"))
+    page = paginate(db.session, clinics.clinics_to_come(current_user, utcnow()), scalars=False,
+                    params=joinable_params(current_user))
+    return render_template("supervision/clinics.html", page=page, consultation=consultation)
 
 
 @bp.route("/cases")
@@ -65,13 +79,31 @@ def case(case_id: int):
     return _case_page(case, gs, series, ReviewForm(formdata=None, data={"summary": case.summary}))
 
 
-def _case_page(case: ClinicCase, gs: GroupSession, series: GroupSeries, review: ReviewForm):
-    deciding = current_user.id == series.facilitator_id and case.status == CaseStatus.OFFERED
+def _case_page(case: ClinicCase, gs: GroupSession, series: GroupSeries, review: ReviewForm,
+               recommending: RecommendationsForm | None = None):
+    facilitating, now = current_user.id == series.facilitator_id, utcnow()
+    deciding = facilitating and case.status == CaseStatus.OFFERED
     if deciding:
         review.slot.choices = [(n, f"Case {n}") for n in clinics.free_slots(series, clinics.cases_of_session(db.session, gs))]
+    may_recommend = facilitating and case.status in (CaseStatus.ACCEPTED, CaseStatus.PRESENTED) and gs.starts_at <= now
     return render_template("supervision/clinic_case.html", case=case, gs=gs, series=series, review=review,
                            deciding=deciding, labels=clinics.STATUS_LABELS,
+                           recommending=(recommending or RecommendationsForm()) if may_recommend else None,
                            is_presenter=case.presenter_id == current_user.id)
+
+
+@bp.route("/cases/<int:case_id>/recommendations", methods=["POST"])
+def send_recommendations(case_id: int):
+    case, gs, series = _load_case(case_id)
+    form = RecommendationsForm()
+    if form.validate_on_submit():
+        told, refusal = attempt(db.session, lambda: clinics.send_recommendations(
+            db.session, current_user, case, series, gs, form.recommendations.data.strip()))
+        if _refused_on(form, refusal):
+            flash(f"The recommendations have been sent to {told} {'person' if told == 1 else 'people'}.", "success")
+            return redirect(url_for("supervision.case", case_id=case_id))
+        case, gs, series = _load_case(case_id)
+    return _case_page(case, gs, series, ReviewForm(formdata=None), form)
 
 
 @bp.route("/cases/<int:case_id>/review", methods=["POST"])

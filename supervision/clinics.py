@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from consult import thread
+from consult.models import Consultation
 from core import audit
 from core.accounts.models import Person, TeamMembership
 from core.notifications import notify
@@ -20,6 +22,7 @@ from core.timeutil import format_london, utcnow
 from .models import (
     AWAITING_REVIEW,
     IN_A_SLOT,
+    Booking,
     CaseStatus,
     ClinicCase,
     GroupSeries,
@@ -27,7 +30,7 @@ from .models import (
     SeriesKind,
     SessionStatus,
 )
-from .services import can_join, locked_session
+from .services import can_join, joinable_condition, locked_session
 
 CASE_FIELDS = ("client_reference", "use_and_mental_health", "tried_so_far", "question_for_group")
 STATUS_LABELS = {
@@ -82,6 +85,10 @@ def offer_case(session: Session, presenter: Person, gs: GroupSession, series: Gr
     session.add(case)
     session.flush()
     audit.record(session, "clinic_case.offered", "clinic_case", case.id, session=gs.id)
+    if consultation_id is not None:
+        thread.event(session, session.get(Consultation, consultation_id),
+                     f"{presenter.name} offered this case to the case clinic {series.title} on "
+                     f"{format_london(gs.starts_at)}.", now, by=presenter)
     notify(session, session.get(Person, series.facilitator_id), "A case has been offered to your case clinic",
            f"{presenter.name} offered a case for {series.title} on {format_london(gs.starts_at)}. Accept it into a "
            "slot, ask for changes, or decline it with somewhere else to take it.", link=_link(case))
@@ -171,6 +178,39 @@ def decline_case(session: Session, facilitator: Person, case: ClinicCase, series
            f"{facilitator.name}: {reason}\n\nWhere else to take it: {suggestion}", link=_link(case))
 
 
+def send_recommendations(session: Session, facilitator: Person, case: ClinicCase, series: GroupSeries,
+                         gs: GroupSession, text: str, now: datetime | None = None) -> int:
+    """After the session: the group's recommendations go to the presenter and to everyone marked attended, and
+    onto the consultation's thread when the case came from one. Returns how many people were told."""
+    now = now or utcnow()
+    if facilitator.id != series.facilitator_id:
+        raise CaseRefused("Only the clinic's facilitator sends the recommendations.")
+    if case.status not in (CaseStatus.ACCEPTED, CaseStatus.PRESENTED):
+        raise CaseRefused(f"This case is {STATUS_LABELS[case.status].lower()}: there are no recommendations to send.")
+    if gs.starts_at > now:
+        raise CaseRefused("Recommendations are sent after the session has started: the group makes them.")
+    case.status, case.recommendations = CaseStatus.RECOMMENDATIONS_SENT, text
+    case.recommendations_sent_at = case.updated_at = now
+    audit.record(session, "clinic_case.recommendations_sent", "clinic_case", case.id)
+    attended = session.scalars(select(Person).join(Booking, Booking.person_id == Person.id).where(
+        Booking.session_id == gs.id, Booking.attendance == "attended",
+        Person.id.not_in([case.presenter_id, facilitator.id])))
+    when = format_london(gs.starts_at)
+    notify(session, session.get(Person, case.presenter_id), "Recommendations from the case clinic",
+           f"{facilitator.name} sent the group's recommendations on the case you presented at {series.title} on "
+           f"{when}.", link=_link(case))
+    told = 1
+    for person in attended:
+        notify(session, person, "Recommendations from the case clinic you attended",
+               f"The recommendations on case {case.slot} at {series.title} on {when} are on the session's page.",
+               link=f"/reflective-practice/sessions/{gs.id}")
+        told += 1
+    if case.consultation_id is not None:
+        thread.add_message(session, session.get(Consultation, case.consultation_id), facilitator, "clinic",
+                           f"Recommendations from the case clinic {series.title} on {when}:\n\n{text}", now)
+    return told
+
+
 def cases_of_session(session: Session, gs: GroupSession) -> list[ClinicCase]:
     """Every case offered to a session, those in a slot first (by slot), then the rest oldest first."""
     return list(session.scalars(
@@ -181,6 +221,29 @@ def cases_of_session(session: Session, gs: GroupSession) -> list[ClinicCase]:
 def free_slots(series: GroupSeries, cases: list[ClinicCase]) -> list[int]:
     taken = {c.slot for c in cases if c.status in IN_A_SLOT}
     return [n for n in range(1, (series.case_slots or 1) + 1) if n not in taken]
+
+
+def consultation_to_present(session: Session, person: Person, consultation_id: int | None) -> Consultation | None:
+    """The person's own consultation, to carry its answers into a case; None for anyone else's."""
+    if consultation_id is None:
+        return None
+    c = session.get(Consultation, consultation_id)
+    return c if c is not None and c.requester_id == person.id else None
+
+
+def answers_of(c: Consultation) -> dict:
+    return {"client_reference": c.client_reference, "use_and_mental_health": c.use_and_mental_health,
+            "tried_so_far": c.tried_so_far, "question_for_group": c.question}
+
+
+def clinics_to_come(person: Person, now: datetime):
+    """SQL: case clinic sessions still to come that this person may join, soonest first; run it with
+    `joinable_params(person)`."""
+    return (select(GroupSession, GroupSeries.title).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+            .where(GroupSeries.kind == SeriesKind.CASE_CLINIC, GroupSeries.ended_at.is_(None),
+                   GroupSession.status == SessionStatus.SCHEDULED, GroupSession.starts_at > now,
+                   joinable_condition(person))
+            .order_by(GroupSession.starts_at, GroupSession.id))
 
 
 def your_cases(person: Person):

@@ -190,6 +190,8 @@ class ClinicCase(Base):
     summary: Mapped[str] = mapped_column(Text, default="")  # what attendees see, as the facilitator approved it
     review_note: Mapped[str] = mapped_column(Text, default="")  # the changes asked for, or why it was declined
     suggestion: Mapped[str] = mapped_column(Text, default="")  # with a decline: where else to take it
+    recommendations: Mapped[str] = mapped_column(Text, default="", server_default="")  # Markdown, after the session
+    recommendations_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -119,7 +119,7 @@ POSTS = [
     "/formulations/versions/{version}/retire", "/formulations/versions/{version}/new-draft",
     "/formulations/versions/{version}/discard", "/reflective-practice/sessions/{clinic_session}/cases/new",
     "/reflective-practice/cases/{case}/review", "/reflective-practice/cases/{case}/edit",
-    "/reflective-practice/cases/{case}/withdraw",
+    "/reflective-practice/cases/{case}/withdraw", "/reflective-practice/cases/{case}/recommendations",
 ]
 
 

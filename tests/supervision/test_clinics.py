@@ -6,14 +6,18 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+import time_machine
 from sqlalchemy import select
 
+from consult.models import Consultation, Message
 from core.audit import AuditEvent
 from core.notifications import Notification
 from core.refusals import attempt
 from supervision import clinics
+from supervision import services as supervision
 from supervision.models import CaseStatus, ClinicCase, GroupSeries, GroupSession
-from tests.factories import one_session, series_form
+from supervision.register import mark_attendance
+from tests.factories import one_session, raise_request, series_form
 from tests.pages import open_page
 from tests.support import person, post_form, sign_in, two_schedulers_at_once
 
@@ -224,3 +228,68 @@ def test_a_session_that_has_started_takes_no_more_cases(app, session):
         _, refusal = attempt(session, lambda: clinics.offer_case(
             session, person(session, "frontline"), gs, series, CASE, now=gs.starts_at + timedelta(minutes=1)))
     assert refusal == "This session has already started. Choose a session still to come."
+
+
+# --- From a consultation, and the recommendations after the session ----------------------------------------
+
+def test_a_worker_takes_a_consultation_to_a_case_clinic_with_its_answers_carried_over(app, session):
+    c = raise_request(app, session, "frontline")
+    gs = _clinic(app, session)
+    worker = _signed_in(app, "frontline")
+    assert "Take this to a case clinic" in open_page(worker, "consult.show", consultation_id=c.id)
+    listed = open_page(worker, "supervision.clinics_to_come", consultation=c.id)
+    assert "Partnership case clinic" in listed and f"consultation={c.id}" in listed
+    url = f"/reflective-practice/sessions/{gs.id}/cases/new?consultation={c.id}"
+    form = open_page(worker, "supervision.offer_case", session_id=gs.id, consultation=c.id)
+    assert 'value="JB-0412"' in form and "Drinking quietens the voices at night" in form
+    post_form(worker, url, {**CASE, "client_reference": "JB-0412"}, page_url=url)
+    case = _case(session)
+    assert case.consultation_id == c.id
+    events = session.scalars(select(Message.body).where(Message.consultation_id == c.id)).all()
+    assert any(e.startswith("Frontline offered this case to the case clinic Partnership case clinic") for e in events)
+    # Someone else's request is never carried over, nor linked.
+    other = _signed_in(app, "other_frontline")
+    assert "JB-0412" not in open_page(other, "supervision.offer_case", session_id=gs.id, consultation=c.id)
+
+
+def test_after_the_session_the_recommendations_go_to_the_presenter_the_attendees_and_the_consultation(app, session):
+    c = raise_request(app, session, "frontline")
+    gs = _clinic(app, session)
+    with app.app_context():
+        series = session.get(GroupSeries, gs.series_id)
+        case = clinics.offer_case(session, person(session, "frontline"), gs, series, {
+            **CASE, "client_reference": "JB-0412"}, consultation_id=c.id)
+        clinics.accept_case(session, person(session, "psychologist"), case, series, 1, "Keeping someone engaged.")
+        attendee = supervision.book(session, gs.id, person(session, "other_frontline"))
+        session.commit()
+        mark_attendance(session, gs, {attendee.id: "attended"})
+        session.commit()
+    url = f"/reflective-practice/cases/{case.id}"
+    early = _signed_in(app, "psychologist")
+    assert "Send the group's recommendations" not in open_page(early, "supervision.case", case_id=case.id)
+    with time_machine.travel(gs.ends_at + timedelta(minutes=5), tick=False):
+        facilitator = _signed_in(app, "psychologist")
+        empty = post_form(facilitator, f"{url}/recommendations", {}, page_url=url)
+        assert "Write the recommendations before sending them" in empty.get_data(as_text=True)
+        sent = post_form(facilitator, f"{url}/recommendations",
+                         {"recommendations": "Offer the **same pharmacist** each morning."}, page_url=url)
+        assert sent.status_code == 302
+        seen = open_page(_signed_in(app, "other_frontline"), "supervision.show", session_id=gs.id)
+    assert "<strong>same pharmacist</strong>" in seen and "JB-0412" not in seen
+    assert _case(session).status == CaseStatus.RECOMMENDATIONS_SENT
+    assert "Recommendations from the case clinic" in _told(session, "frontline")
+    assert "Recommendations from the case clinic you attended" in _told(session, "other_frontline")
+    on_thread = session.scalars(select(Message).where(Message.consultation_id == c.id, Message.kind == "clinic")).one()
+    assert "Offer the **same pharmacist** each morning." in on_thread.body
+    assert session.get(Consultation, c.id).first_response_at is None  # the duty psychologist's reply is still owed
+
+
+def test_recommendations_are_not_sent_before_the_session(app, session):
+    gs = _clinic(app, session)
+    with app.app_context():
+        series = session.get(GroupSeries, gs.series_id)
+        facilitator = person(session, "psychologist")
+        case = clinics.offer_case(session, person(session, "frontline"), gs, series, CASE)
+        clinics.accept_case(session, facilitator, case, series, 1, "A case.")
+        _, refusal = attempt(session, lambda: clinics.send_recommendations(session, facilitator, case, series, gs, "x"))
+    assert refusal == "Recommendations are sent after the session has started: the group makes them."
