@@ -71,3 +71,12 @@ class RecommendationsForm(FlaskForm):
                             description="What the group suggests the worker tries, in plain words. They go to the "
                             "presenter, to everyone marked as attended, and onto the consultation when the case came "
                             "from one. No names or identifiers.")
+
+
+class TeachingForm(FlaskForm):
+    topic = LineField("Teaching topic (optional)", description="A short talk at the start, like 'Benzodiazepines and "
+                      "low mood'. Leave it blank for none.", validators=[
+                          Optional(), LengthLimit(max=200, message="Keep the topic to 200 characters or fewer"),
+                          no_identifiers])
+    presenter_id = ListSelectField("Who gives it", coerce=int, choices=[], validators=[Optional()],
+                                   not_offered="Choose a psychologist from the list")

@@ -15,10 +15,13 @@ from core.refusals import attempt
 from core.timeutil import utcnow
 
 from . import bp, clinics
-from .clinic_forms import CaseForm, RecommendationsForm, ReviewForm
-from .models import CaseStatus, ClinicCase, GroupSeries, GroupSession
+from .clinic_forms import CaseForm, RecommendationsForm, ReviewForm, TeachingForm
+from .models import CaseStatus, ClinicCase, GroupSeries, GroupSession, SessionStatus
+from .register import can_keep_register
 from .services import joinable_params
-from .views import load_session
+from .views import load_session, session_page, teaching_form
+
+FOLLOW_UPS_SHOWN = 8
 
 
 def _load_case(case_id: int) -> tuple[ClinicCase, GroupSession, GroupSeries]:
@@ -44,16 +47,50 @@ def offer_case(session_id: int):
     if not clinics.is_clinic(gs.series):
         abort(404)
     consultation = clinics.consultation_to_present(db.session, current_user, query_int("consultation"))
-    form = CaseForm(data=clinics.answers_of(consultation) if consultation and request.method == "GET" else None)
+    follow_up_of = clinics.to_follow_up(db.session, current_user, query_int("follow_up"))
+    carried = clinics.follow_up_answers(follow_up_of) if follow_up_of else \
+        clinics.answers_of(consultation) if consultation else None
+    form = CaseForm(data=carried if request.method == "GET" else None)
     if form.validate_on_submit():
         case, refusal = attempt(db.session, lambda: clinics.offer_case(
-            db.session, current_user, gs, gs.series, form.cleaned(), consultation.id if consultation else None))
+            db.session, current_user, gs, gs.series, form.cleaned(), consultation.id if consultation else None,
+            follow_up_of=follow_up_of))
         if _refused_on(form, refusal):
             flash("Your case has been offered. The facilitator will accept it, ask for changes, or suggest "
                   "somewhere else to take it, and you will be told.", "success")
             return redirect(url_for("supervision.case", case_id=case.id))
     return render_template("supervision/clinic_offer.html", form=form, gs=gs, series=gs.series, case=None,
-                           consultation=consultation)
+                           consultation=consultation, follow_up_of=follow_up_of)
+
+
+@bp.route("/cases/<int:case_id>/follow-up")
+def follow_up(case_id: int):
+    """The later sessions of the same clinic, to present the case again: how did it go?"""
+    case, gs, series = _load_case(case_id)
+    if clinics.to_follow_up(db.session, current_user, case.id) is None:
+        abort(404)
+    later = db.session.scalars(select(GroupSession).where(
+        GroupSession.series_id == series.id, GroupSession.status == SessionStatus.SCHEDULED,
+        GroupSession.starts_at > utcnow()).order_by(GroupSession.starts_at).limit(FOLLOW_UPS_SHOWN)).all()
+    return render_template("supervision/clinic_follow_up.html", case=case, series=series, later=later)
+
+
+@bp.route("/sessions/<int:session_id>/teaching", methods=["POST"])
+def set_teaching(session_id: int):
+    gs = load_session(session_id)
+    form = teaching_form(gs, TeachingForm())
+    if form is None:
+        abort(404)
+    if not can_keep_register(current_user, gs.series):
+        abort(403)
+    if form.validate_on_submit():
+        _, refusal = attempt(db.session, lambda: clinics.set_teaching(
+            db.session, current_user, gs, gs.series, (form.topic.data or "").strip(), form.presenter_id.data or None))
+        if _refused_on(form, refusal):
+            flash("The teaching topic has been saved.", "success")
+            return redirect(url_for("supervision.show", session_id=session_id))
+        gs = load_session(session_id)
+    return session_page(gs, form)
 
 
 @bp.route("/clinics")

@@ -30,6 +30,7 @@ from .models import (
     SeriesKind,
     SessionStatus,
 )
+from .register import can_keep_register
 from .services import can_join, joinable_condition, locked_session
 
 CASE_FIELDS = ("client_reference", "use_and_mental_health", "tried_so_far", "question_for_group")
@@ -73,14 +74,21 @@ def _open_for_cases(session: Session, gs: GroupSession, series: GroupSeries, now
 
 
 def offer_case(session: Session, presenter: Person, gs: GroupSession, series: GroupSeries, data: dict,
-               consultation_id: int | None = None, now: datetime | None = None) -> ClinicCase:
-    """The facilitator is told, with a link, so an offered case is never left unseen."""
+               consultation_id: int | None = None, now: datetime | None = None,
+               follow_up_of: ClinicCase | None = None) -> ClinicCase:
+    """The facilitator is told, with a link, so an offered case is never left unseen. A follow-up ("how did it
+    go?") keeps the consultation of the case it follows."""
     now = now or utcnow()
     _open_for_cases(session, gs, series, now)
     if not can_join(session, presenter, series):
         raise CaseRefused("This clinic is not open to you, so you cannot offer it a case.")
+    if follow_up_of is not None:
+        if follow_up_of.presenter_id != presenter.id or follow_up_of.status != CaseStatus.RECOMMENDATIONS_SENT:
+            raise CaseRefused("Only a case you presented, with its recommendations sent, can be followed up.")
+        consultation_id = follow_up_of.consultation_id
     case = ClinicCase(session_id=gs.id, presenter_id=presenter.id, consultation_id=consultation_id,
-                      created_at=now, updated_at=now, **{name: data.get(name) or "" for name in CASE_FIELDS})
+                      follow_up_of_id=follow_up_of.id if follow_up_of else None, created_at=now, updated_at=now,
+                      **{name: data.get(name) or "" for name in CASE_FIELDS})
     case.summary = case.question_for_group
     session.add(case)
     session.flush()
@@ -229,6 +237,29 @@ def consultation_to_present(session: Session, person: Person, consultation_id: i
         return None
     c = session.get(Consultation, consultation_id)
     return c if c is not None and c.requester_id == person.id else None
+
+
+def to_follow_up(session: Session, person: Person, case_id: int | None) -> ClinicCase | None:
+    """The person's own presented case, with its recommendations sent, to bring back to a later session."""
+    case = session.get(ClinicCase, case_id) if case_id is not None else None
+    if case is None or case.presenter_id != person.id or case.status != CaseStatus.RECOMMENDATIONS_SENT:
+        return None
+    return case
+
+
+def follow_up_answers(case: ClinicCase) -> dict:
+    return {"client_reference": case.client_reference, "use_and_mental_health": case.use_and_mental_health,
+            "tried_so_far": f"{case.tried_so_far}\n\nThe group recommended:\n{case.recommendations}".strip(),
+            "question_for_group": "How did it go? What happened when we tried the recommendations, and what next?"}
+
+
+def set_teaching(session: Session, by: Person, gs: GroupSession, series: GroupSeries, topic: str,
+                 presenter_id: int | None) -> None:
+    """A clinic session's short teaching topic ("didactic") and who gives it; an empty topic removes it."""
+    if not is_clinic(series) or not can_keep_register(by, series):
+        raise CaseRefused("Only the clinic's facilitator or its team leads set the teaching topic.")
+    gs.teaching_topic, gs.teaching_presenter_id = topic, presenter_id if topic else None
+    audit.record(session, "group_session.teaching_set", "group_session", gs.id)
 
 
 def answers_of(c: Consultation) -> dict:

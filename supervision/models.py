@@ -91,6 +91,8 @@ class GroupSession(Base):
     status: Mapped[str] = mapped_column(String(10), default=SessionStatus.SCHEDULED)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     change_note: Mapped[str | None] = mapped_column(String(300))  # why it was moved or cancelled, for attendees
+    teaching_topic: Mapped[str] = mapped_column(String(200), default="", server_default="")  # a clinic's short talk
+    teaching_presenter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     series: Mapped[GroupSeries] = relationship(lazy="raise_on_sql")
 
@@ -148,6 +150,11 @@ class Evaluation(Base):
     helpful: Mapped[str] = mapped_column(String(10))  # yes, partly, no
     come_again: Mapped[str] = mapped_column(String(10))  # yes, maybe, no
     takeaway: Mapped[str] = mapped_column(Text, default="")
+    # A case clinic also asks, ECHO-style: how confident were you before, and now (1 to 5)? What will you do
+    # differently?
+    confidence_before: Mapped[int | None] = mapped_column(Integer)
+    confidence_after: Mapped[int | None] = mapped_column(Integer)
+    do_differently: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class CaseStatus(enum.StrEnum):
@@ -192,6 +199,8 @@ class ClinicCase(Base):
     suggestion: Mapped[str] = mapped_column(Text, default="")  # with a decline: where else to take it
     recommendations: Mapped[str] = mapped_column(Text, default="", server_default="")  # Markdown, after the session
     recommendations_sent_at: Mapped[datetime | None]
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_cases.id", ondelete="SET NULL"),
+                                                        index=True)  # "how did it go?" at a later session
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -131,14 +131,16 @@ def can_evaluate(booking: Booking, gs: GroupSession, now: datetime | None = None
 
 
 def answer_evaluation(session: Session, booking: Booking, gs: GroupSession, helpful: str, come_again: str,
-                      takeaway: str) -> None:
+                      takeaway: str, confidence: tuple[int, int] | None = None, do_differently: str = "") -> None:
     """Store the answer with no link to the person: no person, no time, a random id. The booking only
     remembers that it has been answered, so nobody answers twice."""
     if not can_evaluate(booking, gs):
         raise BookingRefused("You have already answered for this session, thank you.")
     booking.evaluation = "answered"
+    before, after = confidence or (None, None)
     session.add(Evaluation(id=secrets.token_hex(16), session_id=gs.id, helpful=helpful, come_again=come_again,
-                           takeaway=takeaway.strip()))
+                           takeaway=takeaway.strip(), confidence_before=before, confidence_after=after,
+                           do_differently=do_differently.strip()))
 
 
 def evaluation_summary(session: Session, gs: GroupSession) -> dict:
@@ -154,6 +156,12 @@ def evaluation_summary(session: Session, gs: GroupSession) -> dict:
     again = tally(Evaluation.come_again)
     takeaways = sorted(t for t in session.scalars(select(Evaluation.takeaway).where(
         Evaluation.session_id == gs.id, Evaluation.takeaway != "")))
-    return {"total": total, "shown": True, "takeaways": takeaways,
+    before, after, answered = session.execute(
+        select(func.avg(Evaluation.confidence_before), func.avg(Evaluation.confidence_after),
+               func.count(Evaluation.confidence_after)).where(Evaluation.session_id == gs.id)).one()
+    differently = sorted(t for t in session.scalars(select(Evaluation.do_differently).where(
+        Evaluation.session_id == gs.id, Evaluation.do_differently != "")))
+    return {"total": total, "shown": True, "takeaways": takeaways, "differently": differently,
+            "confidence": (round(float(before), 1), round(float(after), 1)) if answered else None,
             "helpful": [(label, helpful.get(value, 0)) for value, label in HELPFUL],
             "come_again": [(label, again.get(value, 0)) for value, label in COME_AGAIN]}

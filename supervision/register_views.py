@@ -17,8 +17,8 @@ from core.refusals import attempt
 from core.timeutil import LONDON
 
 from . import bp, register
-from .forms import EvaluationForm, NotesForm, WalkInForm
-from .models import Booking, GroupSeries, GroupSession, SessionNotes
+from .forms import ClinicEvaluationForm, EvaluationForm, NotesForm, WalkInForm
+from .models import Booking, GroupSeries, GroupSession, SeriesKind, SessionNotes
 from .views import my_booking
 
 _SESSION_WITH_SERIES = (select(GroupSession).options(joinedload(GroupSession.series))
@@ -100,10 +100,13 @@ def evaluation(booking_id: int):
         flash("There is nothing to answer for this session: you have answered already, or it has not happened yet.",
               "error")
         return redirect(url_for("supervision.show", session_id=gs.id))
-    form = EvaluationForm()
+    clinic = gs.series.kind == SeriesKind.CASE_CLINIC
+    form = ClinicEvaluationForm() if clinic else EvaluationForm()
     if form.validate_on_submit():
-        register.answer_evaluation(db.session, booking, gs, form.helpful.data, form.come_again.data,
-                                   form.takeaway.data or "")
+        register.answer_evaluation(
+            db.session, booking, gs, form.helpful.data, form.come_again.data, form.takeaway.data or "",
+            (form.confidence_before.data, form.confidence_after.data) if clinic else None,
+            (form.do_differently.data or "") if clinic else "")
         db.session.commit()
         flash("Thank you. Your answers are anonymous.", "success")
         return redirect(url_for("supervision.record"))

@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
+from core.accounts.directory import psychologist_choices
+from core.accounts.models import Person
 from core.confirm import confirm_first
 from core.database import db
 from core.pagination import paginate
@@ -18,6 +20,7 @@ from core.timeutil import utcnow
 
 from . import audience, bp, changes, clinics, register, services
 from .calendar import booking_invitation
+from .clinic_forms import TeachingForm
 from .forms import CancelSessionForm, EndSeriesForm, MoveSessionForm
 from .models import (
     BOOKED,
@@ -79,7 +82,11 @@ def load_session(session_id: int) -> GroupSession:
 
 @bp.route("/sessions/<int:session_id>")
 def show(session_id: int):
-    gs = load_session(session_id)
+    return session_page(load_session(session_id))
+
+
+def session_page(gs: GroupSession, teaching: TeachingForm | None = None):
+    """A session's page; `teaching` is the clinic's teaching form as it was sent, when it needs correcting."""
     booking = db.session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == current_user.id))
     waiting_ahead = None
     if booking is not None and booking.status == WAITLISTED:
@@ -92,7 +99,20 @@ def show(session_id: int):
                            taken=services.booked_count(db.session, gs.id), waiting_ahead=waiting_ahead, now=now,
                            can_keep_register=can_keep_register(current_user, gs.series),
                            can_manage=can_manage_series(current_user, gs.series),
-                           can_evaluate=booking is not None and can_evaluate(booking, gs, now))
+                           can_evaluate=booking is not None and can_evaluate(booking, gs, now),
+                           teaching=teaching_form(gs, teaching) if can_keep_register(current_user, gs.series) else None,
+                           teaching_presenter=db.session.get(Person, gs.teaching_presenter_id)
+                           if gs.teaching_presenter_id else None)
+
+
+def teaching_form(gs: GroupSession, sent: TeachingForm | None = None) -> TeachingForm | None:
+    """For a case clinic's facilitator and team leads: the session's teaching topic and who gives it."""
+    if not clinics.is_clinic(gs.series):
+        return None
+    form = sent or TeachingForm(formdata=None, data={"topic": gs.teaching_topic,
+                                                     "presenter_id": gs.teaching_presenter_id or 0})
+    form.presenter_id.choices = [(0, "Nobody yet")] + psychologist_choices(db.session)
+    return form
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])

@@ -14,7 +14,7 @@ from core.timeutil import LONDON
 from formulations.models import Formulation, TemplateVersion
 from rota import services as rota
 from supervision import services as supervision
-from supervision.models import GroupSeries, GroupSession
+from supervision.models import Booking, GroupSeries, GroupSession
 
 from .support import at_moment, person, post_form, sign_in
 
@@ -134,6 +134,20 @@ def one_session(app, session, **changes) -> GroupSession:
         supervision.make_sessions(session, datetime.now(LONDON) - timedelta(days=1), days=7)
         session.commit()
     return session.scalars(select(GroupSession).order_by(GroupSession.starts_at)).first()
+
+
+def past_session(app, session, attended: tuple[str, ...], **changes) -> GroupSession:
+    """The one session of a series that ended three days ago, with these people booked and marked attended."""
+    day = datetime.now(LONDON).date() - timedelta(days=3)
+    made = series(session, **{"starts_on": day, "weekday": day.weekday(), "capacity": 10, **changes})
+    with app.app_context():
+        supervision.make_sessions(session, datetime.now(LONDON) - timedelta(days=4), days=2)
+    gs = session.scalars(select(GroupSession).where(GroupSession.series_id == made.id)).one()
+    for key in attended:
+        session.add(Booking(session_id=gs.id, person_id=person(session, key).id, status="booked",
+                            attendance="attended"))
+    session.commit()
+    return gs
 
 
 def weekly_sessions(app, session, **changes) -> list[GroupSession]:

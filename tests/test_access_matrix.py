@@ -66,6 +66,8 @@ GET_MATRIX = {
     "/reflective-practice/sessions/{clinic_session}/cases/new": row(OK, OK, OK, OK, N, N, N, OK, X),
     "/reflective-practice/cases/{case}": row(OK, OK, OK, N, N, N, N, N, X),
     "/reflective-practice/cases/{case}/edit": row(OK, X, X, N, N, N, N, N, X),
+    # Only a presented case, its recommendations sent, is brought back (this one is still offered).
+    "/reflective-practice/cases/{case}/follow-up": row(N, N, N, N, N, N, N, N, X),
     # The rota: a psychologist's own pattern (the lead psychologist's too; the coverage grid shows them all).
     "/consultations/rota/patterns/{pattern}/edit": row(X, OK, X, X, X, X, X, X, X),
     # Admin pages: admins.
@@ -120,6 +122,7 @@ POSTS = [
     "/formulations/versions/{version}/discard", "/reflective-practice/sessions/{clinic_session}/cases/new",
     "/reflective-practice/cases/{case}/review", "/reflective-practice/cases/{case}/edit",
     "/reflective-practice/cases/{case}/withdraw", "/reflective-practice/cases/{case}/recommendations",
+    "/reflective-practice/sessions/{clinic_session}/teaching",
 ]
 
 

@@ -41,6 +41,8 @@ FORMS = [
      "/reflective-practice/sessions/{clinic_session}/cases/new"),
     ("psychologist", "/reflective-practice/cases/{case}", "/reflective-practice/cases/{case}/review"),
     ("frontline", "/reflective-practice/cases/{case}/edit", "/reflective-practice/cases/{case}/edit"),
+    ("psychologist", "/reflective-practice/sessions/{clinic_session}",
+     "/reflective-practice/sessions/{clinic_session}/teaching"),
     ("admin", "/admin/retention", "/admin/retention"),
     ("admin", "/invitations/new", "/invitations/new"),
     ("admin", "/admin/organisations/new", "/admin/organisations/new"),

@@ -15,9 +15,9 @@ from core.notifications import Notification
 from core.refusals import attempt
 from supervision import clinics
 from supervision import services as supervision
-from supervision.models import CaseStatus, ClinicCase, GroupSeries, GroupSession
+from supervision.models import Booking, CaseStatus, ClinicCase, GroupSeries, GroupSession
 from supervision.register import mark_attendance
-from tests.factories import one_session, raise_request, series_form
+from tests.factories import one_session, past_session, raise_request, series_form
 from tests.pages import open_page
 from tests.support import person, post_form, sign_in, two_schedulers_at_once
 
@@ -293,3 +293,65 @@ def test_recommendations_are_not_sent_before_the_session(app, session):
         clinics.accept_case(session, facilitator, case, series, 1, "A case.")
         _, refusal = attempt(session, lambda: clinics.send_recommendations(session, facilitator, case, series, gs, "x"))
     assert refusal == "Recommendations are sent after the session has started: the group makes them."
+
+
+def test_a_clinics_evaluation_asks_confidence_before_and_after_and_shows_it_only_from_three_answers(app, session):
+    attendees = ("frontline", "team_lead", "other_frontline")
+    gs = past_session(app, session, attendees, kind="case_clinic", case_slots=1, organisation_id=None, team_id=None)
+    bookings = {b.person_id: b.id for b in session.scalars(select(Booking).where(Booking.session_id == gs.id))}
+    facilitator = _signed_in(app, "psychologist")
+    for n, (key, before, after) in enumerate([("frontline", 2, 4), ("team_lead", 3, 4), ("other_frontline", 1, 3)]):
+        client = _signed_in(app, key)
+        url = f"/reflective-practice/evaluations/{bookings[person(session, key).id]}"
+        if n == 0:
+            missing = post_form(client, url, {"helpful": "yes", "come_again": "yes"})
+            assert "Choose how confident you felt before" in missing.get_data(as_text=True)
+        answered = post_form(client, url, {"helpful": "yes", "come_again": "yes", "confidence_before": before,
+                                           "confidence_after": after, "do_differently": f"Ask about mornings {n}"})
+        assert answered.status_code == 302
+        notes = open_page(facilitator, "supervision.notes", session_id=gs.id)
+        assert ("2.0 before" in notes) == (n == 2)  # averages shown once three people have answered
+    assert "<strong>3.7 after</strong>" in notes and "Ask about mornings 0" in notes
+
+
+def test_the_facilitator_sets_a_teaching_topic_and_its_presenter_which_attendees_see(app, session):
+    gs = _clinic(app, session)
+    facilitator = _signed_in(app, "psychologist")
+    url = f"/reflective-practice/sessions/{gs.id}"
+    too_long = post_form(facilitator, f"{url}/teaching", {"topic": "x" * 201, "presenter_id": "0"}, page_url=url)
+    assert too_long.status_code == 200 and "Keep the topic to 200 characters or fewer" in too_long.get_data(as_text=True)
+    post_form(facilitator, f"{url}/teaching", {"topic": "Benzodiazepines and low mood",
+                                               "presenter_id": person(session, "other_psychologist").id}, page_url=url)
+    worker = _signed_in(app, "other_frontline")
+    page = open_page(worker, "supervision.show", session_id=gs.id)
+    assert "<strong>Teaching:</strong> Benzodiazepines and low mood, with Other Psychologist" in page
+    assert "Save teaching topic" not in page  # attendees see it; only the facilitator and team leads set it
+    assert post_form(worker, f"{url}/teaching", {"topic": "Mine", "presenter_id": "0"}, page_url=url).status_code == 403
+
+
+def test_a_presented_case_is_brought_back_to_a_later_session_with_its_recommendations_carried(app, session):
+    c = raise_request(app, session, "frontline")
+    gs = _clinic(app, session)
+    with app.app_context():
+        series = session.get(GroupSeries, gs.series_id)
+        supervision.make_sessions(session, gs.starts_at - timedelta(days=1), days=21)
+        facilitator = person(session, "psychologist")
+        case = clinics.offer_case(session, person(session, "frontline"), gs, series, {**CASE}, consultation_id=c.id)
+        clinics.accept_case(session, facilitator, case, series, 1, "A case.")
+        clinics.send_recommendations(session, facilitator, case, series, gs, "Try **evening** visits.",
+                                     now=gs.ends_at)
+        session.commit()
+    worker = _signed_in(app, "frontline")
+    assert "Bring this case back to a later session" in open_page(worker, "supervision.case", case_id=case.id)
+    later = open_page(worker, "supervision.follow_up", case_id=case.id)
+    next_session = session.scalars(select(GroupSession).where(GroupSession.series_id == gs.series_id,
+                                                              GroupSession.starts_at > gs.starts_at)
+                                   .order_by(GroupSession.starts_at)).first()
+    assert f"follow_up={case.id}" in later
+    url = f"/reflective-practice/sessions/{next_session.id}/cases/new?follow_up={case.id}"
+    form = open_page(worker, "supervision.offer_case", session_id=next_session.id, follow_up=case.id)
+    assert "Try **evening** visits." in form and "How did it go?" in form
+    post_form(worker, url, {**CASE, "question_for_group": "How did it go with evening visits?"}, page_url=url)
+    again = _case(session)
+    assert (again.follow_up_of_id, again.consultation_id, again.status) == (case.id, c.id, CaseStatus.OFFERED)
+    open_page(_signed_in(app, "other_frontline"), "supervision.follow_up", status=404, case_id=case.id)

@@ -14,25 +14,11 @@ from core.timeutil import LONDON, utcnow
 from supervision import services
 from supervision.models import Booking, Evaluation, GroupSession
 from supervision.reminders import invite_evaluations
-from tests.factories import series
+from tests.factories import past_session, series
 from tests.pages import open_page
 from tests.support import count_queries, person, post_form, sign_in
 
 ATTENDEES = ("frontline", "team_lead", "admin")
-
-
-def _past_session(app, session, attended=ATTENDEES) -> GroupSession:
-    """A session that ended three days ago, with these people marked as attended."""
-    day = datetime.now(LONDON).date() - timedelta(days=3)
-    series(session, starts_on=day, weekday=day.weekday(), capacity=10)
-    with app.app_context():
-        services.make_sessions(session, datetime.now(LONDON) - timedelta(days=4), days=2)
-    gs = session.scalars(select(GroupSession)).one()
-    for key in attended:
-        session.add(Booking(session_id=gs.id, person_id=person(session, key).id, status="booked",
-                            attendance="attended"))
-    session.commit()
-    return gs
 
 
 def _answer(app, key, booking_id, helpful="yes", again="maybe", takeaway=""):
@@ -43,7 +29,7 @@ def _answer(app, key, booking_id, helpful="yes", again="maybe", takeaway=""):
 
 
 def test_everyone_who_attended_is_asked_once_and_answers_anonymously(app, session):
-    gs = _past_session(app, session)
+    gs = past_session(app, session, ATTENDEES)
     with app.app_context():
         assert invite_evaluations(session) == 3
         assert invite_evaluations(session) == 0
@@ -73,12 +59,13 @@ def test_everyone_who_attended_is_asked_once_and_answers_anonymously(app, sessio
     answers = session.scalars(select(Evaluation)).all()
     assert sorted(a.helpful for a in answers) == ["partly", "yes", "yes"]
     columns = {c.key for c in inspect(Evaluation).columns}
-    assert columns == {"id", "session_id", "helpful", "come_again", "takeaway"}
+    assert columns == {"id", "session_id", "helpful", "come_again", "takeaway",  # never a person or a time
+                       "confidence_before", "confidence_after", "do_differently"}
     assert not session.scalars(select(AuditEvent).where(AuditEvent.record_type == "group_evaluation")).all()
 
 
 def test_the_evaluation_form_explains_what_is_missing_and_only_the_attendee_can_answer(app, session):
-    gs = _past_session(app, session, attended=("frontline",))
+    gs = past_session(app, session, attended=("frontline",))
     booking = session.scalars(select(Booking)).one()
     client = app.test_client()
     sign_in(client, "frontline")
@@ -92,7 +79,7 @@ def test_the_evaluation_form_explains_what_is_missing_and_only_the_attendee_can_
 
 
 def test_private_notes_are_the_facilitators_alone_and_themes_reach_the_team_lead_without_names(app, session):
-    gs = _past_session(app, session)
+    gs = past_session(app, session, ATTENDEES)
     facilitator = app.test_client()
     sign_in(facilitator, "psychologist")
     url = f"/reflective-practice/sessions/{gs.id}/notes"
