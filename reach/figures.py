@@ -250,7 +250,8 @@ def _people(session: Session, scope: Scope) -> dict:
 
 def _detail() -> dict:
     return {"raised": 0, "wait_seconds": 0.0, "responded": 0, "compliance": [0] * (2 * len(URGENCIES)),
-            "outcomes": [0] * len(OUTCOMES), "survey": [0] * (2 * len(SURVEY_ANSWERS)), "attendances": 0}
+            "outcomes": [0] * len(OUTCOMES), "survey": [0] * (2 * len(SURVEY_ANSWERS)), "attendances": 0,
+            "clinic_attendees": 0}
 
 
 def _add(totals: dict, key: str, values) -> None:
@@ -269,10 +270,11 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
         service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
-    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety = run_all([
+    from .clinics import clinic_figures  # it builds on this module's period and scope conditions
+    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics = run_all([
         lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
         lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
-        lambda s: _formulations(s, scope), lambda s: _safety(s, scope)])
+        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope)])
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
@@ -302,7 +304,11 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), attendances[p],
                                     held[p], used.get(p, (0, 0)), people[p])
                          for p in (NOW, BEFORE))
-    return Report({**current, **_tables(detail), "urgent": _urgent(*safety)}, previous, _joint(kinds))
+    by_kind = clinics[NOW].pop("clinic_attendees_by_kind")
+    for service_type, count in by_kind.items():
+        kinds.setdefault(service_type, _detail())["clinic_attendees"] = count
+    return Report({**current, **clinics[NOW], **_tables(detail), "urgent": _urgent(*safety)},
+                  {**previous, **clinics[BEFORE]}, _joint(kinds))
 
 
 def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -> dict:
@@ -353,7 +359,8 @@ def _joint(kinds: dict[str, dict]) -> list[dict]:
         rows.append({"service_type": key, "label": ServiceType(key).label, "requests": t["raised"],
                      "responded": t["responded"],
                      "hours_to_first_reply": round(t["wait_seconds"] / t["responded"] / 3600, 1) if t["responded"] else None,
-                     "joint_working": t["outcomes"][joint_working], "attendances": t["attendances"]})
+                     "joint_working": t["outcomes"][joint_working], "attendances": t["attendances"],
+                     "clinic_attendees": t["clinic_attendees"]})
     return rows
 
 
