@@ -23,12 +23,17 @@ from core.timeutil import LONDON
 from formulations.models import Formulation, FormulationRevision, Template, TemplateVersion
 from formulations.sections import parse_sections, to_json
 from rota.models import DutyPattern, DutySlot
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 BENCH_PASSWORD = "bench-password-2026"
 CHUNK = 5000
 SECTIONS = parse_sections("## What is happening\nWhat the person says.\n? What is going on now?\n"
                           "## What helps\n? What helps, even a little?\n## What hinders\n? What gets in the way?")
+
+
+CLINIC_EVERY = 10
+# Bumped whenever the generator's output changes, so a cached dataset of an older shape is not reused.
+DATASET_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,10 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
     for sid in range(1, size.series + 1):
         team = teams[(sid - 1) % len(teams)]
         first = (start + timedelta(days=rng.randrange(max(1, 365 * size.years - 7 * sessions_per + 120)))).date()
-        series_rows.append({"id": sid, "title": f"Reflective practice round {sid}", "description": "A monthly space.",
+        clinic = sid % CLINIC_EVERY == 0  # one series in ten is a case clinic, with two case slots
+        series_rows.append({"id": sid, "title": f"{'Case clinic' if clinic else 'Reflective practice round'} {sid}",
+                            "kind": "case_clinic" if clinic else "reflective_practice",
+                            "case_slots": 2 if clinic else None, "description": "A monthly space.",
                             "facilitator_id": rng.choice(psychologists), "created_by_id": leads[team["id"]],
                             "organisation_id": team["organisation_id"], "team_id": team["id"], "open_round": True,
                             "capacity": 12, "location": "Room 1", "time_zone": "Europe/London", "frequency": "weekly",
@@ -249,6 +257,26 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
                        "attendance": ("attended" if rng.random() < 0.8 else "absent") if past else None,
                        "created_at": s["starts_at"] - timedelta(days=7), "updated_at": s["starts_at"], "sequence": 0}
     w.write(Booking, bookings(), "bookings")
+
+    def clinic_cases():
+        """At each clinic session: the case in slot 1 (its recommendations sent once the session is past), and a
+        second case still offered."""
+        for s in session_rows:
+            series = series_rows[s["series_id"] - 1]
+            if series["kind"] != "case_clinic":
+                continue
+            staff = staff_by_org[series["organisation_id"]]
+            past = s["ends_at"] < end
+            for slot, status in ((1, "recommendations_sent" if past else "accepted"), (None, "offered")):
+                yield {"session_id": s["id"], "presenter_id": rng.choice(staff), "consultation_id": None,
+                       "status": status, "slot": slot, "client_reference": f"CC-{s['id']}-{slot or 2}",
+                       "use_and_mental_health": "Drinks to quieten the voices.", "tried_so_far": "",
+                       "question_for_group": "How do I keep them engaged?", "summary": "Keeping someone engaged.",
+                       "review_note": "", "suggestion": "", "recommendations": "Try the same worker each week." if past
+                       else "", "recommendations_sent_at": s["ends_at"] if past else None,
+                       "follow_up_of_id": None, "created_at": s["starts_at"] - timedelta(days=10),
+                       "updated_at": s["starts_at"]}
+    w.write(ClinicCase, clinic_cases(), "clinic cases")
 
     # --- Formulation templates, versions, formulations -------------------------------------------------------
     per_template = max(1, size.versions // size.templates)

@@ -21,10 +21,10 @@ from core.config import INSTANCE_DIR, PROJECT_ROOT
 from core.database import db
 from factory import create_app
 from formulations.models import Template, TemplateVersion
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 from . import load
-from .dataset import BENCH_PASSWORD, Size, generate
+from .dataset import BENCH_PASSWORD, DATASET_VERSION, Size, generate
 
 SEED = int(os.environ.get("BENCH_SEED", 1))
 REPEATS = int(os.environ.get("BENCH_REPEATS", 30))
@@ -36,7 +36,7 @@ RESULTS = PROJECT_ROOT / "bench" / "results.md"
 
 
 def _database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / f'bench-{SEED}.db'}"
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / f'bench-{SEED}-v{DATASET_VERSION}.db'}"
 
 
 def load_dataset(app) -> dict:
@@ -66,10 +66,17 @@ def _subjects(session) -> dict:
         select(GroupSession.id, GroupSeries.facilitator_id).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
         .join(Booking, Booking.session_id == GroupSession.id).group_by(GroupSession.id, GroupSeries.facilitator_id)
         .order_by(func.count().desc(), GroupSession.id).limit(1)).one()
+    clinic = session.execute(
+        select(GroupSession.id, GroupSeries.facilitator_id).join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+        .join(ClinicCase, ClinicCase.session_id == GroupSession.id).group_by(GroupSession.id, GroupSeries.facilitator_id)
+        .order_by(func.count().desc(), GroupSession.id).limit(1)).one()
+    presenter = session.scalar(select(ClinicCase.presenter_id).group_by(ClinicCase.presenter_id)
+                               .order_by(func.count().desc(), ClinicCase.presenter_id).limit(1))
     from core.accounts.models import Person
     email = dict(session.execute(select(Person.id, Person.email)).all())
     return {"psychologist": email[psychologist], "thread": thread, "register": register[0],
-            "facilitator": email[register[1]],
+            "facilitator": email[register[1]], "clinic": clinic[0], "clinic_facilitator": email[clinic[1]],
+            "presenter": email[presenter],
             "version": session.scalar(select(func.max(TemplateVersion.id)).where(
                 TemplateVersion.template_id == select(func.min(Template.id)).scalar_subquery()))}
 
@@ -91,6 +98,9 @@ def pages(subjects: dict) -> list[tuple[str, str, str]]:
         ("Consultation thread", subjects["psychologist"], f"/consultations/{subjects['thread']}"),
         ("Session list", frontline, "/reflective-practice/"),
         ("Register", subjects["facilitator"], f"/reflective-practice/sessions/{subjects['register']}/register"),
+        ("Case clinic session (facilitator)", subjects["clinic_facilitator"],
+         f"/reflective-practice/sessions/{subjects['clinic']}"),
+        ("Cases offered to clinics", subjects["presenter"], "/reflective-practice/cases"),
         ("Template library", frontline, "/formulations/"),
         ("Template history", subjects["psychologist"], f"/formulations/versions/{subjects['version']}"),
         ("Dashboard, a year, whole partnership", subjects["psychologist"], "/reach/"),

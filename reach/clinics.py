@@ -3,7 +3,7 @@ period, by the attendee's kind of service (a clinic brings workers of several se
 hours are already in the psychologist hours and the reach multiplier, with every other group session's."""
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from core.accounts.models import Organisation, Person
@@ -14,36 +14,42 @@ from .figures import BEFORE, NOW, Scope, _both_periods, _series_conditions
 PRESENTED = (CaseStatus.PRESENTED, CaseStatus.RECOMMENDATIONS_SENT)
 
 
-def _clinic_sessions(scope: Scope):
-    """SQL conditions: the clinic sessions of both periods that went ahead, within the groups in scope."""
+def _sessions(scope: Scope) -> tuple:
+    """The `period` column, and the clinic sessions of both periods that went ahead, within the groups in scope.
+    Read from the clinic series (one in ten, say) to their sessions, not from every session of two years."""
     period, within = _both_periods(scope, GroupSession.starts_at)
-    return period, [*within, GroupSession.status == "scheduled", GroupSeries.kind == SeriesKind.CASE_CLINIC,
-                    *_series_conditions(scope)]
+    clinics = select(GroupSeries.id).where(GroupSeries.kind == SeriesKind.CASE_CLINIC, *_series_conditions(scope))
+    return period, [GroupSession.series_id.in_(clinics), *within, GroupSession.status == "scheduled"]
 
 
 def clinic_figures(session: Session, scope: Scope) -> dict:
     """{NOW: {...}, BEFORE: {...}} with clinic_sessions, cases_presented, clinic_attendees and the organisations
-    they came from (clinic_organisations), and for NOW the distinct attendees by kind of service."""
-    period, conditions = _clinic_sessions(scope)
-    joined = (lambda query: query.join(GroupSession, GroupSession.id == Booking.session_id)
-              .join(GroupSeries, GroupSeries.id == GroupSession.series_id))
-    attended = joined(select(period, func.count(distinct(GroupSession.id)), func.count(distinct(Booking.person_id)),
-                             func.count(distinct(Person.organisation_id))).select_from(Booking)) \
-        .join(Person, Person.id == Booking.person_id) \
-        .where(*conditions, Booking.attendance == "attended").group_by(period)
-    presented = (select(period, func.count()).select_from(ClinicCase)
-                 .join(GroupSession, GroupSession.id == ClinicCase.session_id)
-                 .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
-                 .where(*conditions, ClinicCase.status.in_(PRESENTED)).group_by(period))
-    by_kind = joined(select(Organisation.service_type, func.count(distinct(Booking.person_id))).select_from(Booking)) \
-        .join(Person, Person.id == Booking.person_id).join(Organisation, Organisation.id == Person.organisation_id) \
-        .where(*conditions, GroupSession.starts_at >= scope.start, Booking.attendance == "attended") \
-        .group_by(Organisation.service_type)
+    they came from (clinic_organisations), and for NOW the distinct attendees by kind of service. One query."""
+    period, held = _sessions(scope)
+    attended = (select(GroupSession.starts_at, Booking.person_id, Person.organisation_id, GroupSession.id.label("gs"))
+                .select_from(GroupSession).join(Booking, Booking.session_id == GroupSession.id)
+                .join(Person, Person.id == Booking.person_id)
+                .where(*held, Booking.attendance == "attended")).cte("attended")
+    attended_period = _both_periods(scope, attended.c.starts_at)[0]
+    rows = union_all(
+        select(literal("people"), attended_period, literal(""), func.count(distinct(attended.c.gs)),
+               func.count(distinct(attended.c.person_id)), func.count(distinct(attended.c.organisation_id)))
+        .group_by(attended_period),
+        select(literal("cases"), period, literal(""), func.count(), literal(0), literal(0)).select_from(GroupSession)
+        .join(ClinicCase, ClinicCase.session_id == GroupSession.id)
+        .where(*held, ClinicCase.status.in_(PRESENTED)).group_by(period),
+        select(literal("kinds"), literal(NOW), Organisation.service_type, func.count(distinct(attended.c.person_id)),
+               literal(0), literal(0))
+        .join(Organisation, Organisation.id == attended.c.organisation_id)
+        .where(attended.c.starts_at >= scope.start).group_by(Organisation.service_type))
     figures = {p: {"clinic_sessions": 0, "clinic_attendees": 0, "clinic_organisations": 0, "cases_presented": 0}
                for p in (NOW, BEFORE)}
-    for p, sessions, people, organisations in session.execute(attended):
-        figures[p].update(clinic_sessions=sessions, clinic_attendees=people, clinic_organisations=organisations)
-    for p, cases in session.execute(presented):
-        figures[p]["cases_presented"] = cases
-    figures[NOW]["clinic_attendees_by_kind"] = dict(session.execute(by_kind).all())
+    figures[NOW]["clinic_attendees_by_kind"] = {}
+    for what, p, service_type, first, people, organisations in session.execute(rows):
+        if what == "people":
+            figures[p].update(clinic_sessions=first, clinic_attendees=people, clinic_organisations=organisations)
+        elif what == "cases":
+            figures[p]["cases_presented"] = first
+        else:
+            figures[NOW]["clinic_attendees_by_kind"][service_type] = first
     return figures
