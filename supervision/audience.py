@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from core.accounts.models import Organisation, Person, Role, Team, TeamMembership
 from core.accounts.organisations import organisations_with_teams
 
-from .models import GroupSeries
+from .models import GroupSeries, SeriesOrganisation
 
 PARTNERSHIP = "partnership"
+CHOSEN = "chosen"  # several organisations, chosen on the form
 SCHEDULERS = (Role.TEAM_LEAD, Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST)
 
 
@@ -26,15 +27,16 @@ def choices(session: Session, person: Person) -> list[tuple[str, str]]:
     if not schedules_across_services(person):
         return ([(f"org-{person.organisation_id}", f"Everyone at {person.organisation.name}")]
                 + [(f"team-{t.id}", t.name) for t in person.teams if t.removed_at is None])
-    return [(PARTNERSHIP, "Everyone in the partnership")] + [
+    return [(PARTNERSHIP, "Everyone in the partnership"), (CHOSEN, "Chosen organisations (choose them below)")] + [
         choice for org_id, org_name, teams in organisations_with_teams(session)
         for choice in [(f"org-{org_id}", f"Everyone at {org_name}")]
         + [(f"team-{team_id}", f"{team_name}, {org_name}") for team_id, team_name in teams]]
 
 
 def resolve(session: Session, value: str) -> tuple[int | None, int | None]:
-    """(organisation id, team id) for a chosen audience; the choice was one offered, so it names a real row."""
-    if value == PARTNERSHIP:
+    """(organisation id, team id) for a chosen audience; the choice was one offered, so it names a real row.
+    The whole partnership and chosen organisations have neither."""
+    if value in (PARTNERSHIP, CHOSEN):
         return None, None
     kind, _, number = value.partition("-")
     if kind == "team":
@@ -43,7 +45,13 @@ def resolve(session: Session, value: str) -> tuple[int | None, int | None]:
     return int(number), None
 
 
+def organisation_choices(session: Session) -> list[tuple[int, str]]:
+    return [(org_id, name) for org_id, name, _ in organisations_with_teams(session)]
+
+
 def value_for(series: GroupSeries) -> str:
+    if series.for_chosen_organisations:
+        return CHOSEN
     if series.team_id is not None:
         return f"team-{series.team_id}"
     return f"org-{series.organisation_id}" if series.organisation_id is not None else PARTNERSHIP
@@ -62,6 +70,24 @@ def member_choices(session: Session, person: Person) -> list[tuple[int, str]]:
 
 def label(series: GroupSeries, organisation_name: str | None, team_name: str | None) -> str:
     """Who the group is for, in words, given the names of its organisation and team."""
+    if series.for_chosen_organisations:
+        return "Chosen organisations"
     if series.team_id is not None:
         return f"{team_name}, {organisation_name}"
     return f"Everyone at {organisation_name}" if series.organisation_id is not None else "Everyone in the partnership"
+
+
+def chosen_names(session: Session, series: GroupSeries) -> list[str]:
+    """The organisations a group for chosen organisations is open to, by name."""
+    return list(session.scalars(select(Organisation.name).join(SeriesOrganisation,
+                                                               SeriesOrganisation.organisation_id == Organisation.id)
+                                .where(SeriesOrganisation.series_id == series.id).order_by(Organisation.name)))
+
+
+def may_walk_in(session: Session, series: GroupSeries, person: Person) -> bool:
+    """Whether someone who came without booking is among the people the group is for."""
+    if series.organisation_id is not None:
+        return person.organisation_id == series.organisation_id
+    if not series.for_chosen_organisations:
+        return True
+    return session.get(SeriesOrganisation, (series.id, person.organisation_id)) is not None

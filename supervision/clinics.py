@@ -5,7 +5,7 @@ Who sees a case in full is decided by their relationship to it: the presenter, t
 the clinic's facilitator."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -217,6 +217,49 @@ def send_recommendations(session: Session, facilitator: Person, case: ClinicCase
         thread.add_message(session, session.get(Consultation, case.consultation_id), facilitator, "clinic",
                            f"Recommendations from the case clinic {series.title} on {when}:\n\n{text}", now)
     return told
+
+
+def mark_presented(session: Session, gs: GroupSession, now: datetime | None = None) -> int:
+    """Once a clinic session has begun, an accepted case whose presenter is on the register as attended has been
+    presented. Returns how many."""
+    now = now or utcnow()
+    if gs.starts_at > now:
+        return 0
+    cases = session.scalars(select(ClinicCase).join(Booking, (Booking.session_id == ClinicCase.session_id)
+                                                    & (Booking.person_id == ClinicCase.presenter_id))
+                            .where(ClinicCase.session_id == gs.id, ClinicCase.status == CaseStatus.ACCEPTED,
+                                   Booking.attendance == "attended")).all()
+    for case in cases:
+        case.status, case.updated_at = CaseStatus.PRESENTED, now
+        audit.record(session, "clinic_case.presented", "clinic_case", case.id)
+    return len(cases)
+
+
+REVIEW_REMINDER_HOURS = 48
+
+
+def remind_undecided(session: Session, now: datetime | None = None) -> int:
+    """Two days before a clinic session, its facilitator is told once about the cases still waiting for their
+    decision, so no worker arrives to find theirs was never looked at. Returns how many facilitators were told."""
+    now = now or utcnow()
+    waiting = session.execute(
+        select(ClinicCase, GroupSession, GroupSeries).join(GroupSession, GroupSession.id == ClinicCase.session_id)
+        .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+        .where(ClinicCase.status == CaseStatus.OFFERED, ClinicCase.review_reminded_at.is_(None),
+               GroupSession.status == SessionStatus.SCHEDULED, GroupSession.starts_at > now,
+               GroupSession.starts_at <= now + timedelta(hours=REVIEW_REMINDER_HOURS))
+        .order_by(GroupSession.starts_at, ClinicCase.id)).all()
+    by_session: dict[int, list] = {}
+    for case, gs, series in waiting:
+        by_session.setdefault(gs.id, [gs, series, []])[2].append(case)
+        case.review_reminded_at = now
+    for gs, series, cases in by_session.values():
+        notify(session, session.get(Person, series.facilitator_id),
+               f"{len(cases)} case{'s' if len(cases) > 1 else ''} still to decide for your case clinic",
+               f"{series.title} on {format_london(gs.starts_at)} has {len(cases)} offered "
+               f"case{'s' if len(cases) > 1 else ''} waiting for you to accept, ask for changes or decline.",
+               link=f"/reflective-practice/sessions/{gs.id}")
+    return len(by_session)
 
 
 def cases_of_session(session: Session, gs: GroupSession) -> list[ClinicCase]:

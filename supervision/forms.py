@@ -43,6 +43,8 @@ class SeriesForm(FlaskForm):
         ("open", "Open round: anyone it is for can book"), ("closed", "Closed group: named members only")],
         default="open", validators=[DataRequired(message="Choose open round or closed group")],
         not_offered="Choose open round or closed group")
+    organisation_ids = ListMultipleField("Which organisations (for chosen organisations)", coerce=int, choices=[],
+                                         validators=[Optional()], not_offered="Choose organisations from the list")
     group_kind = ListSelectField("What kind of group?", choices=[
         ("reflective_practice", "Reflective practice: the group reflects together on their work"),
         ("case_clinic", "Case clinic: workers present cases and everyone leaves with written recommendations")],
@@ -114,6 +116,10 @@ class SeriesForm(FlaskForm):
         # Checked here, not on the field: an empty optional field skips its own validators.
         if self.kind.data == "closed" and not self.member_ids.data:
             self.member_ids.errors = [*self.member_ids.errors, "Choose the members of the closed group"]
+            valid = False
+        if self.audience.data == "chosen" and len(self.organisation_ids.data or []) < 2:
+            self.organisation_ids.errors = [*self.organisation_ids.errors,
+                                            "Choose at least two organisations, or choose one organisation above"]
             valid = False
         return valid
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from core import audit
 from core.accounts.models import Organisation, Person, Role, Team
 
-from .models import HOLDING_SEAT, Booking, GroupSeries, GroupSession, SeriesMember, SessionStatus
+from .models import HOLDING_SEAT, Booking, GroupSeries, GroupSession, SeriesMember, SeriesOrganisation, SessionStatus
 from .services import make_sessions
 
 
@@ -61,11 +61,15 @@ def sessions_of(series: GroupSeries, upcoming: bool, now: datetime):
 
 
 def schedule(session, person: Person, values: dict, member_ids: list[int], organisation_id: int | None,
-             team_id: int | None) -> tuple[GroupSeries, int]:
-    """A new series and its first sessions; returns the series and how many sessions are open for booking."""
-    series = GroupSeries(**values, created_by_id=person.id, organisation_id=organisation_id, team_id=team_id)
+             team_id: int | None, chosen_organisation_ids: list[int] | None = None) -> tuple[GroupSeries, int]:
+    """A new series and its first sessions; returns the series and how many sessions are open for booking. With
+    `chosen_organisation_ids` it is open to those organisations' staff only."""
+    series = GroupSeries(**values, created_by_id=person.id, organisation_id=organisation_id, team_id=team_id,
+                         for_chosen_organisations=bool(chosen_organisation_ids))
     session.add(series)
     session.flush()
+    session.add_all(SeriesOrganisation(series_id=series.id, organisation_id=org_id)
+                    for org_id in sorted(set(chosen_organisation_ids or [])))
     if not series.open_round:
         session.add_all(SeriesMember(series_id=series.id, person_id=person_id) for person_id in member_ids)
     made = make_sessions(session)

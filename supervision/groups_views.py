@@ -26,6 +26,8 @@ def _series_form(session) -> SeriesForm:
     form.facilitator_id.choices = psychologist_choices(session)
     form.audience.choices = audience.choices(session, current_user)
     form.member_ids.choices = audience.member_choices(session, current_user)
+    if audience.schedules_across_services(current_user):
+        form.organisation_ids.choices = audience.organisation_choices(session)
     return form
 
 
@@ -44,8 +46,9 @@ def new_series():
                       nth=form.nth.data if form.frequency.data == "monthly" else None)
         if form.group_kind.data == SeriesKind.CASE_CLINIC:
             values.update(kind=SeriesKind.CASE_CLINIC, case_slots=form.case_slots.data or 1)
+        chosen = form.organisation_ids.data if form.audience.data == audience.CHOSEN else None
         series, made = groups.schedule(session, current_user, values, form.member_ids.data,
-                                       *audience.resolve(session, form.audience.data))
+                                       *audience.resolve(session, form.audience.data), chosen)
         session.commit()
         flash(f"{series.title} is scheduled: {made} sessions are open for booking.", "success")
         return redirect(url_for("supervision.group", series_id=series.id))
@@ -74,5 +77,8 @@ def group(series_id: int):
     upcoming = session.execute(groups.sessions_of(series, True, now).limit(UPCOMING_SHOWN)).all()
     past = paginate(session, groups.sessions_of(series, False, now), scalars=False)
     return render_template("supervision/group.html", series=series, upcoming=upcoming, past=past, now=now,
-                           audience=audience.label(series, organisation and organisation.name, team and team.name),
+                           audience=": ".join([audience.label(series, organisation and organisation.name,
+                                                              team and team.name),
+                                               *([", ".join(audience.chosen_names(session, series))]
+                                                 if series.for_chosen_organisations else [])]),
                            can_manage=can_manage_series(current_user, series))

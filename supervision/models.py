@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Person
@@ -45,6 +45,8 @@ class GroupSeries(Base):
     # partnership (groups a psychologist runs for staff of several services).
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # Neither an organisation nor a team, but several organisations, listed in group_series_organisations.
+    for_chosen_organisations: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     open_round: Mapped[bool] = mapped_column(Boolean, default=True)
     capacity: Mapped[int] = mapped_column(Integer)
     location: Mapped[str] = mapped_column(String(300), default="")
@@ -74,6 +76,16 @@ class SeriesMember(Base):
 
     series_id: Mapped[int] = mapped_column(ForeignKey("group_series.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class SeriesOrganisation(Base):
+    """An organisation a group for chosen organisations is open to."""
+
+    __tablename__ = "group_series_organisations"
+    __table_args__ = (Index("ix_group_series_organisations_organisation", "organisation_id", "series_id"),)
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("group_series.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
 
 
 class GroupSession(Base):
@@ -199,6 +211,7 @@ class ClinicCase(Base):
     suggestion: Mapped[str] = mapped_column(Text, default="")  # with a decline: where else to take it
     recommendations: Mapped[str] = mapped_column(Text, default="", server_default="")  # Markdown, after the session
     recommendations_sent_at: Mapped[datetime | None]
+    review_reminded_at: Mapped[datetime | None]  # the facilitator reminded, before the session, to decide
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_cases.id", ondelete="SET NULL"),
                                                         index=True)  # "how did it go?" at a later session
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

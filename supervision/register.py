@@ -14,6 +14,7 @@ from core.accounts.models import Person, Role
 from core.identifiers import normalise
 from core.timeutil import utcnow
 
+from .audience import may_walk_in
 from .models import BOOKED, WAITLISTED, Booking, Evaluation, GroupSeries, GroupSession, SessionNotes
 from .services import BookingRefused
 
@@ -67,9 +68,11 @@ def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | 
     now = now or utcnow()
     series = session.get(GroupSeries, gs.series_id)
     walker = session.scalar(select(Person).where(Person.email == email.strip().lower(), Person.is_active.is_(True)))
-    if walker is None or series.organisation_id not in (None, walker.organisation_id):
+    if walker is None or not may_walk_in(session, series, walker):
         raise BookingRefused("There is no one with that email address in this organisation." if series.organisation_id
-                             else "There is no one with that email address in the partnership.")
+                             else "There is no one with that email address in the organisations this group is for."
+                             if series.for_chosen_organisations else
+                             "There is no one with that email address in the partnership.")
     booking = session.scalar(select(Booking).where(Booking.session_id == gs.id, Booking.person_id == walker.id))
     if booking is None:
         booking = Booking(session_id=gs.id, person_id=walker.id, status=BOOKED, created_at=now, updated_at=now)

@@ -25,6 +25,7 @@ from .models import (
     GroupSeries,
     GroupSession,
     SeriesMember,
+    SeriesOrganisation,
     SessionStatus,
 )
 from .recurrence import occurrence_dates, session_times
@@ -58,9 +59,13 @@ def make_sessions(session: Session, now: datetime | None = None, days: int = WIN
 # The series someone may book: open rounds for the partnership, their organisation or their team, closed
 # groups they belong to, and those they run. Written once with who is asking as bind parameters
 # (`joinable_params`), so a page's query that uses it can be built once too.
+_CHOSEN_MY_ORGANISATION = GroupSeries.id.in_(select(SeriesOrganisation.series_id).where(
+    SeriesOrganisation.organisation_id == bindparam("my_organisation")))
 _JOINABLE = or_(
     GroupSeries.open_round.is_(True)
-    & (GroupSeries.organisation_id.is_(None) | (GroupSeries.organisation_id == bindparam("my_organisation")))
+    & ((GroupSeries.organisation_id.is_(None)
+        & (GroupSeries.for_chosen_organisations.is_(False) | _CHOSEN_MY_ORGANISATION))
+       | (GroupSeries.organisation_id == bindparam("my_organisation")))
     & (GroupSeries.team_id.is_(None) | GroupSeries.team_id.in_(bindparam("my_teams", expanding=True))),
     GroupSeries.id.in_(select(SeriesMember.series_id).where(SeriesMember.person_id == bindparam("me"))),
     (GroupSeries.facilitator_id == bindparam("me")) | (GroupSeries.created_by_id == bindparam("me")))

@@ -10,6 +10,8 @@ import time_machine
 from sqlalchemy import select
 
 from consult.models import Consultation, Message
+from core.accounts.models import Organisation
+from core.accounts.services import create_person
 from core.audit import AuditEvent
 from core.notifications import Notification
 from core.refusals import attempt
@@ -19,7 +21,7 @@ from supervision.models import Booking, CaseStatus, ClinicCase, GroupSeries, Gro
 from supervision.register import mark_attendance
 from tests.factories import one_session, past_session, raise_request, series_form
 from tests.pages import open_page
-from tests.support import person, post_form, sign_in, two_schedulers_at_once
+from tests.support import PASSWORD, committed, email_for, person, post_form, sign_in, two_schedulers_at_once
 
 CASE = {"client_reference": "PH-0031", "use_and_mental_health": "Uses heroin to get through the nights; low mood.",
         "tried_so_far": "Naloxone given; GP letter.", "question_for_group": "How do I keep her coming to the pharmacy?"}
@@ -355,3 +357,72 @@ def test_a_presented_case_is_brought_back_to_a_later_session_with_its_recommenda
     again = _case(session)
     assert (again.follow_up_of_id, again.consultation_id, again.status) == (case.id, c.id, CaseStatus.OFFERED)
     open_page(_signed_in(app, "other_frontline"), "supervision.follow_up", status=404, case_id=case.id)
+
+
+def test_a_clinic_for_chosen_organisations_is_open_to_their_staff_only_walk_ins_included(app, session):
+    client = _signed_in(app, "psychologist")
+    riverside, harbour = (person(session, k).organisation_id for k in ("frontline", "other_frontline"))
+    one = post_form(client, "/reflective-practice/series/new", series_form(
+        session, audience="chosen", organisation_ids=[str(riverside)], group_kind="case_clinic", title="Two services"))
+    assert "Choose at least two organisations" in one.get_data(as_text=True)
+    outsider_org = Organisation(name="Northside Pharmacy", service_type="community_pharmacy")
+    session.add(outsider_org)
+    session.commit()
+    made = post_form(client, "/reflective-practice/series/new", series_form(
+        session, audience="chosen", organisation_ids=[str(riverside), str(harbour)], group_kind="case_clinic",
+        title="Two services"))
+    assert made.status_code == 302
+    session.rollback()
+    series = session.scalars(select(GroupSeries)).one()
+    assert series.for_chosen_organisations and series.organisation_id is None
+    assert "Chosen organisations: Harbour Housing, Riverside Drug and Alcohol Service" in open_page(
+        client, "supervision.group", series_id=series.id)
+    gs = session.scalars(select(GroupSession).where(GroupSession.series_id == series.id)
+                         .order_by(GroupSession.starts_at)).first()
+    for key in ("frontline", "other_frontline"):
+        open_page(_signed_in(app, key), "supervision.offer_case", session_id=gs.id)
+    session.rollback()  # a fresh transaction: the pages above wrote since this session last read
+    pharmacist = create_person(session, email="pharmacist@example.org", name="Pharmacist", password=PASSWORD,
+                               organisation_id=outsider_org.id, roles=["frontline"])
+    session.commit()
+    open_page(_signed_in(app, "pharmacist@example.org"), "supervision.show", status=404, session_id=gs.id)
+    register = f"/reflective-practice/sessions/{gs.id}/register"
+    refused = post_form(client, register, {"walk_in-email": pharmacist.email}, page_url=register)
+    assert "no one with that email address in the organisations this group is for" in refused.get_data(as_text=True)
+    welcomed = post_form(client, register, {"walk_in-email": email_for("other_frontline")}, page_url=register)
+    assert welcomed.status_code == 302
+    session.rollback()
+    walk_in = session.scalars(select(Booking).where(Booking.session_id == gs.id)).one()
+    assert (walk_in.person_id, walk_in.attendance, walk_in.walk_in) == (person(session, "other_frontline").id,
+                                                                       "attended", True)
+    record = open_page(_signed_in(app, "other_frontline"), "supervision.record")
+    assert "Two services" in record  # in their CPD record
+
+
+def test_on_the_register_an_accepted_case_whose_presenter_attended_becomes_presented(app, session):
+    gs = _clinic(app, session)
+    with app.app_context():
+        series = session.get(GroupSeries, gs.series_id)
+        case = clinics.offer_case(session, person(session, "frontline"), gs, series, CASE)
+        clinics.accept_case(session, person(session, "psychologist"), case, series, 1, "A case.")
+        booking = supervision.book(session, gs.id, person(session, "frontline"))
+        session.commit()
+    register = f"/reflective-practice/sessions/{gs.id}/register"
+    with time_machine.travel(gs.starts_at + timedelta(minutes=30), tick=False):
+        facilitator = _signed_in(app, "psychologist")
+        post_form(facilitator, register, {f"attendance-{booking.id}": "attended"}, page_url=register)
+        mine = open_page(_signed_in(app, "frontline"), "supervision.your_cases")
+    assert _case(session).status == CaseStatus.PRESENTED and "Presented" in mine
+
+
+def test_two_days_before_a_clinic_its_facilitator_is_reminded_once_of_cases_still_to_decide(app, session):
+    gs = _clinic(app, session)
+    with app.app_context():
+        series = session.get(GroupSeries, gs.series_id)
+        for key in ("frontline", "other_frontline"):
+            clinics.offer_case(session, person(session, key), gs, series, CASE, now=gs.starts_at - timedelta(days=5))
+        session.commit()
+        assert committed(session, clinics.remind_undecided(session, gs.starts_at - timedelta(days=3))) == 0
+        assert committed(session, clinics.remind_undecided(session, gs.starts_at - timedelta(hours=47))) == 1
+        assert committed(session, clinics.remind_undecided(session, gs.starts_at - timedelta(hours=2))) == 0
+    assert _told(session, "psychologist").count("2 cases still to decide for your case clinic") == 1
