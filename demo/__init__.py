@@ -17,7 +17,7 @@ from core.demo import seed as seed_people
 from core.notifications import SENT, OutboxMessage
 from formulations.starter import seed_starter_library
 
-from . import groups, requests, rota
+from . import clinics, groups, requests, rota
 
 
 class NotInProduction(RuntimeError):
@@ -33,6 +33,7 @@ def seed(session: Session, now: datetime, production: bool = False) -> list[Pers
     rota.seed(session, by_email, now)
     requests.seed(session, by_email, now)
     groups.seed(session, by_email, now)
+    clinics.seed(session, by_email, now)
     # The emails of the demo's past were "sent" then; a new installation should not mail them all at once.
     session.execute(update(OutboxMessage).values(status=SENT, sent_at=OutboxMessage.created_at))
     return people

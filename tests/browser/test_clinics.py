@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def _schedule_clinic(page, live) -> None:
     page.goto(f"{live.url}/reflective-practice/series/new")
-    page.get_by_label("Title").fill("Partnership case clinic")
+    page.get_by_label("Title").fill("Pharmacy and hostel case clinic")
     page.get_by_label("Facilitator").select_option(label="Dr Morgan Hale")
     page.get_by_label("Who is it for?").select_option(label="Everyone in the partnership")
     page.get_by_label("Case clinic: workers present cases").check()
@@ -31,7 +31,7 @@ def _schedule_clinic(page, live) -> None:
     page.get_by_label("Length (minutes)").fill("60")
     fill_date(page, "First date", first_day)
     page.get_by_role("button", name="Schedule group").click()
-    assert "Partnership case clinic is scheduled" in page.locator("main").inner_text()
+    assert "Pharmacy and hostel case clinic is scheduled" in page.locator("main").inner_text()
 
 
 def test_a_case_goes_from_a_pharmacy_consultation_through_the_clinic_and_back(browser, live):
@@ -44,7 +44,7 @@ def test_a_case_goes_from_a_pharmacy_consultation_through_the_clinic_and_back(br
     sign_in_page(pharmacist, live, "pharmacist@example.org")
     pharmacist.goto(f"{live.url}/consultations/{consultation_id}")
     pharmacist.get_by_role("link", name="Take this to a case clinic").click()
-    pharmacist.get_by_role("link", name="Partnership case clinic").first.click()
+    pharmacist.get_by_role("link", name="Pharmacy and hostel case clinic").first.click()
     assert pharmacist.get_by_label("Client reference").input_value() == "PS-3"  # carried over
     assert serious_violations(pharmacist) == []
     pharmacist.get_by_label("What do you want the group to help you with?").fill(
@@ -64,7 +64,7 @@ def test_a_case_goes_from_a_pharmacy_consultation_through_the_clinic_and_back(br
     hostel = browser.new_context().new_page()
     sign_in_page(hostel, live, "outreach@example.org")
     hostel.goto(f"{live.url}/reflective-practice/")
-    hostel.get_by_role("link", name="Partnership case clinic").first.click()
+    hostel.get_by_role("link", name="Pharmacy and hostel case clinic").first.click()
     session_url = hostel.url
     hostel.get_by_role("button", name="Book a seat").click()
     assert "Keeping a man on daily dosing engaged." in hostel.locator("main").inner_text()
@@ -93,4 +93,4 @@ def test_a_case_goes_from_a_pharmacy_consultation_through_the_clinic_and_back(br
     assert "Case clinic recommendations from Dr Morgan Hale" in thread and "later collection time" in thread
     assert serious_violations(pharmacist) == []
     with live.app.extensions["database"]["session_factory"]() as session:
-        assert session.query(GroupSeries).filter_by(title="Partnership case clinic").one().kind == "case_clinic"
+        assert session.query(GroupSeries).filter_by(title="Pharmacy and hostel case clinic").one().kind == "case_clinic"
