@@ -14,9 +14,9 @@ from core.timeutil import LONDON
 from formulations.models import Formulation, TemplateVersion
 from rota import services as rota
 from supervision import services as supervision
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
-from .support import at_moment, person, post_form, sign_in
+from .support import at_moment, person, post_form, sign_in, signed_in
 
 # Monday 23 November 2026, 10am in London: inside working hours, and a working day.
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
@@ -211,3 +211,31 @@ def worker_starts_a_formulation(app, author, session) -> tuple[TemplateVersion, 
     post_form(worker, f"/formulations/versions/{version.id}/start", {"consultation_id": "0"})
     session.rollback()
     return version, session.scalars(select(Formulation)).one(), worker
+
+
+# --- Case clinics ----------------------------------------------------------------
+
+CASE_FORM = {"client_reference": "PH-0031", "use_and_mental_health": "Uses heroin to get through the nights; low mood.",
+             "tried_so_far": "Naloxone given; GP letter.",
+             "question_for_group": "How do I keep her coming to the pharmacy?"}
+
+
+def clinic_session(app, session, **changes) -> GroupSession:
+    """The first session of a partnership-wide case clinic with two case slots, facilitated by the psychologist."""
+    return one_session(app, session, **{"kind": "case_clinic", "case_slots": 2, "organisation_id": None,
+                                        "team_id": None, "title": "Partnership case clinic", "capacity": 12, **changes})
+
+
+def offer_through_form(app, session, gs: GroupSession, key: str = "other_frontline", **changes):
+    """`key` offers a case to the session through the form: their signed-in client, and the response."""
+    client = signed_in(app, key)
+    url = f"/reflective-practice/sessions/{gs.id}/cases/new"
+    response = post_form(client, url, {**CASE_FORM, **changes}, page_url=url)
+    session.rollback()
+    return client, response
+
+
+def newest_case(session) -> ClinicCase:
+    session.rollback()
+    session.expire_all()
+    return session.scalars(select(ClinicCase).order_by(ClinicCase.id.desc())).first()

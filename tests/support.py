@@ -179,3 +179,17 @@ def calendar_event(message):
     from icalendar import Calendar
     invite = Calendar.from_ical(message.calendar)
     return invite, invite.walk("VEVENT")[0]
+
+
+def signed_in(app, key: str):
+    """A new client, signed in as `key` (or an email address)."""
+    client = app.test_client()
+    sign_in(client, key)
+    return client
+
+
+def told(session, key: str) -> list[str]:
+    """The titles of the notifications someone has been sent, oldest first."""
+    from core.notifications import Notification
+    return list(session.scalars(select(Notification.title).where(Notification.person_id == person(session, key).id)
+                                .order_by(Notification.id)))

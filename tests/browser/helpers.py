@@ -97,3 +97,16 @@ def raise_directly(live, email: str) -> int:
             "preferred_mode": "phone", "question": "What might help?", "risks": ["intoxication"]})
         session.commit()
         return c.id
+
+
+def schedule_weekly_group(page, seats: int, location: str, first_day, start_time: str, minutes: int) -> None:
+    """On the scheduling form, with who and what already chosen: an open weekly round, and schedule it."""
+    page.get_by_label("Open round: anyone it is for can book").check()
+    page.get_by_label("Seats").fill(str(seats))
+    page.get_by_label("Location or video link").fill(location)
+    page.get_by_label("Weekly, or every few weeks").check()
+    page.get_by_label("Day of the week").select_option(str(first_day.weekday()))
+    page.get_by_label("Start time").fill(start_time)
+    page.get_by_label("Length (minutes)").fill(str(minutes))
+    fill_date(page, "First date", first_day)
+    page.get_by_role("button", name="Schedule group").click()

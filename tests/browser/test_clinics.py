@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from core.timeutil import LONDON, utcnow
 from supervision.models import GroupSeries, GroupSession
-from tests.browser.helpers import fill_date, raise_directly, serious_violations, sign_in_page
+from tests.browser.helpers import raise_directly, schedule_weekly_group, serious_violations, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +21,8 @@ def _schedule_clinic(page, live) -> None:
     page.get_by_label("Who is it for?").select_option(label="Everyone in the partnership")
     page.get_by_label("Case clinic: workers present cases").check()
     page.get_by_label("Cases each session (case clinics)").select_option(label="Two cases")
-    page.get_by_label("Open round: anyone it is for can book").check()
-    page.get_by_label("Seats").fill("12")
-    page.get_by_label("Location or video link").fill("https://meet.example.org/clinic")
-    page.get_by_label("Weekly, or every few weeks").check()
-    first_day = datetime.now(LONDON).date() + timedelta(days=2)
-    page.get_by_label("Day of the week").select_option(str(first_day.weekday()))
-    page.get_by_label("Start time").fill("12:30")
-    page.get_by_label("Length (minutes)").fill("60")
-    fill_date(page, "First date", first_day)
-    page.get_by_role("button", name="Schedule group").click()
+    schedule_weekly_group(page, 12, "https://meet.example.org/clinic", datetime.now(LONDON).date() + timedelta(days=2),
+                          "12:30", 60)
     assert "Pharmacy and hostel case clinic is scheduled" in page.locator("main").inner_text()
 
 

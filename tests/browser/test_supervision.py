@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core.timeutil import LONDON
-from tests.browser.helpers import fill_date, serious_violations, sign_in_page
+from tests.browser.helpers import fill_date, schedule_weekly_group, serious_violations, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -20,16 +20,8 @@ def test_schedule_book_waitlist_promote_register_and_record(browser, live):
     lead.get_by_label("Title").fill("Tuesday keyworker round")
     lead.get_by_label("Facilitator").select_option(label="Dr Morgan Hale")
     lead.get_by_label("Recovery Keyworkers").check()
-    lead.get_by_label("Open round: anyone it is for can book").check()
-    lead.get_by_label("Seats").fill("1")
-    lead.get_by_label("Location or video link").fill("Riverside, meeting room 2")
-    lead.get_by_label("Weekly, or every few weeks").check()
     first_day = datetime.now(LONDON).date() + timedelta(days=3)
-    lead.get_by_label("Day of the week").select_option(str(first_day.weekday()))
-    lead.get_by_label("Start time").fill("13:30")
-    lead.get_by_label("Length (minutes)").fill("90")
-    fill_date(lead, "First date", first_day)
-    lead.get_by_role("button", name="Schedule group").click()
+    schedule_weekly_group(lead, 1, "Riverside, meeting room 2", first_day, "13:30", 90)
     assert "Tuesday keyworker round is scheduled" in lead.locator("main").inner_text()
 
     keyworker = browser.new_context().new_page()
