@@ -112,7 +112,6 @@ def your_cases():
 def case(case_id: int):
     case, gs, series = _load_case(case_id)
     audit.record(db.session, "clinic_case.viewed", "clinic_case", case.id)
-    db.session.commit()
     return _case_page(case, gs, series, ReviewForm(formdata=None, data={"summary": case.summary}))
 
 

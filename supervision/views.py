@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
+from core import audit
 from core.accounts.directory import psychologist_choices
 from core.accounts.models import Person
 from core.confirm import confirm_first
@@ -94,6 +95,8 @@ def session_page(gs: GroupSession, teaching: TeachingForm | None = None):
             Booking.session_id == gs.id, Booking.status == WAITLISTED, Booking.created_at < booking.created_at))
     now = utcnow()
     cases = clinics.cases_of_session(db.session, gs) if clinics.is_clinic(gs.series) else []
+    if cases and (current_user.id == gs.series.facilitator_id or (booking is not None and booking.status == BOOKED)):
+        audit.record(db.session, "clinic_session.cases_viewed", "group_session", gs.id, cases=[c.id for c in cases])
     return render_template("supervision/session.html", gs=gs, series=gs.series, booking=booking, cases=cases,
                            in_a_slot=IN_A_SLOT, case_labels=clinics.STATUS_LABELS,
                            taken=services.booked_count(db.session, gs.id), waiting_ahead=waiting_ahead, now=now,

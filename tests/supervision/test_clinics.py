@@ -189,3 +189,15 @@ def test_a_session_that_has_started_takes_no_more_cases(app, session):
         _, refusal = attempt(session, lambda: clinics.offer_case(
             session, person(session, "frontline"), gs, series, CASE_FORM, now=gs.starts_at + timedelta(minutes=1)))
     assert refusal == "This session has already started. Choose a session still to come."
+
+
+def test_every_view_of_a_sessions_cases_is_audited(app, session):
+    gs = clinic_session(app, session)
+    offer_through_form(app, session, gs)
+    attendee = signed_in(app, "frontline")
+    post_form(attendee, f"/reflective-practice/sessions/{gs.id}/book", page_url=f"/reflective-practice/sessions/{gs.id}")
+    open_page(attendee, "supervision.show", session_id=gs.id)
+    open_page(signed_in(app, "psychologist"), "supervision.show", session_id=gs.id)
+    session.rollback()
+    seen = session.scalars(select(AuditEvent.actor_id).where(AuditEvent.action == "clinic_session.cases_viewed")).all()
+    assert {person(session, "frontline").id, person(session, "psychologist").id} <= set(seen)
