@@ -90,6 +90,7 @@ class Consultation(Labelled, Base):
         Index("ix_consultations_team_created", "team_id", "created_at"),
         Index("ix_consultations_psychologist_status", "psychologist_id", "status"),
         Index("ix_consultations_client_reference", "organisation_id", "client_reference"),
+        Index("ix_consultations_client_key", "organisation_id", "client_key", "created_at"),  # the client's history
         Index("ix_consultations_allocated", "psychologist_id", "allocated_at"),
         # The reach dashboard counts requests raised and closed in a period: these cover every column its
         # figures read, so a year of requests is read from the index alone.

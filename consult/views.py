@@ -32,6 +32,7 @@ from .forms import (
     SuggestTemplateForm,
     SurveyForm,
 )
+from .history import client_history
 from .linked import linked_records
 from .models import AllocationDecision, CallSlot, CheckBack, CloseOutSurvey, Consultation, FollowUp, Message, Status
 
@@ -164,6 +165,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         c=c, messages=messages, survey=survey, calls=booked, now=now,
         follow_ups=[(f, f.done_at is None and follow_ups.may_complete(current_user, f, c)) for f in follow_up_rows],
         linked=linked_records(session, c),
+        history=client_history(session, c, current_user, now) if is_psychologist else [],
         decisions=[(d, json.loads(d.candidates_json)) for d in decisions],
         is_requester=is_requester, is_allocated=allocated, is_psychologist=is_psychologist,
         may_take=is_psychologist and c.is_open and c.psychologist_id is None,

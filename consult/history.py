@@ -1,0 +1,51 @@
+"""The client's history, for the psychologist: the earlier requests about the same client in the same
+organisation, so advice builds on what went before. The same client is the same reference, case and spaces
+aside (its client key), never a near match; the advice itself is shown only where this psychologist may see
+that request in full (need to know), and every other one says who holds it and how it ended."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, aliased
+
+from core.accounts.models import Person
+
+from .access import visible_params, visible_to
+from .models import Consultation, Message
+
+SHOWN = 10
+
+
+@dataclass(frozen=True)
+class EarlierRequest:
+    id: int
+    created_at: datetime
+    status: str
+    outcome: str | None
+    psychologist: str | None
+    advice: str | None  # None when this person may not see that request in full, or there was none
+
+    @property
+    def reference(self) -> str:
+        return Consultation.reference.fget(self)
+
+
+def client_history(session: Session, c: Consultation, person: Person, now: datetime) -> list[EarlierRequest]:
+    """Up to SHOWN earlier requests about this client in this organisation, newest first."""
+    if c.client_key is None:
+        return []
+    latest_advice = (select(Message.body).where(Message.consultation_id == Consultation.id, Message.kind == "advice")
+                     .order_by(Message.created_at.desc(), Message.id.desc()).limit(1).correlate(Consultation)
+                     .scalar_subquery())
+    psychologist = aliased(Person)
+    rows = session.execute(
+        select(Consultation.id, Consultation.created_at, Consultation.status,
+               Consultation.outcome, psychologist.name, case((visible_to(person), latest_advice), else_=None))
+        .outerjoin(psychologist, psychologist.id == Consultation.psychologist_id)
+        .where(Consultation.organisation_id == c.organisation_id, Consultation.client_key == c.client_key,
+               Consultation.created_at < c.created_at, Consultation.id != c.id)
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(SHOWN),
+        visible_params(person, now))
+    return [EarlierRequest(*row) for row in rows]
