@@ -13,11 +13,11 @@ from core.forms import (
     ListMultipleField,
     ListSelectField,
     PageForm,
-    TextField,
     WholeNumberField,
+    checked_text,
     no_identifiers,
+    pseudonymised_reference,
 )
-from core.identifiers import reference_problem
 from core.timeutil import LONDON
 
 from .models import (
@@ -41,16 +41,10 @@ YES_NO = [("no", "No"), ("yes", "Yes")]
 ADVICE_LENGTH = 10_000
 
 
-def _text(label: str, required: str | None = None, max_length: int = 5000):
-    validators = [DataRequired(message=required)] if required else [Optional()]
-    return TextField(label, validators=validators + [
-        LengthLimit(max=max_length, message=f"Keep this to {max_length:,} characters or fewer"), no_identifiers])
-
-
 class RequestForm(FlaskForm):
     client_reference = LineField("Client reference", validators=[
         DataRequired(message="Enter your client reference"),
-        LengthLimit(max=40, message="Client reference must be 40 characters or fewer"),
+        LengthLimit(max=40, message="Client reference must be 40 characters or fewer"), pseudonymised_reference,
     ])
     consent_basis = ListSelectField("Consent", choices=list(CONSENT.items()),
                                     validators=[DataRequired(message="Select how you are sharing this")],
@@ -58,8 +52,8 @@ class RequestForm(FlaskForm):
     presenting_needs = ListMultipleField("What needs does the person have?", choices=list(NEEDS.items()),
                                          validators=[DataRequired(message="Select at least one need")],
                                          not_offered="Select needs from the list")
-    use_and_mental_health = _text(KEY_QUESTION, required="Describe how the person sees their use and their mental health")
-    tried_so_far = _text("What has been tried so far?")
+    use_and_mental_health = checked_text(KEY_QUESTION, required="Describe how the person sees their use and their mental health")
+    tried_so_far = checked_text("What has been tried so far?")
     care_coordinator = LineField("Care coordinator (if there is one)", validators=[
         Optional(), LengthLimit(max=200, message="Keep this to 200 characters or fewer"), no_identifiers])
     risks = ListMultipleField("Are any of these risks present?", choices=list(RISKS.items()),
@@ -73,7 +67,7 @@ class RequestForm(FlaskForm):
     preferred_mode = ListSelectField("How would you like the advice?", choices=list(MODES.items()),
                                      validators=[DataRequired(message="Select how you would like the advice")],
                                      not_offered="Select how you would like the advice")
-    question = _text("What do you want to ask the psychologist?", required="Enter the question you want answered")
+    question = checked_text("What do you want to ask the psychologist?", required="Enter the question you want answered")
     continuity = ListSelectField("Who should answer?", choices=[
         ("duty", "Whoever is on duty (usually quickest)"),
         ("same", "The same psychologist as last time for this client"),
@@ -88,11 +82,6 @@ class RequestForm(FlaskForm):
         if not field.data and self.immediate_danger.data != "yes":
             raise ValidationError("Select how soon you need a reply")
 
-    def validate_client_reference(self, field):
-        problem = reference_problem(field.data or "")
-        if problem:
-            raise ValidationError(problem)
-
     def cleaned(self) -> dict:
         data = {name: self[name].data for name in self.field_order}
         data["immediate_danger"] = self.immediate_danger.data == "yes"
@@ -101,18 +90,18 @@ class RequestForm(FlaskForm):
 
 class MessageForm(PageForm):
     prefix_name = "message"
-    body = _text("Your message", required="Enter your message")
+    body = checked_text("Your message", required="Enter your message")
 
 
 class AdviceForm(PageForm):
     prefix_name = "advice"
     # A page or two: the worker reads it on shift, and it goes into their case notes.
-    body = _text("Advice", required="Enter your advice", max_length=ADVICE_LENGTH)
+    body = checked_text("Advice", required="Enter your advice", max_length=ADVICE_LENGTH)
 
 
 class InformationRequestForm(PageForm):
     prefix_name = "information"
-    body = _text("What do you need to know?", required="Say what information you need")
+    body = checked_text("What do you need to know?", required="Say what information you need")
 
 
 class ReassignForm(PageForm):
@@ -134,7 +123,7 @@ class CloseForm(PageForm):
         InputRequired(message="Enter the time you spent in minutes, like 30"),
         NumberRange(min=1, max=24 * 60, message="Time spent must be between 1 and 1440 minutes"),
     ])
-    referral_or_signposting = _text("Recommended referral or signposting",
+    referral_or_signposting = checked_text("Recommended referral or signposting",
                                     max_length=2000)
 
 
@@ -147,7 +136,7 @@ class SurveyForm(PageForm):
                                      choices=[("yes", "Yes"), ("no", "No")],
                                      validators=[DataRequired(message="Say whether you feel more confident")],
                                      not_offered="Say whether you feel more confident")
-    what_happened_next = _text("What happened next?", max_length=2000)
+    what_happened_next = checked_text("What happened next?", max_length=2000)
 
 
 class _CallTime(PageForm):
@@ -209,7 +198,7 @@ class CheckBackForm(PageForm):
     missed_appointments = ListSelectField("Have they missed appointments since?", choices=YES_NO,
                                           validators=[DataRequired(message="Say whether they have missed appointments")],
                                           not_offered="Say whether they have missed appointments")
-    next_steps = _text("What happens next?", max_length=2000)
+    next_steps = checked_text("What happens next?", max_length=2000)
 
     def cleaned(self) -> dict:
         return {"tried": self.tried.data, "engaged": self.engaged.data,
@@ -221,4 +210,4 @@ class AccessForm(PageForm):
     reason = ListSelectField("Why do you need to see this request?", choices=list(ACCESS_REASONS.items()),
                              validators=[DataRequired(message="Choose why you need to see this request")],
                              not_offered="Choose why you need to see this request")
-    details = _text("Say more (required for another reason)", max_length=500)
+    details = checked_text("Say more (required for another reason)", max_length=500)

@@ -6,9 +6,9 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.utils import unset_value
-from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from .identifiers import free_text_problem
+from .identifiers import free_text_problem, reference_problem
 from .text import one_line, plain_text
 
 
@@ -47,6 +47,22 @@ def no_identifiers(form, field) -> None:
     problem = free_text_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
+
+
+def pseudonymised_reference(form, field) -> None:
+    """Refuse a client reference that is a name, an NHS number, a date of birth or the like, with the reason."""
+    problem = reference_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def checked_text(label: str, required: str | None = None, max_length: int = 5000,
+                 description: str | None = None) -> TextField:
+    """Free text others read: required (with the message to show) or optional, bounded, and refused when it
+    carries an identifier."""
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    return TextField(label, description=description, validators=validators + [
+        LengthLimit(max=max_length, message=f"Keep this to {max_length:,} characters or fewer"), no_identifiers])
 
 
 class ListSelectField(SelectField):

@@ -2,36 +2,23 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional
 
-from core.forms import LengthLimit, LineField, ListSelectField, TextField, no_identifiers
-from core.identifiers import reference_problem
-
-KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering their mental health, "
-                "and vice versa?")
-
-
-def _text(label: str, required: str | None = None, max_length: int = 5000, description: str | None = None):
-    validators = [DataRequired(message=required)] if required else [Optional()]
-    return TextField(label, description=description, validators=validators + [
-        LengthLimit(max=max_length, message=f"Keep this to {max_length:,} characters or fewer"), no_identifiers])
+from consult.forms import KEY_QUESTION
+from core.forms import LengthLimit, LineField, ListSelectField, checked_text, no_identifiers, pseudonymised_reference
 
 
 class CaseForm(FlaskForm):
     client_reference = LineField("Client reference", description="Your service's reference for the person, never their "
                                  "name. The group never sees it: only you, your team leads and the facilitator do.",
                                  validators=[DataRequired(message="Enter your client reference"),
-                                             LengthLimit(max=40, message="Client reference must be 40 characters or fewer")])
-    use_and_mental_health = _text(KEY_QUESTION, required="Describe how the person sees their use and their mental health")
-    tried_so_far = _text("What has been tried so far?")
-    question_for_group = _text("What do you want the group to help you with?", max_length=2000,
+                                             LengthLimit(max=40, message="Client reference must be 40 characters or fewer"),
+                                             pseudonymised_reference])
+    use_and_mental_health = checked_text(KEY_QUESTION, required="Describe how the person sees their use and their mental health")
+    tried_so_far = checked_text("What has been tried so far?")
+    question_for_group = checked_text("What do you want the group to help you with?", max_length=2000,
                                required="Enter the question you want the group to help with",
                                description="The group sees this question before the session, without the reference.")
-
-    def validate_client_reference(self, field):
-        problem = reference_problem(field.data or "")
-        if problem:
-            raise ValidationError(problem)
 
     def cleaned(self) -> dict:
         return {name: (self[name].data or "").strip() for name in
@@ -46,10 +33,10 @@ class ReviewForm(FlaskForm):
         not_offered="Choose accept, ask for changes or decline")
     slot = ListSelectField("Slot", coerce=int, choices=[], validators=[Optional()],
                            not_offered="Choose a free slot from the list")
-    summary = _text("Summary the group will see", max_length=2000,
+    summary = checked_text("Summary the group will see", max_length=2000,
                     description="Shown to everyone booked before the session. No reference, names or identifiers.")
-    note = _text("What to change, or why it is declined", max_length=2000)
-    suggestion = _text("Where else they can take it (when declining)", max_length=2000,
+    note = checked_text("What to change, or why it is declined", max_length=2000)
+    suggestion = checked_text("Where else they can take it (when declining)", max_length=2000,
                        description="For example the duty psychologist, a later clinic, or a named service.")
 
     def validate(self, extra_validators=None) -> bool:
@@ -66,7 +53,7 @@ class ReviewForm(FlaskForm):
 
 
 class RecommendationsForm(FlaskForm):
-    recommendations = _text("The group's recommendations", max_length=10_000,
+    recommendations = checked_text("The group's recommendations", max_length=10_000,
                             required="Write the recommendations before sending them",
                             description="What the group suggests the worker tries, in plain words. They go to the "
                             "presenter, to everyone marked as attended, and onto the consultation when the case came "
