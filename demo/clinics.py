@@ -48,7 +48,6 @@ def seed(session: Session, people: dict, now: datetime) -> None:
         bookings = [services.book(session, gs.id, people[email], offered)
                     for email in (presenter, "needle.exchange@example.org", "keyworker@example.org")]
         register.mark_attendance(session, gs, {b.id: "attended" for b in bookings}, gs.ends_at)
-        clinics.mark_presented(session, gs, gs.ends_at)
         clinics.send_recommendations(session, facilitator, case, series, gs, recommended, gs.ends_at + timedelta(hours=2))
     coming = next((gs for gs in sessions if gs.starts_at > now + timedelta(hours=3)), None)
     if coming is None:

@@ -219,22 +219,6 @@ def send_recommendations(session: Session, facilitator: Person, case: ClinicCase
     return told
 
 
-def mark_presented(session: Session, gs: GroupSession, now: datetime | None = None) -> int:
-    """Once a clinic session has begun, an accepted case whose presenter is on the register as attended has been
-    presented. Returns how many."""
-    now = now or utcnow()
-    if gs.starts_at > now:
-        return 0
-    cases = session.scalars(select(ClinicCase).join(Booking, (Booking.session_id == ClinicCase.session_id)
-                                                    & (Booking.person_id == ClinicCase.presenter_id))
-                            .where(ClinicCase.session_id == gs.id, ClinicCase.status == CaseStatus.ACCEPTED,
-                                   Booking.attendance == "attended")).all()
-    for case in cases:
-        case.status, case.updated_at = CaseStatus.PRESENTED, now
-        audit.record(session, "clinic_case.presented", "clinic_case", case.id)
-    return len(cases)
-
-
 REVIEW_REMINDER_HOURS = 48
 
 

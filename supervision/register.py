@@ -1,5 +1,5 @@
-"""The register and walk-ins, each person's attendance (CPD) record, the facilitator's notes and themes,
-and the anonymous evaluations."""
+"""The register and walk-ins (and, at a case clinic, the cases their presenters came to present), each person's
+attendance (CPD) record, the facilitator's notes and themes, and the anonymous evaluations."""
 from __future__ import annotations
 
 import secrets
@@ -15,7 +15,17 @@ from core.identifiers import normalise
 from core.timeutil import utcnow
 
 from .audience import may_walk_in
-from .models import BOOKED, WAITLISTED, Booking, Evaluation, GroupSeries, GroupSession, SessionNotes
+from .models import (
+    BOOKED,
+    WAITLISTED,
+    Booking,
+    CaseStatus,
+    ClinicCase,
+    Evaluation,
+    GroupSeries,
+    GroupSession,
+    SessionNotes,
+)
 from .services import BookingRefused
 
 WORD = re2.compile(r"[a-z0-9'’-]+")
@@ -61,7 +71,24 @@ def mark_attendance(session: Session, gs: GroupSession, marks: dict[int, str], n
         marked += 1
     if marked:
         audit.record(session, "session.register_marked", "group_session", gs.id, marked=marked)
+    _mark_presented(session, gs, now)
     return marked
+
+
+def _mark_presented(session: Session, gs: GroupSession, now: datetime | None = None) -> int:
+    """Once a clinic session has begun, an accepted case whose presenter is on the register as attended has been
+    presented. Returns how many."""
+    now = now or utcnow()
+    if gs.starts_at > now:
+        return 0
+    cases = session.scalars(select(ClinicCase).join(Booking, (Booking.session_id == ClinicCase.session_id)
+                                                    & (Booking.person_id == ClinicCase.presenter_id))
+                            .where(ClinicCase.session_id == gs.id, ClinicCase.status == CaseStatus.ACCEPTED,
+                                   Booking.attendance == "attended")).all()
+    for case in cases:
+        case.status, case.updated_at = CaseStatus.PRESENTED, now
+        audit.record(session, "clinic_case.presented", "clinic_case", case.id)
+    return len(cases)
 
 
 def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | None = None) -> Booking:
@@ -81,6 +108,7 @@ def add_walk_in(session: Session, gs: GroupSession, email: str, now: datetime | 
     booking.offer_expires_at = None
     session.flush()
     audit.record(session, "session.walk_in_added", "group_session", gs.id, person=walker.id)
+    _mark_presented(session, gs, now)
     return booking
 
 

@@ -16,7 +16,7 @@ from core.params import whole_number
 from core.refusals import attempt
 from core.timeutil import LONDON
 
-from . import bp, clinics, register
+from . import bp, register
 from .forms import ClinicEvaluationForm, EvaluationForm, NotesForm, WalkInForm
 from .models import Booking, GroupSeries, GroupSession, SeriesKind, SessionNotes
 from .views import my_booking
@@ -37,13 +37,6 @@ def _register_session(session_id: int) -> GroupSession:
     return gs
 
 
-def _walked_in(session, gs: GroupSession, email: str):
-    """A walk-in is on the register as attended: a clinic case they came to present has been presented."""
-    booking = register.add_walk_in(session, gs, email)
-    clinics.mark_presented(session, gs)
-    return booking
-
-
 @bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"], endpoint="register")
 def register_page(session_id: int):
     gs = _register_session(session_id)
@@ -52,7 +45,7 @@ def register_page(session_id: int):
     if request.method == "POST" and "walk_in-email" in request.form:
         walk_in = WalkInForm()
         if walk_in.validate_on_submit():
-            booking, refusal = attempt(session, lambda: _walked_in(session, gs, walk_in.email.data))
+            booking, refusal = attempt(session, lambda: register.add_walk_in(session, gs, walk_in.email.data))
             if refusal is None:
                 name = session.get(Person, booking.person_id).name
                 flash(f"{name} is on the register as a walk-in who attended.", "success")
@@ -62,7 +55,6 @@ def register_page(session_id: int):
         marks = {booking: value for key, value in request.form.items()
                  if key.startswith("attendance-") and (booking := whole_number(key.split("-", 1)[1]))}
         marked = register.mark_attendance(session, gs, marks)
-        clinics.mark_presented(session, gs)
         session.commit()
         flash(f"Register saved: {marked} {'person' if marked == 1 else 'people'} marked." if marked
               else "Nothing was saved: choose Attended or Absent for at least one person.",

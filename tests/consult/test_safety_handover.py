@@ -11,12 +11,11 @@ from consult.handover import hand_over_orphaned
 from consult.models import AllocationDecision, Message
 from consult.services import ask_for_information
 from core.database import db
-from core.notifications import Notification
 from rota.models import DutySlot
 from rota.services import record_leave
 from tests.factories import MONDAY_10AM, on_duty_throughout, put_on_duty, raise_request, reload
 from tests.pages import open_page
-from tests.support import committed, person, post_form, sign_in
+from tests.support import committed, person, post_form, sign_in, told
 
 
 def _two_held(app, session):
@@ -31,9 +30,9 @@ def _two_held(app, session):
 
 
 def _told(session, key: str) -> list[str]:
+    """The titles someone was sent, without the request's reference that ends each."""
     session.rollback()
-    return [t.split(" (")[0] for t in session.scalars(select(Notification.title).where(
-        Notification.person_id == person(session, key).id).order_by(Notification.id))]
+    return [t.split(" (")[0] for t in told(session, key)]
 
 
 def test_leave_starting_today_passes_each_request_to_whoever_is_on_duty(app, session):
