@@ -50,7 +50,7 @@ def _connect_listeners() -> None:
     """What one package does when another's event happens. Registering twice is harmless (tests build many apps)."""
     on_deactivation(consult.handover.someone_left)  # off the rota, and their open requests passed on
     when_away(consult.handover.hand_over_from)  # leave that has begun passes on what they hold
-    register_linked_records("Formulations for this client", formulations.linked.formulations_on_case)
+    register_linked_records("Formulations for this client", formulations.linked.formulations_for_client)
     register_page_warning(governance.views.kept_for_ever_warning)
 
 

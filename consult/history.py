@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from core.accounts.models import Person
 
 from .access import visible_params, visible_to
-from .models import Consultation, Message
+from .models import Consultation, Message, reference_of
 
 SHOWN = 10
 
@@ -29,7 +29,7 @@ class EarlierRequest:
 
     @property
     def reference(self) -> str:
-        return Consultation.reference.fget(self)
+        return reference_of(self.id)
 
 
 def client_history(session: Session, c: Consultation, person: Person, now: datetime) -> list[EarlierRequest]:

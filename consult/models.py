@@ -60,13 +60,18 @@ OUTCOMES = {
 }
 
 
+def reference_of(consultation_id: int) -> str:
+    """How people quote a request: C and six digits."""
+    return f"C{consultation_id:06d}"
+
+
 class Labelled:
     """What a consultation shows of itself, worked out from its id and risks: the same for the model and for a
     row of a list (`Listed`)."""
 
     @property
     def reference(self) -> str:
-        return f"C{self.id:06d}"
+        return reference_of(self.id)
 
     @property
     def risk_list(self) -> list[str]:

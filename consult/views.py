@@ -164,7 +164,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     context = dict(
         c=c, messages=messages, survey=survey, calls=booked, now=now,
         follow_ups=[(f, f.done_at is None and follow_ups.may_complete(current_user, f, c)) for f in follow_up_rows],
-        linked=linked_records(session, c),
+        linked=linked_records(session, c, current_user, now),
         history=client_history(session, c, current_user, now) if is_psychologist else [],
         decisions=[(d, json.loads(d.candidates_json)) for d in decisions],
         is_requester=is_requester, is_allocated=allocated, is_psychologist=is_psychologist,

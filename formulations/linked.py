@@ -3,28 +3,39 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from consult import thread
+from consult.access import visible_params, visible_to
 from consult.linked import LinkedRecord
-from consult.models import Consultation
+from consult.models import Consultation, reference_of
 from core.accounts.models import Person
 from core.timeutil import format_london
 
 from .models import Formulation, TemplateVersion
 
+SHOWN = 20
 
-def formulations_on_case(session: Session, c: Consultation) -> list[LinkedRecord]:
+
+def formulations_for_client(session: Session, c: Consultation, person: Person, now: datetime) -> list[LinkedRecord]:
+    """The formulations on this request and on the client's other requests in the organisation (the same client
+    key), where the reader may open them: a formulation is seen by whoever may see its request in full."""
+    same_client = (Consultation.id == c.id if c.client_key is None else
+                   and_(Consultation.organisation_id == c.organisation_id, Consultation.client_key == c.client_key))
     rows = session.execute(
-        select(Formulation.id, Formulation.updated_at, TemplateVersion.title, TemplateVersion.number, Person.name)
+        select(Formulation.id, Formulation.updated_at, TemplateVersion.title, TemplateVersion.number, Person.name,
+               Consultation.id)
+        .join(Consultation, Consultation.id == Formulation.consultation_id)
         .join(TemplateVersion, TemplateVersion.id == Formulation.template_version_id)
         .join(Person, Person.id == Formulation.author_id)
-        .where(Formulation.consultation_id == c.id).order_by(Formulation.created_at, Formulation.id))
+        .where(same_client, or_(Consultation.id == c.id, visible_to(person)))
+        .order_by(Formulation.created_at.desc(), Formulation.id.desc()).limit(SHOWN),
+        visible_params(person, now))
     return [LinkedRecord(title=f"{title}, version {number}", url=f"/formulations/{formulation_id}",
-                         note=f"by {author}, last saved {format_london(updated_at)}")
-            for formulation_id, updated_at, title, number, author in rows]
-
+                         note=f"by {author}, last saved {format_london(updated_at)}"
+                              + ("" if on == c.id else f", on the request {reference_of(on)}"))
+            for formulation_id, updated_at, title, number, author, on in rows]
 
 
 def started_on_case(session: Session, formulation: Formulation, c: Consultation, author: Person, title: str,

@@ -1,11 +1,13 @@
 """The client's history on a request, for the psychologist: earlier requests about the same client in the same
-organisation, linked, with the advice where they may see it; never a near match or another organisation's."""
+organisation, linked, with the advice where they may see it, and the formulations on them; never a near match or
+another organisation's."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from consult import services
-from tests.factories import MONDAY_10AM, raise_request
+from formulations.models import Formulation
+from tests.factories import MONDAY_10AM, new_draft, publish, raise_request
 from tests.pages import open_page
 from tests.support import person, signed_in
 
@@ -57,3 +59,31 @@ def test_the_worker_does_not_see_the_history_panel(app, session):
     now = raise_request(app, session, "frontline", client_reference="JB-0412")
     assert "Earlier requests about this client" not in open_page(signed_in(app, "frontline"), "consult.show",
                                                                   consultation_id=now.id)
+
+
+def test_the_formulations_on_the_clients_earlier_requests_are_listed_where_the_reader_may_open_them(app, session):
+    held = _advised(app, session, "JB-0412", 30, "Try a morning check-in.")
+    not_theirs = raise_request(app, session, "frontline", now=MONDAY_10AM - timedelta(days=20),
+                               client_reference="JB-0412")
+    other_client = _advised(app, session, "JB-0421", 15, "Someone else.")
+    now = raise_request(app, session, "frontline", client_reference="JB-0412")
+    author = signed_in(app, "psychologist")
+    version = new_draft(author, session)
+    publish(author, version.id)
+    session.rollback()
+    with app.app_context():
+        services.take(session, not_theirs, person(session, "other_psychologist"), MONDAY_10AM - timedelta(days=19))
+        services.take(session, now, person(session, "psychologist"), MONDAY_10AM + timedelta(minutes=5))
+        worker = person(session, "frontline")
+        started = {c.id: Formulation(template_version_id=version.id, author_id=worker.id, consultation_id=c.id)
+                   for c in (held, not_theirs, other_client)}
+        session.add_all(started.values())
+        session.commit()
+    page = open_page(author, "consult.show", consultation_id=now.id)
+    listed = page.split("Formulations for this client", 1)[1].split("</ul>", 1)[0]
+    assert f'href="/formulations/{started[held.id].id}"' in listed and f"on the request {held.reference}" in listed
+    assert f'href="/formulations/{started[not_theirs.id].id}"' not in listed  # held by someone else: need to know
+    assert f'href="/formulations/{started[other_client.id].id}"' not in listed
+    # The worker raised all three, so sees both of this client's.
+    worker_page = open_page(signed_in(app, "frontline"), "consult.show", consultation_id=now.id)
+    assert f'href="/formulations/{started[not_theirs.id].id}"' in worker_page
