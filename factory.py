@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+import consult.action_views
 import consult.call_views
 import consult.handover
 import consult.list_views

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from . import tags
 from .models import (
+    ACTION_OWNERS,
     CALL_MODES,
     CHECK_BACK_ENGAGED,
     CHECK_BACK_TRIED,
@@ -27,6 +28,6 @@ def _labels():
                             "advice": "Advice", "suggestion": "Suggestion",
                             "clinic": "Case clinic recommendations"},
             "follow_up_labels": FOLLOW_UP_KINDS, "check_back_tried": CHECK_BACK_TRIED,
-            "check_back_engaged": CHECK_BACK_ENGAGED,
+            "check_back_engaged": CHECK_BACK_ENGAGED, "action_owners": ACTION_OWNERS,
             "status_tag": tags.status_tag, "risk_flags": tags.risk_flags, "due": tags.due,
             "acknowledgement": tags.acknowledgement, "consultation_table": tags.consultation_table}

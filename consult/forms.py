@@ -22,6 +22,7 @@ from core.timeutil import LONDON
 
 from .models import (
     ACCESS_REASONS,
+    ACTION_OWNERS,
     CALL_MODES,
     CHECK_BACK_ENGAGED,
     CHECK_BACK_TRIED,
@@ -97,6 +98,18 @@ class AdviceForm(PageForm):
     prefix_name = "advice"
     # A page or two: the worker reads it on shift, and it goes into their case notes.
     body = checked_text("Advice", required="Enter your advice", max_length=ADVICE_LENGTH)
+
+
+class ActionForm(PageForm):
+    prefix_name = "action"
+    what = LineField("What is to be done", description="One step, in a few words, like 'book a GP appointment about "
+                     "sleep'.", validators=[DataRequired(message="Say what is to be done"),
+                                            LengthLimit(max=300, message="Keep the action to 300 characters or fewer"),
+                                            no_identifiers])
+    owner = ListSelectField("Who will do it", choices=list(ACTION_OWNERS.items()),
+                            validators=[DataRequired(message="Choose who will do it")],
+                            not_offered="Choose who will do it from the list")
+    due_on = DayField("By when (optional)", validators=[Optional()])
 
 
 class InformationRequestForm(PageForm):

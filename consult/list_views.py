@@ -14,9 +14,9 @@ from core.accounts.models import Person, Role, Team
 from core.database import db
 from core.pagination import Page, paginate
 from core.security import role_required
-from core.timeutil import utcnow
+from core.timeutil import LONDON, utcnow
 
-from . import access, bp
+from . import access, actions, bp
 from .models import ACCESS_REASONS, OPEN_STATUSES, AccessGrant, Consultation, FollowUp, Listed, Reminder, ReminderKind
 
 URGENCY_RANK = case({"urgent": 0, "soon": 1}, value=Consultation.urgency, else_=2)
@@ -83,7 +83,9 @@ def _list_query(which: str, counted: bool = False):
 @bp.route("/mine")
 def mine():
     page = _listed_page("mine", params={"me": current_user.id})
-    return render_template("consult/mine.html", page=page, now=utcnow())
+    now = utcnow()
+    return render_template("consult/mine.html", page=page, now=now, today=now.astimezone(LONDON).date(),
+                           to_do=actions.still_to_do(db.session, requester_id=current_user.id))
 
 
 @bp.route("/team")
@@ -96,8 +98,10 @@ def team():
         .where(FollowUp.team_id.in_(teams), FollowUp.done_at.is_(None))
         .order_by(FollowUp.created_at).limit(FOLLOW_UPS_SHOWN)).all()
     audit.record(db.session, "consultation.team_list_viewed", "team", None, count=len(page.items))
+    now = utcnow()
     return render_template("consult/team.html", page=page, follow_ups=follow_ups, unread=_advice_unread(teams),
-                           now=utcnow())
+                           now=now, today=now.astimezone(LONDON).date(),
+                           to_do=actions.still_to_do(db.session, team_ids=teams))
 
 
 FOLLOW_UPS_SHOWN = 100

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Organisation, Person, Team
@@ -223,6 +223,32 @@ class CloseOutSurvey(Base):
     more_confident: Mapped[str] = mapped_column(String(10))
     what_happened_next: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+ACTION_OWNERS = {
+    "worker": "The worker", "team": "The worker's team", "client": "The client, with the worker's support",
+    "psychologist": "The psychologist",
+}
+
+
+class AgreedAction(Base):
+    """Something the advice agreed someone would do, and by when. The worker ticks it off; until then it shows on
+    their page and their team lead's, so an agreed step is not lost once the thread is closed."""
+
+    __tablename__ = "consultation_actions"
+    __table_args__ = (Index("ix_consultation_actions_consultation", "consultation_id", "done_at"),
+                      Index("ix_consultation_actions_overdue", "done_at", "reminded_at", "due_on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    what: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(12))  # ACTION_OWNERS
+    due_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reminded_at: Mapped[datetime | None]  # the worker told, once, that its date has passed
 
 
 CALL_MODES = {"phone": "Phone call", "video": "Video call", "in_person": "In person"}

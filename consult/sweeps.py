@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.scheduler import Sweep
 
+from .actions import remind_overdue
 from .handover import hand_over_orphaned
 from .reminders import send_due
 from .services import allocate_waiting, escalate_breaches
@@ -15,9 +16,10 @@ def _breaches(session, app):
 
 
 def _safety_net(session, app):
-    """Hand over requests whose holder is away, escalate unacknowledged urgent requests, send due reminders."""
+    """Hand over requests whose holder is away, escalate unacknowledged urgent requests, send due reminders and
+    tell workers of agreed actions gone overdue."""
     return {"handed_over": hand_over_orphaned(session), "escalated": escalate_unacknowledged(session),
-            "reminded": send_due(session)}
+            "reminded": send_due(session), "actions_overdue": remind_overdue(session)}
 
 
 def _place_waiting(session, app):

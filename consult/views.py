@@ -15,12 +15,13 @@ from core.accounts.models import Person, Role
 from core.database import db
 from core.refusals import attempt
 from core.security import role_required
-from core.timeutil import utcnow
+from core.timeutil import LONDON, utcnow
 from rota import services as rota
 
-from . import access, bp, follow_ups, services, urgent
+from . import access, actions, bp, follow_ups, services, urgent
 from .forms import (
     AccessForm,
+    ActionForm,
     AdviceForm,
     CallForm,
     CheckBackForm,
@@ -162,7 +163,9 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     if acting:
         suggest.version_id.choices = _template_choices()
     context = dict(
-        c=c, messages=messages, survey=survey, calls=booked, now=now,
+        c=c, messages=messages, survey=survey, calls=booked, now=now, today=now.astimezone(LONDON).date(),
+        agreed=actions.of_request(session, c.id), may_tick=actions.may_tick(current_user, c),
+        action_form=form("action_form", ActionForm, acting),
         follow_ups=[(f, f.done_at is None and follow_ups.may_complete(current_user, f, c)) for f in follow_up_rows],
         linked=linked_records(session, c, current_user, now),
         history=client_history(session, c, current_user, now) if is_psychologist else [],

@@ -18,7 +18,7 @@ from .markdown import render_markdown
 from .scheduler import STALE_AFTER_SECONDS, heartbeat_status, last_heartbeat
 from .security import safe_next
 from .text import linked
-from .timeutil import format_london, utcnow
+from .timeutil import format_day, format_london, utcnow
 
 NHSUK_DIST = PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 NHSUK_BUNDLES = {"nhsuk-frontend.min.css", "nhsuk-frontend.min.js",
@@ -196,6 +196,7 @@ def init_templating(app: Flask) -> None:
                                  tag=tag, summary_list=summary_list, formatting_hint=FORMATTING_HINT)
     app.jinja_env.filters["london"] = format_london
     app.jinja_env.filters["london_date"] = lambda value: format_london(value, with_time=False)
+    app.jinja_env.filters["day"] = format_day
     # Links stored with notifications only ever point inside the app.
     app.jinja_env.filters["internal_link"] = safe_next
     app.jinja_env.filters["markdown"] = render_markdown

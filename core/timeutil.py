@@ -1,7 +1,7 @@
 """Times are stored in UTC and shown in Europe/London."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,10 +27,15 @@ def format_london(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return ""
     local = london(value)
-    date_part = f"{local.day} {local:%B %Y}"
+    date_part = format_day(local.date())
     if not with_time:
         return date_part
     return f"{date_part}, {_clock(local)}"
+
+
+def format_day(day: date) -> str:
+    """A calendar date (no time, so no time zone): '3 December 2026'."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _clock(local: datetime) -> str:

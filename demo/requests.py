@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import calls, follow_ups, services
+from consult import actions, calls, follow_ups, services
 from consult.models import CloseOutSurvey, Consultation
 from core.accounts.models import Person
 from core.timeutil import LONDON, as_utc
@@ -44,6 +44,8 @@ STORIES = [
                                "through the night. Ask what mornings are like before asking about drinking.\n\n"
                                "- Agree one small morning routine together\n- Keep the afternoon slot\n"
                                "- Ask the GP to review her sleep"),
+                 (1.1, "action", "agree one small morning routine together", "client", 5, True),
+                 (1.2, "action", "ask the GP to review her sleep", "worker", 10, False),
                  (26, "close", "advice_only", 35, ""), (30, "survey", "yes", "yes", "We agreed a morning plan."),
                  (30, "formulation", "What helps, what hinders: substance use and mental health")]),
     Story("pharmacist@example.org", 15, "11:40", "PH-2291", ["drugs", "mental_health"],
@@ -151,6 +153,12 @@ def _step(session: Session, c: Consultation, people: dict, worker: Person, when:
         services.reply(session, c, worker, details[0], when)
     elif what == "advice":
         services.give_advice(session, c, _holder(session, c, people, when), details[0], when)
+    elif what == "action":
+        text, owner, due_in_days, done = details
+        holder = _holder(session, c, people, when)
+        action = actions.agree(session, c, holder, text, owner, (when + timedelta(days=due_in_days)).date(), when)
+        if done:
+            actions.tick(session, c, action, worker, True, when + timedelta(days=due_in_days - 1))
     elif what == "close":
         outcome, minutes, signposting = details
         services.close(session, c, _holder(session, c, people, when), outcome, minutes, signposting, when)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from consult.models import CloseOutSurvey, Consultation, FollowUp, Message
+from consult.models import AgreedAction, CloseOutSurvey, Consultation, FollowUp, Message
 from core import audit
 from core.database import with_row_locks
 from core.identifiers import client_key
@@ -60,6 +60,7 @@ def remove_consultation_details(session: Session, secret: str, cutoff: datetime,
     if not ids:
         return 0
     session.execute(delete(Message).where(Message.consultation_id.in_(ids)))
+    session.execute(delete(AgreedAction).where(AgreedAction.consultation_id.in_(ids)))
     session.execute(update(FollowUp).where(FollowUp.consultation_id.in_(ids)).values(reason=""))
     session.execute(update(CloseOutSurvey).where(CloseOutSurvey.consultation_id.in_(ids)).values(what_happened_next=""))
     for c in done:

@@ -122,7 +122,8 @@ POSTS = [
     "/formulations/versions/{version}/discard", "/reflective-practice/sessions/{clinic_session}/cases/new",
     "/reflective-practice/cases/{case}/review", "/reflective-practice/cases/{case}/edit",
     "/reflective-practice/cases/{case}/withdraw", "/reflective-practice/cases/{case}/recommendations",
-    "/reflective-practice/sessions/{clinic_session}/teaching",
+    "/reflective-practice/sessions/{clinic_session}/teaching", "/consultations/{consultation}/actions",
+    "/consultations/{consultation}/actions/{action}",
 ]
 
 

@@ -28,6 +28,7 @@ FORMS = [
     ("psychologist", "/consultations/{consultation}", "/consultations/{consultation}/close"),
     ("psychologist", "/consultations/{consultation}", "/consultations/{consultation}/calls"),
     ("psychologist", "/consultations/{consultation}", "/consultations/{consultation}/reassign"),
+    ("psychologist", "/consultations/{consultation}", "/consultations/{consultation}/actions"),
     ("frontline", "/consultations/{consultation}", "/consultations/{consultation}/reply"),
     ("psychologist", "/consultations/rota", "/consultations/rota/patterns"),
     ("psychologist", "/consultations/rota", "/consultations/rota/leave"),

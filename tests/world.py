@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.models import CallSlot
+from consult.models import AgreedAction, CallSlot
 from core.accounts.services import create_person
 from core.timeutil import LONDON, utcnow
 from formulations.models import TemplateVersion
@@ -30,6 +30,9 @@ def world(app, session):
     call = CallSlot(consultation_id=c.id, starts_at=utcnow() + timedelta(days=2), mode="phone",
                     booked_by_id=psychologist.id)
     session.add(call)
+    action = AgreedAction(consultation_id=c.id, what="Book a GP appointment about sleep", owner="worker",
+                          created_by_id=psychologist.id)
+    session.add(action)
     session.add(DutyPattern(psychologist_id=psychologist.id, weekdays="0", start_time="09:00", end_time="12:00",
                             starts_on=date.today(), daily_capacity=3))
     create_person(session, email="commissioner@example.org", name="Commissioner",
@@ -50,6 +53,6 @@ def world(app, session):
             "client_reference": "RDA-200", "use_and_mental_health": "Drinks to sleep.", "question_for_group": "What next?"})
     session.commit()
     pattern = session.scalars(select(DutyPattern)).one()
-    return {"clinic_session": clinic_session.id, "case": case.id, "consultation": c.id, "call": call.id, "formulation": f.id, "version": version.id,
+    return {"clinic_session": clinic_session.id, "case": case.id, "consultation": c.id, "call": call.id, "action": action.id, "formulation": f.id, "version": version.id,
             "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
             "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id}
