@@ -9,6 +9,7 @@ import consult.action_views
 import consult.call_views
 import consult.handover
 import consult.list_views
+import consult.summary_views
 import consult.sweeps
 import consult.views
 import core.sweeps

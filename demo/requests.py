@@ -61,7 +61,8 @@ STORIES = [
           "Injecting more since losing his room. Talks about not caring what happens to him.",
           "Is this something I should escalate, and how do I ask about it?", risks=["suicide_self_harm"],
           urgency="soon", mode="phone",
-          steps=[(1, "call", 20, "phone", "missed"),
+          steps=[(0.5, "pass", "psychologist@example.org", "Dr Hale leads on safeguarding for the partnership."),
+                 (1, "call", 20, "phone", "missed"),
                  (22, "advice", "Ask directly and calmly about suicide: asking does not put the idea in his head. "
                                 "If he has a plan or intent, follow your service's safeguarding route today. "
                                 "Otherwise agree a safety plan and who he can call at night.")]),
@@ -94,7 +95,9 @@ STORIES = [
     Story("outreach@example.org", 2, "11:10", "HO-0741", ["mental_health", "drugs"],
           "Hears voices telling him to stay away from people. Uses spice daily.",
           "How can I keep in touch with him when he avoids everyone?", urgency="soon",
-          steps=[(3, "info", "When he does talk to you, where is he and what is happening?")]),
+          # Passed on whoever was on duty, so each psychologist holds an open request whatever the day.
+          steps=[(0.5, "pass", "psychologist2@example.org", "Dr Rahman knows him from the outreach clinic."),
+                 (3, "info", "When he does talk to you, where is he and what is happening?")]),
     Story("keyworker@example.org", 1, "10:45", "RDA-0412", ["mental_health", "alcohol"],
           "Mornings are a little better; she is drinking earlier in the afternoon now.",
           "Can we talk this through by phone with her care coordinator?", mode="phone",
@@ -153,6 +156,11 @@ def _step(session: Session, c: Consultation, people: dict, worker: Person, when:
         services.reply(session, c, worker, details[0], when)
     elif what == "advice":
         services.give_advice(session, c, _holder(session, c, people, when), details[0], when)
+    elif what == "pass":
+        to, reason = people[details[0]], details[1]
+        holder = _holder(session, c, people, when)
+        if holder.id != to.id:
+            services.reassign(session, c, holder, to, reason, when)
     elif what == "action":
         text, owner, due_in_days, done = details
         holder = _holder(session, c, people, when)

@@ -40,6 +40,9 @@ GET_MATRIX = {
     # A call's invitation is for the two people on the call.
     "/consultations/{consultation}/calls/{call}.ics": row(OK, OK, X, N, N, X, N, N, X),
     "/consultations/{consultation}/calls/{call}/change": row(OK, OK, X, N, N, X, N, N, X),
+    # The advice summary follows the case.
+    "/consultations/{consultation}/summary.pdf": row(OK, OK, OK, N, N, X, N, N, X),
+    "/consultations/{consultation}/summary.txt": row(OK, OK, OK, N, N, X, N, N, X),
     # A formulation on a case follows the case (a psychologist not involved does not find it).
     "/formulations/{formulation}": row(OK, OK, OK, N, N, N, N, N, X),
     "/formulations/{formulation}.md": row(OK, OK, OK, N, N, N, N, N, X),

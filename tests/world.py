@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.models import AgreedAction, CallSlot
+from consult.models import AgreedAction, CallSlot, Message
 from core.accounts.services import create_person
 from core.timeutil import LONDON, utcnow
 from formulations.models import TemplateVersion
@@ -33,6 +33,8 @@ def world(app, session):
     action = AgreedAction(consultation_id=c.id, what="Book a GP appointment about sleep", owner="worker",
                           created_by_id=psychologist.id)
     session.add(action)
+    session.add(Message(consultation_id=c.id, author_id=psychologist.id, kind="advice", body="Offer a morning slot."))
+    c.advice_given_at = utcnow()
     session.add(DutyPattern(psychologist_id=psychologist.id, weekdays="0", start_time="09:00", end_time="12:00",
                             starts_on=date.today(), daily_capacity=3))
     create_person(session, email="commissioner@example.org", name="Commissioner",

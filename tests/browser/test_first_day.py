@@ -40,7 +40,7 @@ def lived_in(tmp_path_factory):
             "closed": session.scalar(select(Consultation.id).where(Consultation.client_reference == "RDA-0412",
                                                                    Consultation.status == "closed")),
             "needle": session.scalar(select(Consultation.id).where(Consultation.client_reference == "NSP-0118")),
-            "waiting": session.scalar(select(Consultation.id).where(Consultation.client_reference == "HO-0741")),
+            "waiting": session.scalar(select(Consultation.id).where(Consultation.client_reference == "HO-0752")),
             "rahmans": session.scalar(select(Consultation.id).join(Person, Person.id == Consultation.psychologist_id)
                                       .where(Person.email == "psychologist2@example.org", Consultation.closed_at.is_(None))),
             "formulation": session.scalar(select(Formulation.id)),
