@@ -23,8 +23,6 @@ def agree_action(consultation_id: int):
                 "The action is agreed: the worker sees it with your advice and ticks it off when it is done.")
 
 
-
-
 @bp.route("/<int:consultation_id>/actions/<int:action_id>", methods=["POST"])
 def tick_action(consultation_id: int, action_id: int):
     """One button (CSRF-checked like every post): done, or not done after all."""

@@ -40,14 +40,18 @@ def agree(session: Session, c: Consultation, psychologist: Person, what: str, ow
                           created_by_id=psychologist.id, created_at=now)
     session.add(action)
     session.flush()
-    by_when = f" by {format_day(due_on)}" if due_on else ""
-    thread.event(session, c, f"{psychologist.name} agreed an action: {ACTION_OWNERS[owner].lower()} to "
-                             f"{action.what}{by_when}.", now, by=psychologist)
+    thread.event(session, c, f"{psychologist.name} agreed an action: {described(action)}.", now, by=psychologist)
     if c.advice_given_at is not None:  # before the advice, the advice's own notice brings the worker to it
         thread.tell(session, c.requester_id, c, "An agreed action was added",
-                    f"{psychologist.name} added an agreed action to the advice: {action.what}{by_when}.")
+                    f"{psychologist.name} added an agreed action to the advice: {described(action)}.")
     audit.record(session, "consultation.action_agreed", "consultation", c.id, action=action.id)
     return action
+
+
+def described(action: AgreedAction) -> str:
+    """'the worker to book a GP appointment by 9 December 2026', for the thread and the notices."""
+    by_when = f" by {format_day(action.due_on)}" if action.due_on else ""
+    return f"{ACTION_OWNERS[action.owner].lower()} to {action.what}{by_when}"
 
 
 def may_tick(person: Person, c: Consultation) -> bool:
@@ -120,8 +124,7 @@ def remind_overdue(session: Session, now: datetime | None = None) -> int:
     requests = {c.id: c for c in session.scalars(select(Consultation).where(Consultation.id.in_(by_request)))}
     for consultation_id, overdue in by_request.items():
         c = requests[consultation_id]
-        listed = "; ".join(f"{ACTION_OWNERS[a.owner].lower()} to {a.what} (by {format_day(a.due_on)})"
-                           for a in overdue)
+        listed = "; ".join(described(a) for a in overdue)
         thread.tell(session, c.requester_id, c, "An agreed action is overdue" if len(overdue) == 1
                     else f"{len(overdue)} agreed actions are overdue",
                     f"From the advice on {c.client_reference}: {listed}. Tick each off when it is done, or ask "

@@ -34,7 +34,7 @@ class LinkedKind:
 _KINDS: list[LinkedKind] = []
 
 
-def register_linked_records(heading: str, records: Callable[[Session, Consultation, Person, datetime], list[LinkedRecord]]) -> None:
+def register_linked_records(heading: str, records: Records) -> None:
     if all(kind.heading != heading for kind in _KINDS):
         _KINDS.append(LinkedKind(heading, records))
 

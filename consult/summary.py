@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from core.timeutil import format_day, format_london
 
+from .actions import of_request
 from .models import ACTION_OWNERS, OUTCOMES, AgreedAction, Consultation, Message
 
 IF_THINGS_GET_WORSE = [
@@ -59,9 +60,7 @@ def advice_summary(session: Session, c: Consultation, now: datetime) -> AdviceSu
                                        .order_by(Message.created_at, Message.id))]
     if not advice:
         return None
-    actions = list(session.scalars(select(AgreedAction).where(AgreedAction.consultation_id == c.id)
-                                   .order_by(AgreedAction.created_at, AgreedAction.id)))
-    return AdviceSummary(c, advice, actions, now)
+    return AdviceSummary(c, advice, of_request(session, c.id), now)
 
 
 def action_line(action: AgreedAction) -> str:
