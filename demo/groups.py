@@ -4,12 +4,12 @@ Each has sessions behind it, with the register kept, themes recorded and evaluat
 to come with seats booked."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.timeutil import LONDON
+from core.timeutil import LONDON, as_utc
 from supervision import register, services
 from supervision.groups import schedule
 from supervision.models import GroupSession
@@ -45,7 +45,10 @@ def _series_values(spec: dict, people: dict, starts_on) -> dict:
 
 
 def seed(session: Session, people: dict, now: datetime) -> None:
-    history_start = now - timedelta(days=HISTORY_DAYS)
+    # From midnight, so the first day's sessions are booked well before their booking closes whatever the time
+    # of day the demo is made (from "now" less the days, a session two hours after it could not be booked).
+    history_start = as_utc(datetime.combine((now.astimezone(LONDON) - timedelta(days=HISTORY_DAYS)).date(), time(0),
+                                            LONDON))
     for spec in GROUPS:
         organisation_id, team_id = None, None
         if spec["team"]:

@@ -21,9 +21,11 @@ from rota.models import DutySlot
 from supervision.models import Booking, GroupSeries, GroupSession
 from tests.conftest import TEST_CONFIG
 
-# A working morning; a Saturday night; the Sunday the clocks go back; the Monday after they go forward.
+# A working morning; a Saturday night; the Sunday the clocks go back; the Monday after they go forward; a
+# Wednesday lunchtime, when a group session on the history's first day was once within its booking cut-off.
 MOMENTS = [datetime(2026, 11, 23, 10, 0, tzinfo=LONDON), datetime(2026, 11, 28, 2, 0, tzinfo=LONDON),
-           datetime(2026, 10, 25, 12, 0, tzinfo=LONDON), datetime(2026, 3, 30, 9, 30, tzinfo=LONDON)]
+           datetime(2026, 10, 25, 12, 0, tzinfo=LONDON), datetime(2026, 3, 30, 9, 30, tzinfo=LONDON),
+           datetime(2026, 12, 2, 13, 5, tzinfo=LONDON)]
 
 
 def _seeded(tmp_path, name: str, now: datetime):
@@ -36,7 +38,8 @@ def _seeded(tmp_path, name: str, now: datetime):
     return app, session
 
 
-@pytest.mark.parametrize("now", MOMENTS, ids=["weekday", "saturday-night", "clocks-back", "clocks-forward"])
+@pytest.mark.parametrize("now", MOMENTS, ids=["weekday", "saturday-night", "clocks-back", "clocks-forward",
+                                         "wednesday-lunchtime"])
 def test_the_demo_is_lived_in_whenever_it_is_made(tmp_path, now):
     app, session = _seeded(tmp_path, "demo.db", now)
     statuses = set(session.scalars(select(Consultation.status)))
