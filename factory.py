@@ -9,10 +9,12 @@ import consult.action_views
 import consult.call_views
 import consult.handover
 import consult.list_views
+import consult.snippet_views
 import consult.summary_views
 import consult.sweeps
 import consult.views
 import core.sweeps
+import directory.views
 import formulations.cli
 import formulations.linked
 import formulations.views
@@ -34,7 +36,7 @@ from core.templating import register_page_warning
 from demo.cli import seed_demo
 from rota.services import when_away
 
-FEATURES = (rota, consult, reach, supervision, formulations, governance)
+FEATURES = (rota, consult, directory, reach, supervision, formulations, governance)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -16,6 +16,7 @@ from core.forms import (
     WholeNumberField,
     checked_text,
     no_identifiers,
+    optional_id,
     pseudonymised_reference,
 )
 from core.timeutil import LONDON
@@ -94,10 +95,31 @@ class MessageForm(PageForm):
     body = checked_text("Your message", required="Enter your message")
 
 
+def referral_service(label: str) -> ListSelectField:
+    """A service from the directory (choices set by the page), or none."""
+    return ListSelectField(label, coerce=optional_id, choices=[], may_be_empty=True,
+                           not_offered="Choose a service from the directory's list")
+
+
 class AdviceForm(PageForm):
     prefix_name = "advice"
     # A page or two: the worker reads it on shift, and it goes into their case notes.
     body = checked_text("Advice", required="Enter your advice", max_length=ADVICE_LENGTH)
+    referral_service_id = referral_service("Recommend a referral to a service (optional)")
+    # One of the psychologist's saved paragraphs, put in by the "Insert" button (the page sets the choices).
+    snippet_id = ListSelectField("Insert one of your saved paragraphs", coerce=optional_id, choices=[],
+                                 may_be_empty=True, not_offered="Choose one of your saved paragraphs")
+
+
+SNIPPET_LENGTH = 3000
+
+
+class SnippetForm(PageForm):
+    prefix_name = "snippet"
+    title = LineField("Name", description="So you can find it, like 'Harm reduction for opioids'.", validators=[
+        DataRequired(message="Give the paragraph a name"),
+        LengthLimit(max=100, message="Keep the name to 100 characters or fewer"), no_identifiers])
+    body = checked_text("Paragraph", required="Write the paragraph", max_length=SNIPPET_LENGTH)
 
 
 class ActionForm(PageForm):
@@ -136,8 +158,16 @@ class CloseForm(PageForm):
         InputRequired(message="Enter the time you spent in minutes, like 30"),
         NumberRange(min=1, max=24 * 60, message="Time spent must be between 1 and 1440 minutes"),
     ])
-    referral_or_signposting = checked_text("Recommended referral or signposting",
-                                    max_length=2000)
+    referral_service_id = referral_service("Service recommended for a referral")
+    referral_or_signposting = checked_text("Other referral or signposting", max_length=2000,
+                                           description="For a service not in the directory, say which and how to "
+                                           "refer; or where else the worker could turn.")
+
+    def validate_referral_service_id(self, field):
+        if self.outcome.data == "referral_recommended" and not field.data and \
+                not (self.referral_or_signposting.data or "").strip():
+            raise ValidationError("Choose the service to refer to from the directory, or describe the referral "
+                                  "below if the service is not listed")
 
 
 class SurveyForm(PageForm):

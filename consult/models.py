@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.accounts.models import Organisation, Person, Team
 from core.database import Base
 from core.timeutil import utcnow
+from directory.models import LocalService
 
 
 class Status(str, enum.Enum):
@@ -157,6 +158,8 @@ class Consultation(Labelled, Base):
     outcome: Mapped[str | None] = mapped_column(String(30))
     minutes_spent: Mapped[int | None]
     referral_or_signposting: Mapped[str | None] = mapped_column(Text)
+    # The service in the directory the psychologist recommends referring to (the worker makes the referral).
+    referral_service_id: Mapped[int | None] = mapped_column(ForeignKey("local_services.id"), index=True)
     details_removed_at: Mapped[datetime | None]  # past its retention period: free text and messages removed
 
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="raise_on_sql")
@@ -164,6 +167,7 @@ class Consultation(Labelled, Base):
     acknowledged_by: Mapped[Person | None] = relationship(foreign_keys=[acknowledged_by_id], lazy="raise_on_sql")
     organisation: Mapped[Organisation] = relationship(lazy="raise_on_sql")
     team: Mapped[Team | None] = relationship(lazy="raise_on_sql")
+    referral_service: Mapped[LocalService | None] = relationship(lazy="raise_on_sql")
 
     @property
     def need_list(self) -> list[str]:
@@ -249,6 +253,20 @@ class AgreedAction(Base):
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reminded_at: Mapped[datetime | None]  # the worker told, once, that its date has passed
+
+
+class Snippet(Base):
+    """A paragraph a psychologist saved to put into advice again (signposting, harm reduction): their own."""
+
+    __tablename__ = "advice_snippets"
+    __table_args__ = (Index("ix_advice_snippets_owner", "owner_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 CALL_MODES = {"phone": "Phone call", "video": "Video call", "in_person": "In person"}

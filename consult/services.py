@@ -16,7 +16,7 @@ from core.notifications import notify
 from core.timeutil import format_london, utcnow
 from core.workweek import add_working_time, working_seconds_between, working_week
 
-from . import access, allocation, calls, reminders, thread, urgent
+from . import access, allocation, calls, referrals, reminders, thread, urgent
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
 
@@ -258,9 +258,12 @@ def reply(session: Session, c: Consultation, author: Person, body: str, now: dat
 
 
 def give_advice(session: Session, c: Consultation, psychologist: Person, body: str,
-                now: datetime | None = None) -> None:
-    """Advice, or more of it: after the worker replies to advice, the psychologist may add to it."""
+                now: datetime | None = None, referral_service_id: int | None = None) -> None:
+    """Advice, or more of it: after the worker replies to advice, the psychologist may add to it. It may
+    recommend a referral to a service in the directory (`referrals`)."""
     now = now or utcnow()
+    service = referrals.recommend(session, c, referral_service_id, psychologist, now) \
+        if referral_service_id else None
     further = c.status == Status.ADVICE_GIVEN.value
     if not further:
         _move(c, Status.ADVICE_GIVEN)
@@ -273,16 +276,22 @@ def give_advice(session: Session, c: Consultation, psychologist: Person, body: s
     audit.record(session, "consultation.advice_given", "consultation", c.id)
     thread.tell(session, c.requester_id, c, "More advice is ready" if further else "Advice is ready",
                 f"{psychologist.name} has {'added to the' if further else 'written'} advice on your request. It is "
-                "advice for you to use: no referral has been made for the person.")
+                "advice for you to use: no referral has been made for the person." + referrals.told(service))
 
 
 def close(session: Session, c: Consultation, psychologist: Person, outcome: str, minutes: int,
-          referral_or_signposting: str, now: datetime | None = None) -> None:
-    """Close with an outcome. Never a dead end: without advice, a referral or signposting is required."""
+          referral_or_signposting: str, now: datetime | None = None, referral_service_id: int | None = None) -> None:
+    """Close with an outcome. Never a dead end: without advice, a referral or signposting is required; a
+    recommended referral names the service, from the directory or (when it is not listed) in words."""
     now = now or utcnow()
-    if c.advice_given_at is None and not referral_or_signposting.strip():
+    routed = referral_service_id or referral_or_signposting.strip()
+    if c.advice_given_at is None and not routed:
         raise TransitionRefused("No advice has been given, so say where the worker should turn instead: "
                                 "a recommended referral or signposting")
+    if outcome == "referral_recommended" and not routed:
+        raise TransitionRefused("Choose the service to refer to from the directory, or describe the referral "
+                                "if the service is not listed")
+    service = referrals.recommend(session, c, referral_service_id, psychologist, now)
     _move(c, Status.CLOSED)
     stop_clock(c, now)
     urgent.mark_acknowledged(c, psychologist, now)
@@ -293,8 +302,9 @@ def close(session: Session, c: Consultation, psychologist: Person, outcome: str,
     thread.event(session, c, f"{psychologist.name} closed this request.", now, by=psychologist)
     audit.record(session, "consultation.closed", "consultation", c.id, outcome=outcome)
     calls.cancel_calls_to_come(session, c, psychologist, "the request is closed.", now)
-    referral = ("The psychologist recommends a referral but has not made it: you make it, with the person's "
-                "agreement. " if outcome == "referral_recommended" else "")
+    to = f" to {service.name}" if service else ""
+    referral = (f"The psychologist recommends a referral{to} but has not made it: you make it, with the person's "
+                "agreement. " if outcome == "referral_recommended" or service else "")
     thread.tell(session, c.requester_id, c, "Your request has been closed",
                 f"{referral}Tell us whether the advice helped: it takes a minute and shapes the service.")
 

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core.timeutil import format_day, format_london
+from directory.models import LocalService
+from directory.services import route_lines
 
 from .actions import of_request
 from .models import ACTION_OWNERS, OUTCOMES, AgreedAction, Consultation, Message
@@ -42,6 +44,11 @@ class AdviceSummary:
     advice: list[AdvicePart]
     actions: list[AgreedAction]
     made_at: datetime
+    referral: LocalService | None = None  # the service in the directory recommended
+
+    @property
+    def route(self) -> list[str]:
+        return route_lines(self.referral) if self.referral else []
 
     @property
     def worse(self) -> list[str]:
@@ -60,7 +67,8 @@ def advice_summary(session: Session, c: Consultation, now: datetime) -> AdviceSu
                                        .order_by(Message.created_at, Message.id))]
     if not advice:
         return None
-    return AdviceSummary(c, advice, of_request(session, c.id), now)
+    referral = session.get(LocalService, c.referral_service_id) if c.referral_service_id else None
+    return AdviceSummary(c, advice, of_request(session, c.id), now, referral)
 
 
 def action_line(action: AgreedAction) -> str:
@@ -79,6 +87,8 @@ def as_text(summary: AdviceSummary) -> str:
         lines += [f"ADVICE from {part.author}, {format_london(part.at)}", part.body.strip(), ""]
     if summary.actions:
         lines += ["AGREED ACTIONS", *(f"- {action_line(a)}" for a in summary.actions), ""]
+    if summary.route:
+        lines += ["REFERRAL RECOMMENDED (the worker makes it, with the person's agreement)", *summary.route, ""]
     if c.referral_or_signposting:
         lines += ["REFERRAL OR SIGNPOSTING RECOMMENDED", c.referral_or_signposting.strip(), ""]
     if summary.outcome:

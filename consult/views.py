@@ -16,10 +16,13 @@ from core.database import db
 from core.refusals import attempt
 from core.security import role_required
 from core.timeutil import LONDON, utcnow
+from directory import services as directory
+from directory.models import LocalService
 from rota import services as rota
 
-from . import access, actions, bp, follow_ups, services, urgent
+from . import access, actions, bp, follow_ups, services, snippets, urgent
 from .forms import (
+    ADVICE_LENGTH,
     AccessForm,
     ActionForm,
     AdviceForm,
@@ -44,7 +47,8 @@ from .models import AllocationDecision, CallSlot, CheckBack, CloseOutSurvey, Con
 def _thread_query(visible):
     return (select(Consultation).options(joinedload(Consultation.requester), joinedload(Consultation.psychologist),
                                          joinedload(Consultation.acknowledged_by), joinedload(Consultation.team),
-                                         joinedload(Consultation.organisation))
+                                         joinedload(Consultation.organisation),
+                                         joinedload(Consultation.referral_service).joinedload(LocalService.instead))
             .where(Consultation.id == bindparam("consultation"), visible))
 
 
@@ -160,8 +164,15 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     suggest = form("suggest_form", SuggestTemplateForm, acting)
     if reassign is not None:
         reassign.psychologist_id.choices = psychologist_choices(session, leave_out=c.psychologist_id)
+    advice_form, close_form = form("advice_form", AdviceForm, acting), form("close_form", CloseForm, acting)
+    groups, saved = [], []
     if acting:
         suggest.version_id.choices = _template_choices()
+        groups = _offer_services(c, advice_form, close_form)
+        saved = snippets.mine(session, current_user)
+        advice_form.snippet_id.choices = [(s.id, s.title) for s in saved]
+        if "close_form" not in forms:
+            close_form.referral_service_id.data = c.referral_service_id
     context = dict(
         c=c, messages=messages, survey=survey, calls=booked, now=now, today=now.astimezone(LONDON).date(),
         agreed=actions.of_request(session, c.id), may_tick=actions.may_tick(current_user, c),
@@ -179,9 +190,9 @@ def _render_show(c: Consultation, status: int = 200, **forms):
                              and c.check_back_due_at is not None and c.check_back_due_at <= now),
         **_duty_now(c),
         message_form=form("message_form", MessageForm, c.is_open and (is_requester or allocated)),
-        advice_form=form("advice_form", AdviceForm, acting),
+        advice_form=advice_form, directory_groups=groups, saved_paragraphs=saved,
         information_form=form("information_form", InformationRequestForm, acting),
-        close_form=form("close_form", CloseForm, acting),
+        close_form=close_form,
         reassign_form=reassign,
         survey_form=form("survey_form", SurveyForm, not c.is_open and is_requester and survey is None),
         call_form=form("call_form", CallForm, acting),
@@ -289,20 +300,53 @@ def ask_for_information(consultation_id: int):
                 "Your question has been sent to the worker. The reply-due clock is paused until they answer.")
 
 
+def _offer_services(c: Consultation, *forms) -> list:
+    """The directory's live services, grouped by kind, offered as referrals on these forms; and the one this
+    request was referred to, if it has since left the directory, so closing it keeps that referral."""
+    groups = directory.choices(db.session)
+    if c.referral_service is not None and c.referral_service.retired_at is not None:
+        groups.append(("No longer in the directory", [(c.referral_service.id, c.referral_service.name)]))
+    for f in forms:
+        if f is not None:
+            f.referral_service_id.choices = [(id_, name) for _, options in groups for id_, name in options]
+    return groups
+
+
+def _insert_snippet(c: Consultation, form: AdviceForm):
+    """The advice form back with the chosen paragraph added to what was typed: nothing sent, nothing lost."""
+    snippet = snippets.owned(db.session, current_user, form.snippet_id.data)
+    if snippet is None:
+        form.snippet_id.errors = ["Choose one of your saved paragraphs to insert"]
+    elif len(longer := snippets.inserted(form.body.data or "", snippet)) > ADVICE_LENGTH:
+        form.body.errors = [f"With that paragraph the advice would be over {ADVICE_LENGTH:,} characters: shorten it "
+                            "first"]
+    else:
+        form.body.data = longer
+    return _render_show(c, advice_form=form)
+
+
 @bp.route("/<int:consultation_id>/advice", methods=["POST"])
 def advise(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
-    return _act(c, lambda f: services.give_advice(db.session, c, current_user, f.body.data),
-                "advice_form", AdviceForm(), "Your advice has been sent and the worker told.")
+    form = AdviceForm()
+    _offer_services(c, form)
+    if request.form.get("advice-insert"):
+        return _insert_snippet(c, form)
+    return _act(c, lambda f: services.give_advice(db.session, c, current_user, f.body.data,
+                                                  referral_service_id=f.referral_service_id.data),
+                "advice_form", form, "Your advice has been sent and the worker told.")
 
 
 @bp.route("/<int:consultation_id>/close", methods=["POST"])
 def close(consultation_id: int):
     c = _load(consultation_id)
     _require(services.is_allocated_psychologist(current_user, c))
+    form = CloseForm()
+    _offer_services(c, form)
     return _act(c, lambda f: services.close(db.session, c, current_user, f.outcome.data, f.minutes_spent.data,
-                                            f.referral_or_signposting.data or ""), "close_form", CloseForm(),
+                                            f.referral_or_signposting.data or "",
+                                            referral_service_id=f.referral_service_id.data), "close_form", form,
                 "The request is closed. The worker has been asked whether the advice helped.")
 
 

@@ -9,6 +9,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from .identifiers import free_text_problem, reference_problem
+from .params import whole_number
 from .text import one_line, plain_text
 
 
@@ -80,6 +81,14 @@ class ListSelectField(SelectField):
         if self.data is not None and self.choices is not None and \
                 self.data not in {value for value, *_ in self.choices}:
             raise ValidationError(self.not_offered)
+
+
+def optional_id(value) -> int | None:
+    """`coerce` for a select of records that may be left empty: no answer is None, anything not an id is 0
+    (never offered, so refused as not on the list rather than with WTForms' own words)."""
+    if value in ("", None):
+        return None
+    return value if isinstance(value, int) else whole_number(str(value)) or 0
 
 
 class ListMultipleField(SelectMultipleField):

@@ -14,3 +14,4 @@ from .audit import AuditEvent  # noqa: F401
 from .database import Base  # noqa: F401
 from .notifications import Notification, OutboxMessage  # noqa: F401
 from .scheduler import SchedulerHeartbeat  # noqa: F401
+from .search import SearchEntry  # noqa: F401

@@ -1,6 +1,6 @@
 """A lived-in demo partnership for `make run`: the people of `core.demo`, a duty rota with someone on duty now
 and next week, a few weeks of consultations in every state, reflective practice groups with past and booked
-sessions, and formulations, so every role's first page has something real on it.
+sessions, formulations and a local service directory, so every role's first page has something real on it.
 
 Everything is made through the services the app itself uses, at times counted back from `now`, so the same
 run on the same day gives the same partnership, and what it shows obeys every rule the app keeps. Never
@@ -17,7 +17,7 @@ from core.demo import seed as seed_people
 from core.notifications import SENT, OutboxMessage
 from formulations.starter import seed_starter_library
 
-from . import clinics, groups, requests, rota
+from . import clinics, directory, groups, requests, rota
 
 
 class NotInProduction(RuntimeError):
@@ -31,6 +31,7 @@ def seed(session: Session, now: datetime, production: bool = False) -> list[Pers
     by_email = {p.email: p for p in people}
     seed_starter_library(session, by_email["psychologist@example.org"])
     rota.seed(session, by_email, now)
+    directory.seed(session, by_email, now)
     requests.seed(session, by_email, now)
     groups.seed(session, by_email, now)
     clinics.seed(session, by_email, now)

@@ -14,6 +14,7 @@ from consult import actions, calls, follow_ups, services
 from consult.models import CloseOutSurvey, Consultation
 from core.accounts.models import Person
 from core.timeutil import LONDON, as_utc
+from directory.models import LocalService
 from formulations.models import TemplateVersion
 from formulations.services import save_answers, start_formulation
 
@@ -73,7 +74,7 @@ STORIES = [
           steps=[(3, "advice", "Ask the hostel for an assessment at a time she is least intoxicated (often "
                                "mid-morning), with you there. Intoxication is a reason to adapt, not to exclude."),
                  (28, "close", "referral_recommended", 30,
-                  "Ask the community mental health team for a joint assessment with the hostel.")]),
+                  "Ask for a joint assessment with the hostel.", "Brighton and Hove Community Mental Health Team")]),
     Story("keyworker@example.org", 6, "13:20", "RDA-0530", ["mental_health", "drugs", "children_carers"],
           "Using crack at weekends; her children stay with her mother then. Very low in the week.",
           "How do I balance her mood with the safeguarding questions?", risks=["child_safeguarding"],
@@ -168,8 +169,10 @@ def _step(session: Session, c: Consultation, people: dict, worker: Person, when:
         if done:
             actions.tick(session, c, action, worker, True, when + timedelta(days=due_in_days - 1))
     elif what == "close":
-        outcome, minutes, signposting = details
-        services.close(session, c, _holder(session, c, people, when), outcome, minutes, signposting, when)
+        outcome, minutes, signposting, *service = details  # and the service in the directory recommended
+        referred = session.scalar(select(LocalService.id).where(LocalService.name == service[0])) if service else None
+        services.close(session, c, _holder(session, c, people, when), outcome, minutes, signposting, when,
+                       referral_service_id=referred)
     elif what == "survey":
         useful, confident, next_ = details
         session.add(CloseOutSurvey(consultation_id=c.id, useful=useful, more_confident=confident,

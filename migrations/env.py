@@ -4,6 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 import consult.models  # noqa: F401,E402  (and every feature's)
+import directory.models  # noqa: F401,E402
 import formulations.models  # noqa: F401,E402
 import governance.models  # noqa: F401,E402
 import reach.snapshots  # noqa: F401,E402
@@ -12,6 +13,7 @@ import supervision.models  # noqa: F401,E402
 from core.config import load_config
 from core.database import UTCDateTime, make_engine
 from core.models import Base  # noqa: F401  (imports every core model onto the metadata)
+from core.search import include_in_comparison
 
 config = context.config
 target_metadata = Base.metadata
@@ -51,6 +53,7 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_object=include_in_comparison,
         )
         with context.begin_transaction():
             context.run_migrations()

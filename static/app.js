@@ -9,3 +9,23 @@ for (const box of document.querySelectorAll('textarea[data-print-copy]')) {
   const copy = document.getElementById(box.dataset.printCopy)
   if (copy) box.addEventListener('input', () => { copy.textContent = box.value })
 }
+
+// "Insert paragraph" puts a saved paragraph where the cursor is, without sending the form (the server does the
+// same, after what is written, when scripts do not run).
+for (const button of document.querySelectorAll('button[data-insert-into]')) {
+  const box = document.getElementById(button.dataset.insertInto)
+  const picker = document.getElementById(button.dataset.insertFrom)
+  if (!box || !picker) continue
+  button.addEventListener('click', (event) => {
+    const chosen = picker.selectedOptions[0]
+    if (!chosen || !chosen.dataset.body) return // nothing chosen: the server says so
+    event.preventDefault()
+    const start = box.selectionStart ?? box.value.length
+    const before = box.value.slice(0, start).replace(/\s+$/, '')
+    const after = box.value.slice(box.selectionEnd ?? start)
+    box.value = (before ? before + '\n\n' : '') + chosen.dataset.body + after
+    const end = (before ? before.length + 2 : 0) + chosen.dataset.body.length
+    box.focus()
+    box.setSelectionRange(end, end)
+  })
+}

@@ -16,7 +16,7 @@ from rota import services as rota
 from supervision import services as supervision
 from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
-from .support import at_moment, person, post_form, sign_in, signed_in
+from .support import at_moment, email_for, person, post_form, sign_in, signed_in
 
 # Monday 23 November 2026, 10am in London: inside working hours, and a working day.
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
@@ -239,3 +239,21 @@ def newest_case(session) -> ClinicCase:
     session.rollback()
     session.expire_all()
     return session.scalars(select(ClinicCase).order_by(ClinicCase.id.desc())).first()
+
+
+SERVICE = {"name": "Brighton Community Mental Health Team", "kind": "secondary_mental_health",
+           "who_for": "Adults with severe and enduring mental illness.",
+           "criteria": "Aged 18 or over, registered with a Brighton and Hove GP, and mental health needs a GP cannot "
+                       "meet alone. Drug or alcohol use is no reason to turn anyone away.",
+           "how_to_refer": "The GP refers, or the worker calls the duty line with the person's agreement.",
+           "contact": "Duty line 01273 000000", "opening_hours": "Monday to Friday 9am to 5pm",
+           "not_for": "", "instead_id": None}
+
+
+def local_service(session, **changes):
+    """A service in the directory, saved by the admin as the directory's own pages would."""
+    from directory.services import save
+    service = save(session, None, {**SERVICE, **changes}, session.scalar(
+        select(Person).where(Person.email == email_for("admin"))))
+    session.commit()
+    return service

@@ -12,8 +12,10 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from consult.models import Snippet
 from core.accounts.models import Organisation
 from core.timeutil import utcnow
+from directory.models import LocalService
 from supervision.models import Booking, GroupSession
 from tests.support import person, post_form, sign_in
 
@@ -73,6 +75,11 @@ GET_MATRIX = {
     "/reflective-practice/cases/{case}/follow-up": row(N, N, N, N, N, N, N, N, X),
     # The rota: a psychologist's own pattern (the lead psychologist's too; the coverage grid shows them all).
     "/consultations/rota/patterns/{pattern}/edit": row(X, OK, X, X, X, X, X, X, X),
+    # A psychologist's saved paragraphs are their own.
+    "/consultations/snippets/{snippet}": row(X, OK, X, X, X, N, X, X, X),
+    # The service directory is every member of staff's to read and admins' to keep.
+    "/directory/{service}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
+    "/directory/{service}/edit": row(X, X, X, OK, X, X, X, OK, X),
     # Admin pages: admins.
     "/admin/organisations/{organisation}": row(X, X, X, OK, X, X, X, OK, X),
     "/admin/people/{person}": row(X, X, X, OK, X, X, X, OK, X),
@@ -126,7 +133,8 @@ POSTS = [
     "/reflective-practice/cases/{case}/review", "/reflective-practice/cases/{case}/edit",
     "/reflective-practice/cases/{case}/withdraw", "/reflective-practice/cases/{case}/recommendations",
     "/reflective-practice/sessions/{clinic_session}/teaching", "/consultations/{consultation}/actions",
-    "/consultations/{consultation}/actions/{action}",
+    "/consultations/{consultation}/actions/{action}", "/directory/{service}/edit", "/directory/{service}/retire",
+    "/consultations/snippets/{snippet}", "/consultations/snippets/{snippet}/delete",
 ]
 
 
@@ -146,6 +154,8 @@ def test_people_from_another_organisation_can_change_nothing(app, session, world
     assert session.get(Booking, world["booking"]).status == "booked"
     assert session.get(GroupSession, world["session"]).status == "scheduled"
     assert session.get(Organisation, world["organisation"]) is not None
+    assert session.get(LocalService, world["service"]).retired_at is None
+    assert session.get(Snippet, world["snippet"]) is not None
 
 
 CONSULTATION_POSTS = [p for p in POSTS if p.startswith("/consultations/{consultation}")]

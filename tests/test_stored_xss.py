@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from consult.models import AgreedAction
+from consult.models import AgreedAction, Consultation, Snippet
+from directory.services import save
+from tests.factories import SERVICE
 from tests.pages import open_page
 from tests.support import person, signed_in
 from tests.xss_corpus import XSS_PAYLOADS
+
+
+# The attributes a browser follows as an address; text in any other (a data- attribute, say) never runs.
+_ADDRESSES = {"href", "src", "action", "formaction", "srcdoc", "xlink:href", "poster", "background", "data"}
 
 
 class _Executable(HTMLParser):
@@ -23,7 +29,8 @@ class _Executable(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self._in_script = tag == "script"
         for name, value in attrs:
-            if name.startswith("on") or "javascript:" in (value or "").lower().replace("\t", ""):
+            if name.startswith("on") or (name in _ADDRESSES
+                                         and "javascript:" in (value or "").lower().replace("\t", "")):
                 self.found.append(f"<{tag} {name}={value!r}>")
         if tag in ("iframe", "object", "embed"):  # the page's own icons are SVG, so an SVG alone is not counted
             self.found.append(f"<{tag}>")
@@ -44,6 +51,8 @@ def test_the_check_finds_a_payload_that_was_not_escaped():
     assert _nothing_runs('<p><img src=x onerror="window.__xss=1"></p>')
     assert _nothing_runs("<p><script>window.__xss=1</script></p>")
     assert not _nothing_runs("<p>&lt;img src=x onerror=window.__xss=1&gt;</p>")
+    assert _nothing_runs('<a href="javascript:window.__xss=1">x</a>')
+    assert not _nothing_runs('<option data-body="javascript:window.__xss=1">x</option>')  # text, never followed
 
 
 def test_agreed_actions_show_the_corpus_as_text(app, session, world):
@@ -54,4 +63,29 @@ def test_agreed_actions_show_the_corpus_as_text(app, session, world):
     worker = signed_in(app, "frontline")
     for page in (open_page(worker, "consult.show", consultation_id=world["consultation"]),
                  open_page(worker, "consult.mine"), open_page(signed_in(app, "team_lead"), "consult.team")):
+        assert _nothing_runs(page) == []
+
+
+def test_the_service_directory_shows_the_corpus_as_text(app, session, world):
+    admin = person(session, "admin")
+    services = [save(session, None, {**SERVICE, "name": payload[:200], "who_for": payload, "criteria": payload,
+                                     "how_to_refer": payload, "contact": payload[:300], "opening_hours": payload[:300]},
+                     admin) for payload in XSS_PAYLOADS]
+    session.get(Consultation, world["consultation"]).referral_service_id = services[0].id
+    session.commit()
+    worker = signed_in(app, "frontline")
+    pages = [open_page(worker, "directory.index"), open_page(worker, "directory.index", q="script alert img"),
+             open_page(worker, "consult.show", consultation_id=world["consultation"])]
+    pages += [open_page(worker, "directory.service", service_id=s.id) for s in services]
+    for page in pages:
+        assert _nothing_runs(page) == []
+
+
+def test_saved_paragraphs_show_the_corpus_as_text(app, session, world):
+    psychologist = person(session, "psychologist")
+    session.add_all(Snippet(owner_id=psychologist.id, title=payload[:100], body=payload) for payload in XSS_PAYLOADS)
+    session.commit()
+    client = signed_in(app, "psychologist")
+    for page in (open_page(client, "consult.snippets"),
+                 open_page(client, "consult.show", consultation_id=world["consultation"])):
         assert _nothing_runs(page) == []

@@ -6,9 +6,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.models import AgreedAction, CallSlot, Message
+from consult.models import AgreedAction, CallSlot, Message, Snippet
 from core.accounts.services import create_person
 from core.timeutil import LONDON, utcnow
+from directory import services as directory
 from formulations.models import TemplateVersion
 from formulations.services import start_formulation
 from formulations.starter import seed_starter_library
@@ -16,7 +17,7 @@ from rota.models import DutyPattern
 from supervision import clinics
 from supervision import services as supervision
 from supervision.models import GroupSession
-from tests.factories import series
+from tests.factories import SERVICE, series
 from tests.partnership_october import consultation
 from tests.support import PASSWORD, person
 
@@ -53,8 +54,12 @@ def world(app, session):
         clinic_session = session.scalars(select(GroupSession).where(GroupSession.series_id == clinic.id)).first()
         case = clinics.offer_case(session, frontline, clinic_session, clinic, {
             "client_reference": "RDA-200", "use_and_mental_health": "Drinks to sleep.", "question_for_group": "What next?"})
+    service = directory.save(session, None, SERVICE, person(session, "admin"))
+    snippet = Snippet(owner_id=psychologist.id, title="Naloxone", body="Carry naloxone.")
+    session.add(snippet)
     session.commit()
     pattern = session.scalars(select(DutyPattern)).one()
     return {"clinic_session": clinic_session.id, "case": case.id, "consultation": c.id, "call": call.id, "action": action.id, "formulation": f.id, "version": version.id,
             "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
-            "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id}
+            "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id,
+            "service": service.id, "snippet": snippet.id}

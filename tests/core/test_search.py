@@ -1,0 +1,95 @@
+"""The one search index: kept in step by the database with the rows the packages write, stemming English,
+ranking the closer match first, marking the matched words (escaped), and reading nothing of a search but its
+words, on SQLite (FTS5) and PostgreSQL (tsvector) alike."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core import search
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request):
+    app = request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+    s = Session(bind=app.extensions["database"]["engine"])
+    yield s
+    s.rollback()
+    s.close()
+
+
+def _found(db, q: str, kinds=("note", "service")) -> list[int]:
+    return [hit.record_id for hit in search.find(db, q, kinds)]
+
+
+def _three(db) -> None:
+    search.put(db, "note", 1, "Drinking before appointments",
+               "She drinks before each appointment to manage her anxiety about being judged.")
+    search.put(db, "note", 2, "Sleep and cannabis", "Stopping cannabis suddenly made his sleep worse.")
+    search.put(db, "service", 3, "Alcohol detox service", "Community detox for people who drink every day.",
+               tags="Drug and alcohol treatment")
+    db.commit()
+
+
+def test_a_search_finds_other_forms_of_the_same_word(db):
+    _three(db)
+    assert set(_found(db, "drinking")) == {1, 3}
+    assert 2 in _found(db, "slept badly after stopping")  # "stopping" and "stopped" share a stem
+    assert _found(db, "appointment") == [1]
+
+
+def test_the_closer_match_ranks_first_and_kinds_are_kept_apart(db):
+    _three(db)
+    assert _found(db, "anxiety drinks appointments")[0] == 1
+    assert _found(db, "drink", kinds=("service",)) == [3]
+    assert search.count(db, "drink", ("note", "service")) == 2
+
+
+def test_a_half_typed_last_word_already_matches(db):
+    _three(db)
+    assert _found(db, "cannab") == [2]
+
+
+def test_matched_words_are_marked_and_everything_else_escaped(db):
+    search.put(db, "note", 9, "<script>alert(1)</script> anxiety", "Worry <b>and</b> anxiety at night.")
+    db.commit()
+    [hit] = search.find(db, "anxiety", ("note",))
+    assert "<script>" not in hit.title and "&lt;script&gt;" in hit.title
+    assert "<mark>anxiety</mark>" in hit.title and "<mark>anxiety</mark>" in hit.snippet
+    assert "<b>" not in hit.snippet
+
+
+def test_the_markers_the_database_uses_cannot_be_forged_in_indexed_text(db):
+    search.put(db, "note", 9, "Plain \x02title\x03", "body \x02with\x03 markers")
+    db.commit()
+    [hit] = search.find(db, "title", ("note",))
+    assert "<mark>" in hit.title and hit.title.count("<mark>") == 1 and "body with markers" in hit.snippet
+
+
+def test_changing_or_removing_an_entry_changes_the_results_at_once(db):
+    _three(db)
+    search.put(db, "note", 2, "Sleep and nicotine", "Nicotine late in the evening kept him awake.")
+    db.commit()
+    assert _found(db, "cannabis") == [] and _found(db, "nicotine") == [2]
+    search.remove(db, "note", 2)
+    db.commit()
+    assert _found(db, "nicotine") == []
+
+
+def test_search_syntax_and_odd_input_are_only_words(db):
+    _three(db)
+    for odd in ('" OR 1=1 --', "NEAR(drink anxiety)", "drink* AND NOT", "a:* & !b | (c", "'; DROP TABLE x;",
+                "\x00\x01", "ünïcödé drïnk", "the and of"):
+        search.find(db, odd, ("note",))  # no error from either database's search syntax
+    assert _found(db, '"drink" OR -') != []
+    assert search.find(db, "the and of", ("note",)) == []  # only words too common to look for
+    assert search.words("x" * 10_000 + " drink") == ["x" * search.LONGEST_WORD]  # cut to length first
+
+
+def test_only_the_index_machinery_is_left_out_when_comparing_with_the_models(app):
+    with app.extensions["database"]["engine"].connect() as conn:
+        tables = {row[0] for row in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+    machinery = {name for name in tables if not search.include_in_comparison(None, name, "table", True, None)}
+    assert machinery and all(name.startswith("search_entries_fts") for name in machinery)
+    assert search.include_in_comparison(None, "search_entries", "table", True, None)
