@@ -11,7 +11,6 @@ from tests.pages import open_page
 from tests.support import person, signed_in
 from tests.xss_corpus import XSS_PAYLOADS
 
-
 # The attributes a browser follows as an address; text in any other (a data- attribute, say) never runs.
 _ADDRESSES = {"href", "src", "action", "formaction", "srcdoc", "xlink:href", "poster", "background", "data"}
 
