@@ -20,6 +20,8 @@ import formulations.linked
 import formulations.views
 import governance.sweeps
 import governance.views
+import library.linked
+import library.views
 import reach.views
 import rota.sweeps
 import rota.views
@@ -36,7 +38,7 @@ from core.templating import register_page_warning
 from demo.cli import seed_demo
 from rota.services import when_away
 
-FEATURES = (rota, consult, directory, reach, supervision, formulations, governance)
+FEATURES = (rota, consult, directory, library, reach, supervision, formulations, governance)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -55,6 +57,7 @@ def _connect_listeners() -> None:
     on_deactivation(consult.handover.someone_left)  # off the rota, and their open requests passed on
     when_away(consult.handover.hand_over_from)  # leave that has begun passes on what they hold
     register_linked_records("Formulations for this client", formulations.linked.formulations_for_client)
+    register_linked_records("Practice note", library.linked.note_for_request)
     register_page_warning(governance.views.kept_for_ever_warning)
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from core import audit
+from core import audit, search
 from core.accounts.directory import psychologist_choices
 from core.accounts.models import Person, Role
 from core.database import db
@@ -108,6 +108,11 @@ def ask_for_access(consultation_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = RequestForm()
+    if request.method == "POST" and request.form.get("check") == "yes":
+        # Before sending: the practice notes and templates that match the question, with everything typed kept.
+        asked = form.question.data or form.use_and_mental_health.data or ""
+        return render_template("consult/new.html", form=form,
+                               hits=search.find(db.session, asked, search.ANSWERS, search.SUGGESTED))
     if form.validate_on_submit():
         session = db.session
         c = services.raise_request(session, current_user, form.cleaned())
@@ -333,6 +338,7 @@ def advise(consultation_id: int):
     _offer_services(c, form)
     if request.form.get("advice-insert"):
         return _insert_snippet(c, form)
+    form.snippet_id.choices = None  # sending: the paragraph picker is the insert button's, not the advice's
     return _act(c, lambda f: services.give_advice(db.session, c, current_user, f.body.data,
                                                   referral_service_id=f.referral_service_id.data),
                 "advice_form", form, "Your advice has been sent and the worker told.")

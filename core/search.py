@@ -23,6 +23,8 @@ _OPEN, _CLOSE = "\x02", "\x03"
 _MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
 
 LONGEST_QUERY = 200
+ANSWERS = ("note", "template")  # the kinds a worker about to ask is shown, at most SUGGESTED of them
+SUGGESTED = 5
 MOST_WORDS = 12
 LONGEST_WORD = 40
 _WORD = re.compile(r"[^\W_]+")  # letters and digits only: nothing the search syntax of either database reads

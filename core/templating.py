@@ -31,7 +31,7 @@ NAVIGATION = [
     ("Consultations", "consult.index", CLIENT_LEVEL),
     ("Reflective practice", "supervision.index", CLIENT_LEVEL),
     ("Formulations", "formulations.index", CLIENT_LEVEL),
-    ("Services", "directory.index", CLIENT_LEVEL),
+    ("Find answers", "library.index", CLIENT_LEVEL),
     ("Reach", "reach.dashboard", (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.TEAM_LEAD, Role.ADMIN,
                                   Role.COMMISSIONER)),
     ("My teams", "accounts_admin.my_teams", (Role.TEAM_LEAD,)),

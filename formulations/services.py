@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from consult.models import Consultation
-from core import audit
+from core import audit, search
 from core.accounts.models import Person, Role
 from core.refusals import Refused
 from core.timeutil import utcnow
@@ -76,7 +76,18 @@ def publish(session: Session, version: TemplateVersion, now: datetime | None = N
     version.published_at = now or utcnow()
     # Only the newest version can be a draft (new_draft), so the one published now is the latest.
     session.get(Template, version.template_id).published_version_id = version.id
+    index(session, version)
     audit.record(session, "template.published", "template", version.template_id, version=version.number)
+
+
+SEARCH_KIND = "template"
+
+
+def index(session: Session, version: TemplateVersion) -> None:
+    """The template in the one search, as its latest published version says (migration 0031 wrote the same
+    for the templates published before it)."""
+    search.put(session, SEARCH_KIND, version.template_id, version.title, version.summary,
+               tags=version.tags.replace(",", ", "), now=version.published_at)
 
 
 def latest_version(session: Session, template_id: int) -> TemplateVersion | None:
@@ -120,6 +131,7 @@ def discard_draft(session: Session, version: TemplateVersion) -> TemplateVersion
 def retire(session: Session, template: Template, now: datetime | None = None) -> None:
     if template.retired_at is None:
         template.retired_at = now or utcnow()
+        search.remove(session, SEARCH_KIND, template.id)
         audit.record(session, "template.retired", "template", template.id)
 
 

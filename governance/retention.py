@@ -19,6 +19,7 @@ from core.identifiers import client_key
 from core.timeutil import utcnow
 from formulations.models import Formulation, FormulationComment, FormulationRevision, TemplateVersion
 from formulations.services import empty_answers
+from library.services import forget_sources
 from supervision.models import SessionNotes
 
 from .models import DEFAULT_DAYS, KINDS, RetentionPolicy
@@ -61,6 +62,7 @@ def remove_consultation_details(session: Session, secret: str, cutoff: datetime,
         return 0
     session.execute(delete(Message).where(Message.consultation_id.in_(ids)))
     session.execute(delete(AgreedAction).where(AgreedAction.consultation_id.in_(ids)))
+    forget_sources(session, ids)  # the practice notes made from them stay, no longer saying where from
     session.execute(update(FollowUp).where(FollowUp.consultation_id.in_(ids)).values(reason=""))
     session.execute(update(CloseOutSurvey).where(CloseOutSurvey.consultation_id.in_(ids)).values(what_happened_next=""))
     for c in done:

@@ -7,6 +7,7 @@ import consult.models  # noqa: F401,E402  (and every feature's)
 import directory.models  # noqa: F401,E402
 import formulations.models  # noqa: F401,E402
 import governance.models  # noqa: F401,E402
+import library.models  # noqa: F401,E402
 import reach.snapshots  # noqa: F401,E402
 import rota.models  # noqa: F401,E402
 import supervision.models  # noqa: F401,E402

@@ -270,11 +270,13 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
         service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
-    from .clinics import clinic_figures  # it builds on this module's period and scope conditions
-    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics = run_all([
+    from .clinics import clinic_figures  # they build on this module's period and scope conditions
+    from .notes import notes_figures
+    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics, notes = run_all([
         lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
         lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
-        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope)])
+        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope),
+        lambda s: notes_figures(s, scope)])
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
@@ -307,8 +309,8 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     by_kind = clinics[NOW].pop("clinic_attendees_by_kind")
     for service_type, count in by_kind.items():
         kinds.setdefault(service_type, _detail())["clinic_attendees"] = count
-    return Report({**current, **clinics[NOW], **_tables(detail), "urgent": _urgent(*safety)},
-                  {**previous, **clinics[BEFORE]}, _joint(kinds))
+    return Report({**current, **clinics[NOW], **notes[NOW], **_tables(detail), "urgent": _urgent(*safety)},
+                  {**previous, **clinics[BEFORE], **notes[BEFORE]}, _joint(kinds))
 
 
 def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -> dict:

@@ -21,6 +21,7 @@ HEADLINES = [
     ("clinic_organisations", "Organisations whose staff attended case clinics", "count"),
     ("formulations", "Formulations started", "count"),
     ("templates_used", "Formulation templates used", "count"),
+    ("answered_by_notes", "Questions answered by a practice note, with no request needed", "count"),
     ("psychologist_hours", "Psychologist hours (consultations, groups and case clinics)", "hours"),
     ("reach_multiplier", "Reach multiplier (staff supported per psychologist hour)", "ratio"),
 ]

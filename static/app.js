@@ -29,3 +29,21 @@ for (const button of document.querySelectorAll('button[data-insert-into]')) {
     box.setSelectionRange(end, end)
   })
 }
+
+// While a worker types their question, the practice notes and templates that match it (the "Check for existing
+// answers" button shows the same without scripts).
+for (const panel of document.querySelectorAll('[data-suggest-from]')) {
+  const box = document.getElementById(panel.dataset.suggestFrom)
+  if (!box) continue
+  let timer, asked = ''
+  box.addEventListener('input', () => {
+    clearTimeout(timer)
+    timer = setTimeout(async () => {
+      const q = box.value.trim().slice(0, 200)
+      if (q === asked || q.split(/\s+/).length < 2) return
+      asked = q
+      const response = await fetch(`${panel.dataset.suggestUrl}?q=${encodeURIComponent(q)}`, { credentials: 'same-origin' })
+      if (response.ok && q === asked) panel.innerHTML = await response.text()
+    }, 400)
+  })
+}

@@ -257,3 +257,12 @@ def local_service(session, **changes):
         select(Person).where(Person.email == email_for("admin"))))
     session.commit()
     return service
+
+
+def closed_with_advice(app, session, advice: str = "Offer a morning check-in, before her first drink."):
+    """A request taken, advised and closed through the pages: the worker's and psychologist's clients, its page."""
+    frontline, psychologist, url = taken_request(app, session)
+    post_form(psychologist, f"{url}/advice", {"advice-body": advice}, page_url=url)
+    post_form(psychologist, f"{url}/close", {"close-outcome": "advice_only", "close-minutes_spent": "30"},
+              page_url=url)
+    return frontline, psychologist, url

@@ -16,6 +16,7 @@ from consult.models import Snippet
 from core.accounts.models import Organisation
 from core.timeutil import utcnow
 from directory.models import LocalService
+from library.models import PracticeNote
 from supervision.models import Booking, GroupSession
 from tests.support import person, post_form, sign_in
 
@@ -77,6 +78,12 @@ GET_MATRIX = {
     "/consultations/rota/patterns/{pattern}/edit": row(X, OK, X, X, X, X, X, X, X),
     # A psychologist's saved paragraphs are their own.
     "/consultations/snippets/{snippet}": row(X, OK, X, X, X, N, X, X, X),
+    # A published practice note is the partnership's; a request is offered as one by its holder alone, the
+    # worker who asked alone answers, and the psychologist alone edits the draft.
+    "/library/notes/{note}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
+    "/library/offer/{closed}": row(N, OK, N, N, N, N, N, N, X),
+    "/library/notes/{asked_note}/agreement": row(OK, N, N, N, N, N, N, N, X),
+    "/library/notes/{draft_note}/edit": row(N, OK, N, N, N, N, N, N, X),
     # The service directory is every member of staff's to read and admins' to keep.
     "/directory/{service}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
     "/directory/{service}/edit": row(X, X, X, OK, X, X, X, OK, X),
@@ -134,7 +141,8 @@ POSTS = [
     "/reflective-practice/cases/{case}/withdraw", "/reflective-practice/cases/{case}/recommendations",
     "/reflective-practice/sessions/{clinic_session}/teaching", "/consultations/{consultation}/actions",
     "/consultations/{consultation}/actions/{action}", "/directory/{service}/edit", "/directory/{service}/retire",
-    "/consultations/snippets/{snippet}", "/consultations/snippets/{snippet}/delete",
+    "/consultations/snippets/{snippet}", "/consultations/snippets/{snippet}/delete", "/library/offer/{closed}",
+    "/library/notes/{asked_note}/agreement", "/library/notes/{draft_note}/edit", "/library/notes/{note}/retire",
 ]
 
 
@@ -156,6 +164,8 @@ def test_people_from_another_organisation_can_change_nothing(app, session, world
     assert session.get(Organisation, world["organisation"]) is not None
     assert session.get(LocalService, world["service"]).retired_at is None
     assert session.get(Snippet, world["snippet"]) is not None
+    assert [session.get(PracticeNote, world[n]).status for n in ("note", "asked_note", "draft_note")] == \
+        ["published", "asked", "draft"]
 
 
 CONSULTATION_POSTS = [p for p in POSTS if p.startswith("/consultations/{consultation}")]

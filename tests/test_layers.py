@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FEATURES = ("consult", "rota", "directory", "supervision", "formulations", "reach", "governance")
+FEATURES = ("consult", "rota", "directory", "library", "supervision", "formulations", "reach", "governance")
 
 
 def _imports(package: str) -> set[tuple[str, str]]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from consult.models import AgreedAction, Consultation, Snippet
+from core.timeutil import utcnow
 from directory.services import save
+from library.models import PracticeNote
+from library.services import publish
 from tests.factories import SERVICE
 from tests.pages import open_page
 from tests.support import person, signed_in
@@ -87,4 +90,21 @@ def test_saved_paragraphs_show_the_corpus_as_text(app, session, world):
     client = signed_in(app, "psychologist")
     for page in (open_page(client, "consult.snippets"),
                  open_page(client, "consult.show", consultation_id=world["consultation"])):
+        assert _nothing_runs(page) == []
+
+
+def test_practice_notes_show_the_corpus_as_text(app, session, world):
+    psychologist = person(session, "psychologist")
+    notes = [PracticeNote(psychologist_id=psychologist.id, status="draft", title=payload[:200], question=payload,
+                          advice=payload) for payload in XSS_PAYLOADS]
+    session.add_all(notes)
+    session.flush()
+    for note in notes:
+        publish(session, note, psychologist, utcnow())
+    session.commit()
+    worker = signed_in(app, "frontline")
+    pages = [open_page(worker, "library.index", q="script alert img svg xss"),
+             worker.get("/library/suggestions?q=script+alert+img").get_data(as_text=True)]
+    pages += [open_page(worker, "library.note", note_id=n.id) for n in notes[:40]]
+    for page in pages:
         assert _nothing_runs(page) == []

@@ -13,6 +13,7 @@ from directory import services as directory
 from formulations.models import TemplateVersion
 from formulations.services import start_formulation
 from formulations.starter import seed_starter_library
+from library.models import PracticeNote
 from rota.models import DutyPattern
 from supervision import clinics
 from supervision import services as supervision
@@ -57,9 +58,18 @@ def world(app, session):
     service = directory.save(session, None, SERVICE, person(session, "admin"))
     snippet = Snippet(owner_id=psychologist.id, title="Naloxone", body="Carry naloxone.")
     session.add(snippet)
+    closed = [consultation(session, "frontline", f"RDA-30{n}", utcnow() - timedelta(days=3),
+                           psychologist_id=psychologist.id, status="closed", advice_given_at=utcnow() - timedelta(days=2),
+                           closed_at=utcnow() - timedelta(days=1)) for n in range(2)]
+    notes = [PracticeNote(psychologist_id=psychologist.id, status=status, consultation_id=on, title=title,
+                          question="How do I talk about her mornings?", advice="Offer a morning check-in.")
+             for status, on, title in (("published", None, "Mornings"), ("asked", closed[1].id, ""),
+                                       ("draft", None, "Evenings"))]
+    session.add_all(notes)
     session.commit()
     pattern = session.scalars(select(DutyPattern)).one()
     return {"clinic_session": clinic_session.id, "case": case.id, "consultation": c.id, "call": call.id, "action": action.id, "formulation": f.id, "version": version.id,
             "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
             "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id,
-            "service": service.id, "snippet": snippet.id}
+            "service": service.id, "snippet": snippet.id, "closed": closed[0].id, "note": notes[0].id,
+            "asked_note": notes[1].id, "draft_note": notes[2].id}

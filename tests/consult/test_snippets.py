@@ -63,6 +63,18 @@ def test_insert_puts_the_paragraph_after_what_is_typed_and_sends_nothing(app, se
     assert session.scalars(select(Message).where(Message.kind == "advice")).all() == []
 
 
+def test_advice_sent_with_a_paragraph_still_picked_is_sent(app, session):
+    _, psychologist, url = taken_request(app, session)
+    _save(psychologist)
+    [snippet] = _snippets(session)
+    sent = post_form(psychologist, f"{url}/advice", {"advice-body": f"Offer a morning check-in.\n\n{NALOXONE}",
+                                                     "advice-snippet_id": str(snippet.id)}, page_url=url)
+    assert sent.status_code == 302
+    session.rollback()
+    assert [m.body for m in session.scalars(select(Message).where(Message.kind == "advice"))] == [
+        f"Offer a morning check-in.\n\n{NALOXONE}"]
+
+
 def test_insert_with_nothing_chosen_or_too_long_says_so_and_keeps_the_advice(app, session):
     _, psychologist, url = taken_request(app, session)
     _save(psychologist)
