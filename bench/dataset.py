@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 from sqlalchemy import Integer, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from bench import library_data
 from consult.models import NEEDS, OUTCOMES, CloseOutSurvey, Consultation, Message
 from core.accounts.models import Organisation, Person, PersonRole, Role, ServiceType, Team, TeamMembership
 from core.accounts.passwords import hash_password
@@ -33,7 +34,7 @@ SECTIONS = parse_sections("## What is happening\nWhat the person says.\n? What i
 
 CLINIC_EVERY = 10
 # Bumped whenever the generator's output changes, so a cached dataset of an older shape is not reused.
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Size:
     templates: int = 300
     versions: int = 1_500
     formulations: int = 20_000
+    notes: int = 20_000
+    services: int = 200
 
     def scaled(self, factor: float) -> Size:
         """A smaller partnership of the same shape (for tests of the generator itself)."""
@@ -302,6 +305,7 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
     w.write(FormulationRevision, ({"formulation_id": f["id"], "number": 1, "answers_json": answers,
                                    "author_id": f["author_id"], "created_at": f["created_at"]}
                                   for f in formulation_rows), "formulation revisions")
+    library_data.write(w, rng, size, psychologists, moment, start, {v["template_id"]: v for v in versions})
 
     # --- Audit rows to match: each request raised and viewed, each register kept ---------------------------
     def audit_rows():

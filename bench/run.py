@@ -102,6 +102,10 @@ def pages(subjects: dict) -> list[tuple[str, str, str]]:
          f"/reflective-practice/sessions/{subjects['clinic']}"),
         ("Cases offered to clinics", subjects["presenter"], "/reflective-practice/cases"),
         ("Template library", frontline, "/formulations/"),
+        ("Find answers: a search of common words", frontline, "/library/?q=anxious+drinking+before+appointments"),
+        ("Find answers: a search of rare words", frontline, "/library/?q=literacy+deadlines+sanction"),
+        ("Suggestions while typing a question", frontline, "/library/suggestions?q=she+is+drinking+in+the+morn"),
+        ("Service directory search", frontline, "/directory/?q=housing+outreach"),
         ("Template history", subjects["psychologist"], f"/formulations/versions/{subjects['version']}"),
         ("Dashboard, a year, whole partnership", subjects["psychologist"], "/reach/"),
     ]

@@ -1,6 +1,7 @@
 """Who sees a consultation in full: need to know (Caldicott principle 4).
 
-The requester and their team's leads see their requests. A psychologist sees in full the requests they hold or
+The requester and their team's leads see their requests, and so does a colleague from another organisation
+invited into one (until removed). A psychologist sees in full the requests they hold or
 have held, those waiting in the pool while they are on duty (to triage them; a lead psychologist, who places
 them, at any time), and an urgent one whose acknowledgement chain has begun (any psychologist may be asked to
 take it over). Any other request a psychologist sees only as a summary, until they say why they need it: a grant
@@ -21,14 +22,17 @@ from core.accounts.models import Person, Role
 from core.timeutil import utcnow
 from rota.models import DutySlot, SlotStatus
 
-from .models import ACCESS_REASONS, AccessGrant, Consultation, Hold, Status
+from .models import ACCESS_REASONS, AccessGrant, Consultation, ConsultationGuest, Hold, Status
 from .states import TransitionRefused
 
 GRANT_HOURS = 8
 
 _ME, _NOW = bindparam("me"), bindparam("now")
+# A colleague from another organisation invited into the thread (consult.guests) sees it until removed.
+_INVITED = exists().where(ConsultationGuest.consultation_id == Consultation.id, ConsultationGuest.person_id == _ME,
+                          ConsultationGuest.removed_at.is_(None))
 _OWN_OR_TEAMS = or_(Consultation.requester_id == _ME,
-                    Consultation.team_id.in_(bindparam("my_led_teams", expanding=True)))
+                    Consultation.team_id.in_(bindparam("my_led_teams", expanding=True)), _INVITED)
 _ON_DUTY_NOW = exists().where(DutySlot.psychologist_id == _ME, DutySlot.status == SlotStatus.ACTIVE,
                               DutySlot.starts_at <= _NOW, DutySlot.ends_at > _NOW)
 NEEDS_TO_KNOW = or_(

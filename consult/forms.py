@@ -111,6 +111,18 @@ class AdviceForm(PageForm):
                                  may_be_empty=True, not_offered="Choose one of your saved paragraphs")
 
 
+class GuestForm(PageForm):
+    prefix_name = "guest"
+    # A colleague's work address, to find them by: it is not stored (the invitation names the person).
+    email = LineField("Their work email address", validators=[
+        DataRequired(message="Enter your colleague's work email address"),
+        LengthLimit(max=254, message="An email address is 254 characters or fewer")])
+    role = LineField("Their part in the person's care", description="Like 'care coordinator' or 'hostel keyworker'.",
+                     validators=[DataRequired(message="Say what part they have in the person's care"),
+                                 LengthLimit(max=100, message="Keep this to 100 characters or fewer"),
+                                 no_identifiers])
+
+
 SNIPPET_LENGTH = 3000
 
 

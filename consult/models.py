@@ -5,7 +5,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import Organisation, Person, Team
@@ -253,6 +253,26 @@ class AgreedAction(Base):
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reminded_at: Mapped[datetime | None]  # the worker told, once, that its date has passed
+
+
+class ConsultationGuest(Base):
+    """A colleague from another organisation of the partnership (a care coordinator, a hostel keyworker) invited
+    into one consultation: they see its thread and reply to it, until removed."""
+
+    __tablename__ = "consultation_guests"
+    __table_args__ = (UniqueConstraint("consultation_id", "person_id", name="uq_consultation_guests_person"),
+                      Index("ix_consultation_guests_person", "person_id", "removed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(100))  # their part in the person's care, like "care coordinator"
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None]
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="raise_on_sql")
 
 
 class Snippet(Base):

@@ -16,7 +16,7 @@ from core.notifications import notify
 from core.timeutil import format_london, utcnow
 from core.workweek import add_working_time, working_seconds_between, working_week
 
-from . import access, allocation, calls, referrals, reminders, thread, urgent
+from . import access, allocation, calls, guests, referrals, reminders, thread, urgent
 from .models import OPEN_STATUSES, Consultation, Status
 from .states import TransitionRefused, check_transition
 
@@ -253,8 +253,8 @@ def reply(session: Session, c: Consultation, author: Person, body: str, now: dat
         urgent.mark_acknowledged(c, author, now)
     thread.add_message(session, c, author, "message", body, now)
     audit.record(session, "consultation.replied", "consultation", c.id)
-    other = c.psychologist_id if is_requester(author, c) else c.requester_id
-    thread.tell(session, other, c, "New reply on a consultation", f"{author.name} replied.")
+    for other in guests.others_in_thread(session, c, author):
+        thread.tell(session, other, c, "New reply on a consultation", f"{author.name} replied.")
 
 
 def give_advice(session: Session, c: Consultation, psychologist: Person, body: str,

@@ -20,7 +20,7 @@ from directory import services as directory
 from directory.models import LocalService
 from rota import services as rota
 
-from . import access, actions, bp, follow_ups, services, snippets, urgent
+from . import access, actions, bp, follow_ups, guests, services, snippets, urgent
 from .forms import (
     ADVICE_LENGTH,
     AccessForm,
@@ -29,6 +29,7 @@ from .forms import (
     CallForm,
     CheckBackForm,
     CloseForm,
+    GuestForm,
     InformationRequestForm,
     MessageForm,
     ReassignForm,
@@ -154,6 +155,8 @@ def _render_show(c: Consultation, status: int = 200, **forms):
     follow_up_rows = session.scalars(_FOLLOW_UPS, thread).all()
     allocated = services.is_allocated_psychologist(current_user, c)
     is_requester = services.is_requester(current_user, c)
+    invited = guests.present(session, c.id)
+    is_guest = any(g.person_id == current_user.id for g in invited)
     is_psychologist = current_user.has_role(Role.PSYCHOLOGIST)
     decisions = session.scalars(_DECISIONS, thread).all() if current_user.has_role(Role.LEAD_PSYCHOLOGIST) else []
     check_back = session.get(CheckBack, c.id) if c.advice_given_at else None
@@ -194,7 +197,9 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         check_back_form=form("check_back_form", CheckBackForm, is_requester and check_back is None
                              and c.check_back_due_at is not None and c.check_back_due_at <= now),
         **_duty_now(c),
-        message_form=form("message_form", MessageForm, c.is_open and (is_requester or allocated)),
+        message_form=form("message_form", MessageForm, c.is_open and (is_requester or allocated or is_guest)),
+        invited=invited, is_guest=is_guest,
+        guest_form=form("guest_form", GuestForm, guests.may_invite(current_user, c)),
         advice_form=advice_form, directory_groups=groups, saved_paragraphs=saved,
         information_form=form("information_form", InformationRequestForm, acting),
         close_form=close_form,
@@ -291,7 +296,8 @@ def check_back(consultation_id: int):
 @bp.route("/<int:consultation_id>/reply", methods=["POST"])
 def reply(consultation_id: int):
     c = _load(consultation_id)
-    _require(services.is_requester(current_user, c) or services.is_allocated_psychologist(current_user, c))
+    _require(services.is_requester(current_user, c) or services.is_allocated_psychologist(current_user, c)
+             or guests.is_guest(db.session, current_user, c))
     return _act(c, lambda f: services.reply(db.session, c, current_user, f.body.data), "message_form", MessageForm(),
                 "Your reply has been sent.")
 

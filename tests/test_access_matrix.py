@@ -143,6 +143,7 @@ POSTS = [
     "/consultations/{consultation}/actions/{action}", "/directory/{service}/edit", "/directory/{service}/retire",
     "/consultations/snippets/{snippet}", "/consultations/snippets/{snippet}/delete", "/library/offer/{closed}",
     "/library/notes/{asked_note}/agreement", "/library/notes/{draft_note}/edit", "/library/notes/{note}/retire",
+    "/consultations/{consultation}/guests", "/consultations/{consultation}/guests/{guest}/remove",
 ]
 
 

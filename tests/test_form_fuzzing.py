@@ -30,6 +30,7 @@ FORMS = [
     ("psychologist", "/consultations/{consultation}", "/consultations/{consultation}/reassign"),
     ("psychologist", "/consultations/{consultation}", "/consultations/{consultation}/actions"),
     ("frontline", "/consultations/{consultation}", "/consultations/{consultation}/reply"),
+    ("frontline", "/consultations/{consultation}", "/consultations/{consultation}/guests"),
     ("psychologist", "/consultations/snippets", "/consultations/snippets"),
     ("psychologist", "/consultations/snippets/{snippet}", "/consultations/snippets/{snippet}"),
     ("psychologist", "/consultations/rota", "/consultations/rota/patterns"),

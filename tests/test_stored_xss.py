@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from consult.models import AgreedAction, Consultation, Snippet
+from consult.models import AgreedAction, Consultation, ConsultationGuest, Snippet
 from core.timeutil import utcnow
 from directory.services import save
 from library.models import PracticeNote
@@ -108,3 +108,14 @@ def test_practice_notes_show_the_corpus_as_text(app, session, world):
     pages += [open_page(worker, "library.note", note_id=n.id) for n in notes[:40]]
     for page in pages:
         assert _nothing_runs(page) == []
+
+
+def test_an_invited_colleagues_role_shows_the_corpus_as_text(app, session, world):
+    guest = session.get(ConsultationGuest, world["guest"])
+    guest.consultation_id = world["consultation"]
+    session.commit()
+    worker = signed_in(app, "frontline")
+    for payload in XSS_PAYLOADS:
+        session.get(ConsultationGuest, world["guest"]).role = payload[:100]
+        session.commit()
+        assert _nothing_runs(open_page(worker, "consult.show", consultation_id=world["consultation"])) == []

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from consult.models import AgreedAction, CallSlot, Message, Snippet
+from consult.models import AgreedAction, CallSlot, ConsultationGuest, Message, Snippet
 from core.accounts.services import create_person
 from core.timeutil import LONDON, utcnow
 from directory import services as directory
@@ -66,10 +66,13 @@ def world(app, session):
              for status, on, title in (("published", None, "Mornings"), ("asked", closed[1].id, ""),
                                        ("draft", None, "Evenings"))]
     session.add_all(notes)
+    guest = ConsultationGuest(consultation_id=closed[0].id, person_id=person(session, "other_frontline").id,
+                              role="hostel keyworker", invited_by_id=frontline.id)
+    session.add(guest)
     session.commit()
     pattern = session.scalars(select(DutyPattern)).one()
     return {"clinic_session": clinic_session.id, "case": case.id, "consultation": c.id, "call": call.id, "action": action.id, "formulation": f.id, "version": version.id,
             "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
             "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id,
             "service": service.id, "snippet": snippet.id, "closed": closed[0].id, "note": notes[0].id,
-            "asked_note": notes[1].id, "draft_note": notes[2].id}
+            "asked_note": notes[1].id, "draft_note": notes[2].id, "guest": guest.id}

@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import demo
 from consult import services
 from consult.models import Consultation
 from core.accounts.models import Person
-from core.cli import upgrade_database
 from core.timeutil import utcnow
-from factory import create_app
 from formulations.models import Formulation
 from supervision.models import GroupSeries, GroupSession
-from tests.browser.helpers import LiveServer, serious_violations, sign_in_page
-from tests.conftest import TEST_CONFIG
+from tests.browser.helpers import serious_violations, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -23,11 +19,9 @@ WIDTHS = (1280, 375)
 
 
 @pytest.fixture(scope="module")
-def lived_in(tmp_path_factory):
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('first-day') / 'demo.db'}"})
-    upgrade_database(app)
+def lived_in(lived_in_live):
+    app = lived_in_live.app
     with app.app_context(), app.extensions["database"]["session_factory"]() as session:
-        demo.seed(session, utcnow())
         # What people really paste: a long web address and a word with no break in it.
         advice = session.scalar(select(Consultation).where(Consultation.client_reference == "PH-2304"))
         pharmacist = session.scalar(select(Person).where(Person.email == "pharmacist@example.org"))
@@ -52,18 +46,18 @@ def lived_in(tmp_path_factory):
         ids["past_session"] = session.scalar(select(GroupSession.id).where(
             GroupSession.series_id == ids["team_group"], GroupSession.ends_at < now)
             .order_by(GroupSession.starts_at.desc()))
-    with LiveServer(app) as server:
-        server.ids = ids
-        yield server
-    app.extensions["database"]["engine"].dispose()
+    lived_in_live.ids = ids
+    return lived_in_live
 
 
 FIRST_DAY = {
     "keyworker@example.org": ["/", "/consultations/new", "/consultations/mine", "/consultations/{closed}",
-                              "/formulations/{formulation}", "/reflective-practice/", "/notifications"],
+                              "/formulations/{formulation}", "/reflective-practice/", "/notifications",
+                              "/library/?q=anxious+at+the+counter", "/directory/"],
     "pharmacist@example.org": ["/", "/consultations/new", "/consultations/{advice}", "/reflective-practice/",
                                "/reflective-practice/sessions/{next_session}", "/formulations/"],
     "psychologist2@example.org": ["/", "/consultations/queue", "/consultations/{rahmans}", "/consultations/rota", "/consultations/rota/feed",
+                                  "/consultations/snippets",
                                   "/reflective-practice/groups", "/reflective-practice/groups/{team_group}",
                                   "/reflective-practice/sessions/{past_session}", "/formulations/"],
     "psychologist@example.org": ["/", "/reach/", "/consultations/queue", "/consultations/{needle}", "/consultations/{waiting}",
@@ -71,7 +65,8 @@ FIRST_DAY = {
                                  "/reflective-practice/groups/{open_group}", "/reflective-practice/series/new"],
     "teamlead@example.org": ["/", "/consultations/team", "/reflective-practice/groups",
                              "/reflective-practice/groups/{team_group}", "/teams", "/invitations"],
-    "admin@example.org": ["/", "/admin/people", "/admin/organisations", "/admin/audit", "/admin/messages"],
+    "admin@example.org": ["/", "/admin/people", "/admin/organisations", "/admin/audit", "/admin/messages",
+                          "/directory/", "/directory/new"],
     "commissioner@example.org": ["/", "/reach/"],
 }
 
