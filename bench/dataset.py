@@ -34,7 +34,7 @@ SECTIONS = parse_sections("## What is happening\nWhat the person says.\n? What i
 
 CLINIC_EVERY = 10
 # Bumped whenever the generator's output changes, so a cached dataset of an older shape is not reused.
-DATASET_VERSION = 3
+DATASET_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The benchmark's library: practice notes, the service directory, and the search index over them and the
-templates, at the scale of a partnership five years in. Words are drawn with Zipf's law, as in real writing,
-so a search for common words matches thousands of notes and one for rare words a handful."""
+templates, at the scale of a partnership five years in. Words are drawn by the Zipf-Mandelbrot law, as in real
+writing, from the field's words and then a long tail of rarer ones: the commonest ("anxious") is in about half
+the notes, so a search of common words matches thousands of notes and one of rare words a few hundred."""
 from __future__ import annotations
 
 import random
@@ -23,8 +24,9 @@ gaming phone online scam exploitation county lines cuckooing fear anger tearful 
 nightmares startle avoidance dissociation memory confusion head injury learning disability autism adhd
 literacy reading forms letters deadlines benefits sanction jobcentre work volunteering college training
 """.split()
+VOCABULARY += [f"term{n}" for n in range(3000)]  # the long tail: names of things, rarer words
 FILLER = "the a to and of with her his they when before after about at in on for is was not".split()
-WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
+WEIGHTS = [1 / (rank + 10) for rank in range(len(VOCABULARY))]
 
 
 def _words(rng: random.Random, n: int) -> str:
@@ -38,8 +40,8 @@ def notes(rng: random.Random, count: int, psychologists: list[int], moment) -> l
         published = moment()
         rows.append({"id": n, "consultation_id": None, "psychologist_id": psychologists[n % len(psychologists)],
                      "status": "published" if n % 20 else "retired", "asked_at": published,
-                     "decided_at": published, "title": _words(rng, 6).capitalize(), "question": _words(rng, 20),
-                     "advice": _words(rng, 60), "needs": "alcohol,mental_health", "services": "drug_and_alcohol",
+                     "decided_at": published, "title": _words(rng, 5).capitalize(), "question": _words(rng, 12),
+                     "advice": _words(rng, 28), "needs": "alcohol,mental_health", "services": "drug_and_alcohol",
                      "published_at": published, "retired_at": None if n % 20 else published, "updated_at": published})
     return rows
 

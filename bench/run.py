@@ -195,7 +195,8 @@ def main() -> int:
     table = "\n".join([
         f"# Benchmark results ({backend}, {date.today():%d %B %Y})", "",
         f"Dataset: {Size().staff:,} staff, {Size().consultations:,} consultations, {Size().messages:,} messages, "
-        f"{Size().sessions:,} sessions, {Size().bookings:,} bookings, {Size().formulations:,} formulations (seed {SEED}).",
+        f"{Size().sessions:,} sessions, {Size().bookings:,} bookings, {Size().formulations:,} formulations, "
+        f"{Size().notes:,} practice notes, {Size().services:,} services (seed {SEED}).",
         f"Server time in milliseconds over {REPEATS} requests after {WARM_UP} warm-up requests, in-process.", "",
         "| page | median ms | p95 ms | target p95 ms | SQL queries | target met |",
         "|---|---|---|---|---|---|", *rows, "",

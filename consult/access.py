@@ -93,12 +93,3 @@ def grant(session: Session, consultation_id: int, person: Person, reason: str, d
     audit.record(session, "consultation.access_granted", "consultation", consultation_id, grant=given.id,
                  reason=reason, details=given.details)
     return given
-
-
-def active_grant_id(session: Session, person: Person, consultation_id: int, now: datetime | None = None) -> int | None:
-    if not person.has_role(Role.PSYCHOLOGIST):
-        return None
-    return session.scalar(select(AccessGrant.id).where(
-        AccessGrant.consultation_id == consultation_id, AccessGrant.person_id == person.id,
-        AccessGrant.expires_at > (now or utcnow())).order_by(AccessGrant.id.desc()).limit(1))
-

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from core.accounts.models import Organisation, Person, Team
 from core.database import Base
@@ -168,6 +168,10 @@ class Consultation(Labelled, Base):
     organisation: Mapped[Organisation] = relationship(lazy="raise_on_sql")
     team: Mapped[Team | None] = relationship(lazy="raise_on_sql")
     referral_service: Mapped[LocalService | None] = relationship(lazy="raise_on_sql")
+    # Worked out with the request's page (views._thread_query), never stored: whether colleagues from other
+    # organisations are in it, and the reader's access grant in force. None when not asked for.
+    has_guests: Mapped[bool | None] = query_expression()
+    grant_id: Mapped[int | None] = query_expression()
 
     @property
     def need_list(self) -> list[str]:

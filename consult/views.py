@@ -6,8 +6,8 @@ from functools import lru_cache
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.orm import joinedload, with_expression
 
 from core import audit, search
 from core.accounts.directory import psychologist_choices
@@ -39,18 +39,40 @@ from .forms import (
 )
 from .history import client_history
 from .linked import linked_records
-from .models import AllocationDecision, CallSlot, CheckBack, CloseOutSurvey, Consultation, FollowUp, Message, Status
+from .models import (
+    AccessGrant,
+    AllocationDecision,
+    CallSlot,
+    CheckBack,
+    CloseOutSurvey,
+    Consultation,
+    ConsultationGuest,
+    FollowUp,
+    Message,
+    Status,
+)
 
 
 # A thread's statements, built once with the consultation and who is asking bound: building them and their
 # cache keys on every view was a tenth of the page.
 @lru_cache(maxsize=None)
-def _thread_query(visible):
-    return (select(Consultation).options(joinedload(Consultation.requester), joinedload(Consultation.psychologist),
-                                         joinedload(Consultation.acknowledged_by), joinedload(Consultation.team),
-                                         joinedload(Consultation.organisation),
-                                         joinedload(Consultation.referral_service).joinedload(LocalService.instead))
-            .where(Consultation.id == bindparam("consultation"), visible))
+def _thread_query(visible, psychologist: bool):
+    guests_in = exists().where(ConsultationGuest.consultation_id == Consultation.id,
+                               ConsultationGuest.removed_at.is_(None))
+    query = (select(Consultation).options(
+        joinedload(Consultation.requester), joinedload(Consultation.psychologist),
+        joinedload(Consultation.acknowledged_by), joinedload(Consultation.team), joinedload(Consultation.organisation),
+        joinedload(Consultation.referral_service).joinedload(LocalService.instead),
+        with_expression(Consultation.has_guests, guests_in))
+        .where(Consultation.id == bindparam("consultation"), visible))
+    if psychologist:  # the access grant a psychologist's view is audited with, if one is in force
+        # Parameters of its own, with defaults that find none: an expired request reloads with this statement's
+        # options but not its parameters (after a refused change), and there the grant is not needed.
+        query = query.options(with_expression(Consultation.grant_id, select(AccessGrant.id).where(
+            AccessGrant.consultation_id == Consultation.id, AccessGrant.person_id == bindparam("grant_reader", 0),
+            AccessGrant.expires_at > bindparam("grant_now", None, type_=AccessGrant.expires_at.type))
+            .order_by(AccessGrant.id.desc()).limit(1).scalar_subquery()))
+    return query
 
 
 def _of_thread(model, *order_by):
@@ -73,8 +95,11 @@ class NeedToKnow(Exception):
 def _load(consultation_id: int) -> Consultation:
     """The consultation if this person may see it in full. A psychologist not involved in it is asked why they
     need it (NeedToKnow); anyone else gets a 404, so ids cannot be probed."""
-    c = db.session.scalar(_thread_query(access.visible_to(current_user)),
-                          {"consultation": consultation_id, **access.visible_params(current_user)})
+    psychologist = current_user.has_role(Role.PSYCHOLOGIST)
+    params = {"consultation": consultation_id, **access.visible_params(current_user)}
+    if psychologist:
+        params |= {"grant_reader": current_user.id, "grant_now": params["now"]}
+    c = db.session.scalar(_thread_query(access.visible_to(current_user), psychologist), params)
     if c is None:
         if access.exists_for_psychologist(db.session, current_user, consultation_id):
             audit.record_refusal(db.session, "consultation.need_to_know", "consultation", consultation_id)
@@ -113,7 +138,7 @@ def new():
         # Before sending: the practice notes and templates that match the question, with everything typed kept.
         asked = form.question.data or form.use_and_mental_health.data or ""
         return render_template("consult/new.html", form=form,
-                               hits=search.find(db.session, asked, search.ANSWERS, search.SUGGESTED))
+                               hits=search.find(db.session, asked, search.ANSWERS, search.SUGGESTED).hits)
     if form.validate_on_submit():
         session = db.session
         c = services.raise_request(session, current_user, form.cleaned())
@@ -146,20 +171,30 @@ def _duty_now(c: Consultation) -> dict:
     return {"nobody_on_duty": nobody, "next_duty": rota.next_duty_start(db.session) if nobody else None}
 
 
+def _survey_and_check_back(c: Consultation) -> tuple[CloseOutSurvey | None, CheckBack | None]:
+    """The worker's close-out answers and their check-back on the client, in one statement (each is one row
+    at most, found by the request's id)."""
+    if not (c.status == Status.CLOSED.value or c.advice_given_at):
+        return None, None
+    return db.session.execute(
+        select(CloseOutSurvey, CheckBack).select_from(Consultation)
+        .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
+        .outerjoin(CheckBack, CheckBack.consultation_id == Consultation.id).where(Consultation.id == c.id)).one()
+
+
 def _render_show(c: Consultation, status: int = 200, **forms):
     session = db.session
     thread = {"consultation": c.id}
     messages = session.scalars(_MESSAGES, thread).all()
-    survey = session.get(CloseOutSurvey, c.id) if c.status == Status.CLOSED.value else None
+    survey, check_back = _survey_and_check_back(c)
     booked = session.scalars(_CALLS, thread).all()
     follow_up_rows = session.scalars(_FOLLOW_UPS, thread).all()
     allocated = services.is_allocated_psychologist(current_user, c)
     is_requester = services.is_requester(current_user, c)
-    invited = guests.present(session, c.id)
+    invited = guests.present(session, c.id) if c.has_guests is not False else []
     is_guest = any(g.person_id == current_user.id for g in invited)
     is_psychologist = current_user.has_role(Role.PSYCHOLOGIST)
     decisions = session.scalars(_DECISIONS, thread).all() if current_user.has_role(Role.LEAD_PSYCHOLOGIST) else []
-    check_back = session.get(CheckBack, c.id) if c.advice_given_at else None
     now = utcnow()
 
     def form(name: str, form_class, shown: bool):
@@ -215,7 +250,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
 @bp.route("/<int:consultation_id>")
 def show(consultation_id: int):
     c = _load(consultation_id)
-    granted = access.active_grant_id(db.session, current_user, c.id)
+    granted = c.grant_id
     audit.record(db.session, "consultation.viewed", "consultation", c.id, **({"grant": granted} if granted else {}))
     if services.is_requester(current_user, c) and c.advice_given_at and c.advice_opened_at is None:
         _advice_opened(c.id, utcnow())

@@ -3,7 +3,7 @@ practice note, a formulation template) is one row of `search_entries`, written b
 transaction as the change, so a retired or deleted thing leaves the results when its change commits.
 
 The database keeps the full-text index in step with those rows: on SQLite an FTS5 table fed by triggers, on
-PostgreSQL a generated `tsvector` column with a GIN index (both made by migration 0029). Both stem English, so
+PostgreSQL a generated `tsvector` column with a GIN index (made by migrations 0029 and 0033). Both stem English, so
 "drinking" finds "drinks"; both rank (bm25, ts_rank_cd) and mark the words that matched."""
 from __future__ import annotations
 
@@ -92,21 +92,29 @@ def _marked(raw: str | None) -> Markup:
     return Markup(str(escape(raw or "")).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
 
 
-# Any of the words, best first: a worker's question is a sentence, and a note that shares most of its words
-# ranks above one that shares one. The last word may be half typed, so it also matches as a prefix.
-_SQLITE = """
-SELECT e.kind, e.record_id, highlight(search_entries_fts, 0, :open, :close),
-       snippet(search_entries_fts, 2, :open, :close, '…', 24)
+@dataclass(frozen=True)
+class Results:
+    hits: list[Hit]
+    total: int
+    every_word: bool  # each hit has every word; False when none had, and these have any of them
+
+
+# Every word, else any of them: "drinking before appointments" finds the notes that say all three, and a typed
+# question that no note matches word for word still finds those that share most of its words (ranked first).
+# The last word may be half typed, so it also matches as a prefix. Ranking reads every match, so asking for
+# every word first keeps that set small; counting is cheap either way.
+# One statement: marking the page of hits in a second one, by rowid, reads every match again (FTS5 does not
+# look rowids up within a MATCH), twice the time.
+_SQLITE_HITS = """
+SELECT e.kind, e.record_id, highlight(search_entries_fts, 1, :open, :close),
+       snippet(search_entries_fts, 3, :open, :close, '…', 24)
 FROM search_entries_fts JOIN search_entries AS e ON e.id = search_entries_fts.rowid
-WHERE search_entries_fts MATCH :match AND e.kind IN :kinds
-ORDER BY bm25(search_entries_fts, 8.0, 4.0, 1.0), e.id LIMIT :limit OFFSET :offset
+WHERE search_entries_fts MATCH :match
+ORDER BY bm25(search_entries_fts, 0.0, 8.0, 4.0, 1.0), e.id LIMIT :limit OFFSET :offset
 """
-_SQLITE_COUNT = """
-SELECT count(*) FROM search_entries_fts JOIN search_entries AS e ON e.id = search_entries_fts.rowid
-WHERE search_entries_fts MATCH :match AND e.kind IN :kinds
-"""
+_SQLITE_COUNT = "SELECT count(*) FROM search_entries_fts WHERE search_entries_fts MATCH :match"
 # ts_headline reads the whole text, so it runs only on the page of hits, after they are ranked and cut.
-_POSTGRES = """
+_POSTGRES_HITS = """
 WITH q AS (SELECT to_tsquery('english', :match) AS query),
 hits AS (SELECT e.id, e.kind, e.record_id, e.title, e.body, ts_rank_cd(e.terms, q.query) AS rank
          FROM search_entries AS e, q WHERE e.terms @@ q.query AND e.kind IN :kinds
@@ -122,42 +130,47 @@ SELECT count(*) FROM search_entries AS e WHERE e.terms @@ to_tsquery('english', 
 
 
 def _statement(sql: str):
-    return text(sql).bindparams(bindparam("kinds", expanding=True))
+    return text(sql).bindparams(bindparam("kinds", expanding=True)) if ":kinds" in sql else text(sql)
 
 
 _STATEMENTS = {name: _statement(sql) for name, sql in
-               {"sqlite": _SQLITE, "sqlite_count": _SQLITE_COUNT,
-                "postgresql": _POSTGRES, "postgresql_count": _POSTGRES_COUNT}.items()}
+               {"sqlite": _SQLITE_HITS, "sqlite_count": _SQLITE_COUNT,
+                "postgresql": _POSTGRES_HITS, "postgresql_count": _POSTGRES_COUNT}.items()}
 
 
-def _match(dialect: str, found: list[str]) -> str:
+def _match(dialect: str, found: list[str], kinds: tuple[str, ...], every: bool) -> str:
+    """The database's own search syntax, built from words of letters and digits only (so nothing typed is read
+    as syntax). On SQLite the kinds are matched in the index's `kind` column, the words in the others."""
     if dialect == "sqlite":
-        return " OR ".join([f'"{w}"' for w in found[:-1]] + [f'"{found[-1]}"*'])
-    return " | ".join([*found[:-1], f"{found[-1]}:*"])
+        words = f" {'AND' if every else 'OR'} ".join([f'"{w}"' for w in found[:-1]] + [f'"{found[-1]}"*'])
+        return f"kind : ({' OR '.join(kinds)}) AND {{title tags body}} : ({words})"
+    return f" {'&' if every else '|'} ".join([*found[:-1], f"{found[-1]}:*"])
 
 
-def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offset: int = 0) -> list[Hit]:
-    """The things of these kinds that match, best first, with the matched words marked."""
+def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offset: int = 0) -> Results:
+    """The things of these kinds that match, best first, with the matched words marked, and how many match."""
     found = words(q)
     if not found:
-        return []
+        return Results([], 0, True)
     dialect = session.get_bind().dialect.name
-    params = {"match": _match(dialect, found), "kinds": list(kinds), "limit": limit, "offset": offset}
+    every = True
+    total = session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found, kinds, True),
+                                                            "kinds": list(kinds)})
+    if not total and len(found) > 1:
+        every = False
+        total = session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found, kinds, False),
+                                                                "kinds": list(kinds)})
+    if not total or offset >= total:
+        return Results([], total, every)
+    params = {"match": _match(dialect, found, kinds, every), "kinds": list(kinds), "limit": limit, "offset": offset}
     if dialect == "sqlite":
         params |= {"open": _OPEN, "close": _CLOSE}
     else:
         marks = f"StartSel={_OPEN}, StopSel={_CLOSE}"
         params |= {"whole": f"{marks}, HighlightAll=true", "part": f"{marks}, MaxWords=40, MinWords=15"}
     rows = session.execute(_STATEMENTS[dialect], params).all()
-    return [Hit(kind, record_id, _marked(title), _marked(snippet)) for kind, record_id, title, snippet in rows]
-
-
-def count(session: Session, q: str, kinds: tuple[str, ...]) -> int:
-    found = words(q)
-    if not found:
-        return 0
-    dialect = session.get_bind().dialect.name
-    return session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found), "kinds": list(kinds)})
+    return Results([Hit(kind, record_id, _marked(title), _marked(snippet)) for kind, record_id, title, snippet in rows],
+                   total, every)
 
 
 def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:

@@ -98,12 +98,12 @@ class Found:
     hit: search.Hit
 
 
-def found(session: Session, q: str, limit: int, offset: int = 0) -> list[Found]:
-    """Live services matching a search, best first, each with its marked title and snippet."""
-    hits = search.find(session, q, (KIND,), limit, offset)
-    by_id = {s.id: s for s in session.scalars(select(LocalService).options(joinedload(LocalService.instead))
-                                              .where(LocalService.id.in_([h.record_id for h in hits])))}
-    return [Found(by_id[h.record_id], h) for h in hits if h.record_id in by_id]
+def found(session: Session, q: str, limit: int, offset: int = 0) -> tuple[list[Found], int]:
+    """Live services matching a search, best first, each with its marked title and snippet; and how many match."""
+    results = search.find(session, q, (KIND,), limit, offset)
+    by_id = {s.id: s for s in session.scalars(select(LocalService).where(
+        LocalService.id.in_([h.record_id for h in results.hits])))} if results.hits else {}
+    return [Found(by_id[h.record_id], h) for h in results.hits if h.record_id in by_id], results.total
 
 
 def with_instead(session: Session, service_id: int) -> LocalService | None:

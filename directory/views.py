@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import search
 from core.accounts.models import Role
 from core.confirm import confirm_first
 from core.database import db
@@ -24,8 +23,7 @@ def index():
     q = query_text("q")
     if q:  # best match first, from the search index
         number = page_number()
-        total = search.count(db.session, q, (services.KIND,))
-        found = services.found(db.session, q, PER_PAGE, (number - 1) * PER_PAGE)
+        found, total = services.found(db.session, q, PER_PAGE, (number - 1) * PER_PAGE)
         return render_template("directory/index.html", q=q, found=Page(found, number, PER_PAGE, total))
     listed = (select(LocalService).where(LocalService.retired_at.is_(None))
               .order_by(LocalService.kind, func.lower(LocalService.name), LocalService.id))

@@ -148,11 +148,12 @@ def answered(session: Session, note: PracticeNote, worker: Person, now: datetime
 
 
 def forget_sources(session: Session, consultation_ids: list[int]) -> None:
-    """Retention: these requests' details are going, so their notes no longer say where they came from; a note
-    still waiting for the worker's answer goes with them, as nothing of it was copied yet."""
+    """Retention: these requests' details are going, so their notes no longer say where they came from; an offer
+    still waiting for the worker's answer, or declined, goes with them (nothing of the request was copied)."""
     if not consultation_ids:
         return
+    uncopied = (NoteStatus.ASKED.value, NoteStatus.DECLINED.value)
     session.execute(update(PracticeNote).where(PracticeNote.consultation_id.in_(consultation_ids),
-                                               PracticeNote.status != NoteStatus.ASKED.value)
+                                               PracticeNote.status.not_in(uncopied))
                     .values(consultation_id=None))
     session.execute(delete(PracticeNote).where(PracticeNote.consultation_id.in_(consultation_ids)))

@@ -26,9 +26,9 @@ EVERYTHING = ("note", "template", "service")
 def index():
     q = query_text("q", search.LONGEST_QUERY)
     number = page_number()
-    hits = search.find(db.session, q, EVERYTHING, PER_PAGE, (number - 1) * PER_PAGE) if q else []
-    total = search.count(db.session, q, EVERYTHING) if hits or number > 1 else len(hits)
-    return render_template("library/search.html", q=q, found=Page(hits, number, PER_PAGE, total))
+    results = search.find(db.session, q, EVERYTHING, PER_PAGE, (number - 1) * PER_PAGE)
+    return render_template("library/search.html", q=q, every_word=results.every_word,
+                           found=Page(results.hits, number, PER_PAGE, results.total))
 
 
 @bp.route("/suggestions")
@@ -36,7 +36,7 @@ def suggestions():
     """The notes and templates matching what a worker has typed so far, as a piece of a page (the request form's
     script asks as they type; the form's "Check for existing answers" button shows the same without it)."""
     q = query_text("q", search.LONGEST_QUERY)
-    return render_template("library/suggestions.html", hits=search.find(db.session, q, search.ANSWERS, search.SUGGESTED))
+    return render_template("library/suggestions.html", hits=search.find(db.session, q, search.ANSWERS, search.SUGGESTED).hits)
 
 
 def _note(note_id: int) -> PracticeNote:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, true
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from consult.models import OUTCOMES, CloseOutSurvey, Consultation, FollowUp
@@ -190,10 +190,18 @@ def _formulations(session: Session, scope: Scope):
     if scope.team_ids is not None:
         conditions.append(Formulation.author_id.in_(
             select(TeamMembership.person_id).where(TeamMembership.team_id.in_(scope.team_ids))))
-    return dict((p, (n, templates)) for p, n, templates in session.execute(
-        select(period, func.count(), func.count(distinct(TemplateVersion.template_id)))
-        .select_from(Formulation).join(TemplateVersion, TemplateVersion.id == Formulation.template_version_id)
-        .where(*conditions).group_by(period)))
+    # With the questions answered by practice notes: the other reuse of what psychologists wrote, one statement.
+    from .notes import answered_by_notes
+    used = {NOW: [0, 0, 0], BEFORE: [0, 0, 0]}  # formulations, templates used, questions answered by notes
+    for what, p, n, templates in session.execute(union_all(
+            select(literal("formulations"), period, func.count(), func.count(distinct(TemplateVersion.template_id)))
+            .select_from(Formulation).join(TemplateVersion, TemplateVersion.id == Formulation.template_version_id)
+            .where(*conditions).group_by(period), answered_by_notes(scope))):
+        if what == "formulations":
+            used[p][0], used[p][1] = n, templates
+        else:
+            used[p][2] = n
+    return used
 
 
 def _asked(scope: Scope, since: datetime, until: datetime):
@@ -271,12 +279,10 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
-    from .notes import notes_figures
-    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics, notes = run_all([
+    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics = run_all([
         lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
         lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
-        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope),
-        lambda s: notes_figures(s, scope)])
+        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope)])
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
@@ -304,13 +310,13 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
             _add(kind(org), "attendances", count)
     requests_by_period = {p: (n, clients) for p, n, clients in requests}
     current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), attendances[p],
-                                    held[p], used.get(p, (0, 0)), people[p])
+                                    held[p], used[p], people[p])
                          for p in (NOW, BEFORE))
     by_kind = clinics[NOW].pop("clinic_attendees_by_kind")
     for service_type, count in by_kind.items():
         kinds.setdefault(service_type, _detail())["clinic_attendees"] = count
-    return Report({**current, **clinics[NOW], **notes[NOW], **_tables(detail), "urgent": _urgent(*safety)},
-                  {**previous, **clinics[BEFORE], **notes[BEFORE]}, _joint(kinds))
+    return Report({**current, **clinics[NOW], **_tables(detail), "urgent": _urgent(*safety)},
+                  {**previous, **clinics[BEFORE]}, _joint(kinds))
 
 
 def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -> dict:
@@ -330,7 +336,7 @@ def _headlines(requests: tuple, closures: tuple, attendances: int, held: list, u
         "consultations_raised": raised, "consultations_closed": closed,
         "staff_supported": staff, "teams_supported": teams, "organisations_supported": organisations,
         "client_references": clients, "sessions_held": held[0], "attendances": attendances,
-        "attendees": attendees, "formulations": used[0], "templates_used": used[1],
+        "attendees": attendees, "formulations": used[0], "templates_used": used[1], "answered_by_notes": used[2],
         "consultation_minutes": int(minutes), "facilitation_minutes": int(held[1]),
         "psychologist_hours": round(hours, 1),
         "reach_multiplier": round(staff / hours, 2) if hours else None,

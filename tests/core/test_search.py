@@ -20,7 +20,7 @@ def db(request):
 
 
 def _found(db, q: str, kinds=("note", "service")) -> list[int]:
-    return [hit.record_id for hit in search.find(db, q, kinds)]
+    return [hit.record_id for hit in search.find(db, q, kinds).hits]
 
 
 def _three(db) -> None:
@@ -39,11 +39,20 @@ def test_a_search_finds_other_forms_of_the_same_word(db):
     assert _found(db, "appointment") == [1]
 
 
-def test_the_closer_match_ranks_first_and_kinds_are_kept_apart(db):
+def test_every_word_first_else_any_with_the_closer_match_first(db):
+    _three(db)
+    every = search.find(db, "drinks appointments", ("note", "service"))
+    assert every.every_word and [h.record_id for h in every.hits] == [1]  # only one has both
+    some = search.find(db, "anxiety drinks sleepless nights", ("note", "service"))
+    assert not some.every_word and [h.record_id for h in some.hits][0] == 1  # none has all four: the most first
+    assert some.total == 2
+
+
+def test_kinds_are_kept_apart(db):
     _three(db)
     assert _found(db, "anxiety drinks appointments")[0] == 1
     assert _found(db, "drink", kinds=("service",)) == [3]
-    assert search.count(db, "drink", ("note", "service")) == 2
+    assert search.find(db, "drink", ("note", "service")).total == 2
 
 
 def test_a_half_typed_last_word_already_matches(db):
@@ -54,7 +63,7 @@ def test_a_half_typed_last_word_already_matches(db):
 def test_matched_words_are_marked_and_everything_else_escaped(db):
     search.put(db, "note", 9, "<script>alert(1)</script> anxiety", "Worry <b>and</b> anxiety at night.")
     db.commit()
-    [hit] = search.find(db, "anxiety", ("note",))
+    [hit] = search.find(db, "anxiety", ("note",)).hits
     assert "<script>" not in hit.title and "&lt;script&gt;" in hit.title
     assert "<mark>anxiety</mark>" in hit.title and "<mark>anxiety</mark>" in hit.snippet
     assert "<b>" not in hit.snippet
@@ -63,7 +72,7 @@ def test_matched_words_are_marked_and_everything_else_escaped(db):
 def test_the_markers_the_database_uses_cannot_be_forged_in_indexed_text(db):
     search.put(db, "note", 9, "Plain \x02title\x03", "body \x02with\x03 markers")
     db.commit()
-    [hit] = search.find(db, "title", ("note",))
+    [hit] = search.find(db, "title", ("note",)).hits
     assert "<mark>" in hit.title and hit.title.count("<mark>") == 1 and "body with markers" in hit.snippet
 
 
@@ -83,7 +92,7 @@ def test_search_syntax_and_odd_input_are_only_words(db):
                 "\x00\x01", "ünïcödé drïnk", "the and of"):
         search.find(db, odd, ("note",))  # no error from either database's search syntax
     assert _found(db, '"drink" OR -') != []
-    assert search.find(db, "the and of", ("note",)) == []  # only words too common to look for
+    assert search.find(db, "the and of", ("note",)).hits == []  # only words too common to look for
     assert search.words("x" * 10_000 + " drink") == ["x" * search.LONGEST_WORD]  # cut to length first
 
 

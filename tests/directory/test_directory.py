@@ -97,8 +97,8 @@ def test_changing_a_service_changes_what_the_search_finds(app, session):
     assert post_form(admin, f"/directory/{service.id}/edit", _form(name="Sunrise Detox", kind="drug_alcohol"))\
         .status_code == 302
     session.rollback()
-    assert [h.record_id for h in search.find(session, "sunrise", ("service",))] == [service.id]
-    assert search.find(session, "oasis", ("service",)) == []
+    assert [h.record_id for h in search.find(session, "sunrise", ("service",)).hits] == [service.id]
+    assert search.find(session, "oasis", ("service",)).hits == []
 
 
 def test_the_search_is_paged(app, session):
