@@ -39,12 +39,16 @@ def suggestions():
     return render_template("library/suggestions.html", hits=search.find(db.session, q, search.ANSWERS, search.SUGGESTED).hits)
 
 
-def _note(note_id: int) -> PracticeNote:
-    note = db.session.scalar(select(PracticeNote).options(joinedload(PracticeNote.psychologist))
-                             .where(PracticeNote.id == note_id))
-    if note is None:
+def _one_or_404(query):
+    found = db.session.scalar(query)
+    if found is None:
         abort(404)
-    return note
+    return found
+
+
+def _note(note_id: int) -> PracticeNote:
+    return _one_or_404(select(PracticeNote).options(joinedload(PracticeNote.psychologist))
+                       .where(PracticeNote.id == note_id))
 
 
 def _may_retire(note: PracticeNote) -> bool:
@@ -80,11 +84,8 @@ def answered(note_id: int):
 
 
 def _request(consultation_id: int) -> Consultation:
-    c = db.session.scalar(select(Consultation).options(joinedload(Consultation.organisation))
-                          .where(Consultation.id == consultation_id))
-    if c is None:
-        abort(404)
-    return c
+    return _one_or_404(select(Consultation).options(joinedload(Consultation.organisation))
+                       .where(Consultation.id == consultation_id))
 
 
 @bp.route("/offer/<int:consultation_id>", methods=["GET", "POST"])
