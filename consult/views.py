@@ -138,7 +138,7 @@ def new():
         # Before sending: the practice notes and templates that match the question, with everything typed kept.
         asked = form.question.data or form.use_and_mental_health.data or ""
         return render_template("consult/new.html", form=form,
-                               hits=search.find(db.session, asked, search.ANSWERS, search.SUGGESTED).hits)
+                               hits=search.find(db.session, asked, search.ANSWERS, search.SUGGESTED, counted=False).hits)
     if form.validate_on_submit():
         session = db.session
         c = services.raise_request(session, current_user, form.cleaned())

@@ -4,7 +4,7 @@ transaction as the change, so a retired or deleted thing leaves the results when
 
 The database keeps the full-text index in step with those rows: on SQLite an FTS5 table fed by triggers, on
 PostgreSQL a generated `tsvector` column with a GIN index (made by migrations 0029 and 0033). Both stem English, so
-"drinking" finds "drinks"; both rank (bm25, ts_rank_cd) and mark the words that matched."""
+"drinking" finds "drinks"; both rank (bm25, ts_rank) and mark the words that matched."""
 from __future__ import annotations
 
 import re
@@ -116,7 +116,7 @@ _SQLITE_COUNT = "SELECT count(*) FROM search_entries_fts WHERE search_entries_ft
 # ts_headline reads the whole text, so it runs only on the page of hits, after they are ranked and cut.
 _POSTGRES_HITS = """
 WITH q AS (SELECT to_tsquery('english', :match) AS query),
-hits AS (SELECT e.id, e.kind, e.record_id, e.title, e.body, ts_rank_cd(e.terms, q.query) AS rank
+hits AS (SELECT e.id, e.kind, e.record_id, e.title, e.body, ts_rank(e.terms, q.query) AS rank
          FROM search_entries AS e, q WHERE e.terms @@ q.query AND e.kind IN :kinds
          ORDER BY rank DESC, e.id LIMIT :limit OFFSET :offset)
 SELECT hits.kind, hits.record_id,
@@ -147,12 +147,19 @@ def _match(dialect: str, found: list[str], kinds: tuple[str, ...], every: bool) 
     return f" {'&' if every else '|'} ".join([*found[:-1], f"{found[-1]}:*"])
 
 
-def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offset: int = 0) -> Results:
-    """The things of these kinds that match, best first, with the matched words marked, and how many match."""
+def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offset: int = 0,
+         counted: bool = True) -> Results:
+    """The things of these kinds that match, best first, with the matched words marked, and how many match.
+    Uncounted (suggestions, which show a few and no pages), `total` is only how many are returned."""
     found = words(q)
     if not found:
         return Results([], 0, True)
     dialect = session.get_bind().dialect.name
+    if not counted:
+        hits = _hits(session, dialect, found, kinds, True, limit, offset)
+        every = bool(hits) or len(found) == 1
+        hits = hits or ([] if every else _hits(session, dialect, found, kinds, False, limit, offset))
+        return Results(hits, len(hits), every)
     every = True
     total = session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found, kinds, True),
                                                             "kinds": list(kinds)})
@@ -162,15 +169,19 @@ def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offs
                                                                 "kinds": list(kinds)})
     if not total or offset >= total:
         return Results([], total, every)
+    return Results(_hits(session, dialect, found, kinds, every, limit, offset), total, every)
+
+
+def _hits(session: Session, dialect: str, found: list[str], kinds: tuple[str, ...], every: bool, limit: int,
+          offset: int) -> list[Hit]:
     params = {"match": _match(dialect, found, kinds, every), "kinds": list(kinds), "limit": limit, "offset": offset}
     if dialect == "sqlite":
         params |= {"open": _OPEN, "close": _CLOSE}
     else:
         marks = f"StartSel={_OPEN}, StopSel={_CLOSE}"
         params |= {"whole": f"{marks}, HighlightAll=true", "part": f"{marks}, MaxWords=40, MinWords=15"}
-    rows = session.execute(_STATEMENTS[dialect], params).all()
-    return Results([Hit(kind, record_id, _marked(title), _marked(snippet)) for kind, record_id, title, snippet in rows],
-                   total, every)
+    return [Hit(kind, record_id, _marked(title), _marked(snippet))
+            for kind, record_id, title, snippet in session.execute(_STATEMENTS[dialect], params)]
 
 
 def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:

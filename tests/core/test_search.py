@@ -48,6 +48,14 @@ def test_every_word_first_else_any_with_the_closer_match_first(db):
     assert some.total == 2
 
 
+def test_uncounted_suggestions_find_the_same_as_a_counted_search(db):
+    _three(db)
+    for q in ("drinks appointments", "anxiety drinks sleepless nights", "cannab", "zzz qqq"):
+        counted, uncounted = search.find(db, q, ("note",), 5), search.find(db, q, ("note",), 5, counted=False)
+        assert [h.record_id for h in uncounted.hits] == [h.record_id for h in counted.hits], q
+        assert uncounted.every_word == counted.every_word or not counted.hits, q
+
+
 def test_kinds_are_kept_apart(db):
     _three(db)
     assert _found(db, "anxiety drinks appointments")[0] == 1
