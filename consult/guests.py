@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core import audit
 from core.accounts.models import Person, Role
+from core.accounts.services import find_person_by_email
 
 from . import thread
 from .models import Consultation, ConsultationGuest
@@ -39,9 +40,8 @@ def may_invite(person: Person, c: Consultation) -> bool:
 def invite(session: Session, c: Consultation, by: Person, email: str, role: str, now: datetime) -> ConsultationGuest:
     if not may_invite(by, c):
         raise TransitionRefused("Only the worker who asked or the psychologist holding an open request can invite")
-    colleague = session.scalar(select(Person).where(func.lower(Person.email) == email.strip().lower(),
-                                                    Person.is_active.is_(True)))
-    if colleague is None or not set(colleague.roles) & set(MAY_JOIN):
+    colleague = find_person_by_email(session, email)
+    if colleague is None or not colleague.is_active or not set(colleague.roles) & set(MAY_JOIN):
         raise TransitionRefused("No one with that email address works with clients in the partnership here: "
                                 "check it, or ask them to be invited to the platform first")
     if colleague.organisation_id == c.organisation_id:

@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from core.timeutil import format_day, format_london
 from directory.models import LocalService
 from directory.services import route_lines
 
+from . import thread
 from .actions import of_request
-from .models import ACTION_OWNERS, OUTCOMES, AgreedAction, Consultation, Message
+from .models import ACTION_OWNERS, OUTCOMES, AgreedAction, Consultation
 
 IF_THINGS_GET_WORSE = [
     "Call 999 if anyone's life is at risk or they are seriously hurt.",
@@ -62,9 +62,7 @@ class AdviceSummary:
 def advice_summary(session: Session, c: Consultation, now: datetime) -> AdviceSummary | None:
     """The summary of a request's advice, or None while it has none."""
     advice = [AdvicePart(m.author.name if m.author else "The service", m.created_at, m.body)
-              for m in session.scalars(select(Message).options(joinedload(Message.author))
-                                       .where(Message.consultation_id == c.id, Message.kind == "advice")
-                                       .order_by(Message.created_at, Message.id))]
+              for m in thread.advice(session, c.id)]
     if not advice:
         return None
     referral = session.get(LocalService, c.referral_service_id) if c.referral_service_id else None

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from core.accounts.models import Person
 from core.notifications import notify
@@ -28,6 +29,13 @@ def add_message(session: Session, c: Consultation, author: Person | None, kind: 
             and kind not in ("event", "clinic"):  # a case clinic's recommendations are not the duty's reply
         c.first_response_at = now
     return message
+
+
+def advice(session: Session, consultation_id: int) -> list[Message]:
+    """Each part of a request's advice, oldest first, with its author."""
+    return list(session.scalars(select(Message).options(joinedload(Message.author))
+                                .where(Message.consultation_id == consultation_id, Message.kind == "advice")
+                                .order_by(Message.created_at, Message.id)))
 
 
 def event(session: Session, c: Consultation, body: str, now: datetime, by: Person | None = None) -> Message:

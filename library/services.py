@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from consult import thread
-from consult.models import NEEDS, Consultation, Message, Status
+from consult.models import NEEDS, Consultation, Status
 from core import audit, search
 from core.accounts.models import SERVICE_TYPE_LABELS, Organisation, Person, ServiceType, Team
 from core.refusals import Refused
@@ -17,7 +17,7 @@ from . import deidentify
 from .models import NoteAnswer, NoteStatus, PracticeNote
 
 KIND = "note"  # its kind in the search
-SERVICE_KINDS = {kind.value for kind in ServiceType}
+SERVICE_TYPES = {kind.value for kind in ServiceType}  # an organisation's kind of service
 
 
 def note_for(session: Session, consultation_id: int) -> PracticeNote | None:
@@ -72,11 +72,9 @@ def decide(session: Session, note: PracticeNote, c: Consultation, worker: Person
         audit.record(session, "practice_note.declined", "practice_note", note.id, actor_id=worker.id)
         return
     known = known_terms(session, c)
-    advice = session.scalars(select(Message.body).where(Message.consultation_id == c.id, Message.kind == "advice")
-                             .order_by(Message.created_at, Message.id)).all()
     note.status = NoteStatus.DRAFT.value
     note.question = deidentify.stripped(c.question, known)
-    note.advice = deidentify.stripped("\n\n".join(advice), known)
+    note.advice = deidentify.stripped("\n\n".join(m.body for m in thread.advice(session, c.id)), known)
     note.needs = c.presenting_needs
     note.services = session.get(Organisation, c.organisation_id).service_type
     thread.tell(session, note.psychologist_id, c, "You may make a practice note",
@@ -130,7 +128,7 @@ def retire(session: Session, note: PracticeNote, by: Person, now: datetime) -> N
 
 def tags(note: PracticeNote) -> str:
     needs = [NEEDS.get(n, n) for n in note.need_list]
-    services = [SERVICE_TYPE_LABELS[ServiceType(s)] for s in note.service_list if s in SERVICE_KINDS]
+    services = [SERVICE_TYPE_LABELS[ServiceType(s)] for s in note.service_list if s in SERVICE_TYPES]
     return ", ".join(needs + services)
 
 
