@@ -16,7 +16,7 @@ from core.forms import (
     WholeNumberField,
     checked_text,
     no_identifiers,
-    optional_id,
+    optional_record,
     pseudonymised_reference,
 )
 from core.timeutil import LONDON
@@ -97,8 +97,7 @@ class MessageForm(PageForm):
 
 def referral_service(label: str) -> ListSelectField:
     """A service from the directory (choices set by the page), or none."""
-    return ListSelectField(label, coerce=optional_id, choices=[], may_be_empty=True,
-                           not_offered="Choose a service from the directory's list")
+    return optional_record(label, "Choose a service from the directory's list")
 
 
 class AdviceForm(PageForm):
@@ -107,8 +106,7 @@ class AdviceForm(PageForm):
     body = checked_text("Advice", required="Enter your advice", max_length=ADVICE_LENGTH)
     referral_service_id = referral_service("Recommend a referral to a service (optional)")
     # One of the psychologist's saved paragraphs, put in by the "Insert" button (the page sets the choices).
-    snippet_id = ListSelectField("Insert one of your saved paragraphs", coerce=optional_id, choices=[],
-                                 may_be_empty=True, not_offered="Choose one of your saved paragraphs")
+    snippet_id = optional_record("Insert one of your saved paragraphs", "Choose one of your saved paragraphs")
 
 
 class GuestForm(PageForm):

@@ -138,7 +138,7 @@ def new():
         # Before sending: the practice notes and templates that match the question, with everything typed kept.
         asked = form.question.data or form.use_and_mental_health.data or ""
         return render_template("consult/new.html", form=form,
-                               hits=search.find(db.session, asked, search.ANSWERS, search.SUGGESTED, counted=False).hits)
+                               hits=search.suggestions(db.session, asked))
     if form.validate_on_submit():
         session = db.session
         c = services.raise_request(session, current_user, form.cleaned())
@@ -354,7 +354,7 @@ def _offer_services(c: Consultation, *forms) -> list:
         groups.append(("No longer in the directory", [(c.referral_service.id, c.referral_service.name)]))
     for f in forms:
         if f is not None:
-            f.referral_service_id.choices = [(id_, name) for _, options in groups for id_, name in options]
+            f.referral_service_id.choices = directory.offered(groups)
     return groups
 
 

@@ -91,6 +91,12 @@ def optional_id(value) -> int | None:
     return value if isinstance(value, int) else whole_number(str(value)) or 0
 
 
+def optional_record(label: str, not_offered: str, **kwargs) -> ListSelectField:
+    """A select of records (the page sets its choices) that may be left empty (`optional_id`)."""
+    return ListSelectField(label, coerce=optional_id, choices=[], may_be_empty=True, not_offered=not_offered,
+                           **kwargs)
+
+
 class ListMultipleField(SelectMultipleField):
     def __init__(self, label=None, validators=None, not_offered: str = "Select options from the list", **kwargs):
         super().__init__(label, validators, **kwargs)

@@ -23,7 +23,7 @@ _OPEN, _CLOSE = "\x02", "\x03"
 _MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
 
 LONGEST_QUERY = 200
-ANSWERS = ("note", "template")  # the kinds a worker about to ask is shown, at most SUGGESTED of them
+ANSWERS = ("note", "template")  # the kinds a worker about to ask is shown (`suggestions`), at most SUGGESTED
 SUGGESTED = 5
 MOST_WORDS = 12
 LONGEST_WORD = 40
@@ -160,16 +160,22 @@ def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offs
         every = bool(hits) or len(found) == 1
         hits = hits or ([] if every else _hits(session, dialect, found, kinds, False, limit, offset))
         return Results(hits, len(hits), every)
-    every = True
-    total = session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found, kinds, True),
-                                                            "kinds": list(kinds)})
+
+    def count(every: bool) -> int:
+        return session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found, kinds, every),
+                                                               "kinds": list(kinds)})
+
+    every, total = True, count(True)
     if not total and len(found) > 1:
-        every = False
-        total = session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found, kinds, False),
-                                                                "kinds": list(kinds)})
+        every, total = False, count(False)
     if not total or offset >= total:
         return Results([], total, every)
     return Results(_hits(session, dialect, found, kinds, every, limit, offset), total, every)
+
+
+def suggestions(session: Session, q: str) -> list[Hit]:
+    """What a worker about to ask is shown: the best few practice notes and templates, uncounted."""
+    return find(session, q, ANSWERS, SUGGESTED, counted=False).hits
 
 
 def _hits(session: Session, dialect: str, found: list[str], kinds: tuple[str, ...], every: bool, limit: int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from core.forms import LengthLimit, LineField, ListSelectField, TextField, optional_id
+from core.forms import LengthLimit, LineField, ListSelectField, TextField, optional_record
 
 from .models import SERVICE_KINDS, TEXT_LIMITS
 
@@ -36,8 +36,7 @@ class ServiceForm(FlaskForm):
     opening_hours = _line("Opening hours", "Enter the opening hours", 300)
     not_for = _text("Who it is not for (optional)", "not_for",
                     description="If you say who it is not for, say which service is for them below.")
-    instead_id = ListSelectField("Where those people should go instead", coerce=optional_id, choices=[], may_be_empty=True,
-                                 not_offered="Choose a service from the list")
+    instead_id = optional_record("Where those people should go instead", "Choose a service from the list")
 
     field_order = ("name", "kind", "who_for", "criteria", "how_to_refer", "contact", "opening_hours", "not_for",
                    "instead_id")

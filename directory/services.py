@@ -77,10 +77,13 @@ def retire(session: Session, service: LocalService, by: Person, now: datetime | 
     audit.record(session, "directory.service_retired", "local_service", service.id, actor_id=by.id)
 
 
+# Every service in the directory now, by kind then name: the directory's list, and what a referral is picked from.
+LISTED = (select(LocalService).where(LocalService.retired_at.is_(None))
+          .order_by(LocalService.kind, func.lower(LocalService.name), LocalService.id))
+
+
 def live(session: Session) -> list[LocalService]:
-    """Every service in the directory now, by kind then name: what a psychologist picks a referral from."""
-    return list(session.scalars(select(LocalService).where(LocalService.retired_at.is_(None))
-                                .order_by(LocalService.kind, func.lower(LocalService.name))))
+    return list(session.scalars(LISTED))
 
 
 def choices(session: Session, leave_out: int | None = None) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -90,6 +93,11 @@ def choices(session: Session, leave_out: int | None = None) -> list[tuple[str, l
         if service.id != leave_out:
             grouped.setdefault(service.kind, []).append((service.id, service.name))
     return [(SERVICE_KINDS[kind], grouped[kind]) for kind in SERVICE_KINDS if kind in grouped]
+
+
+def offered(groups: list[tuple[str, list[tuple[int, str]]]]) -> list[tuple[int, str]]:
+    """The grouped choices as the flat list a select field checks what was posted against."""
+    return [choice for _, options in groups for choice in options]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from core.accounts.models import Role
 from core.confirm import confirm_first
@@ -25,9 +24,7 @@ def index():
         number = page_number()
         found, total = services.found(db.session, q, PER_PAGE, (number - 1) * PER_PAGE)
         return render_template("directory/index.html", q=q, found=Page(found, number, PER_PAGE, total))
-    listed = (select(LocalService).where(LocalService.retired_at.is_(None))
-              .order_by(LocalService.kind, func.lower(LocalService.name), LocalService.id))
-    return render_template("directory/index.html", q="", page=paginate(db.session, listed))
+    return render_template("directory/index.html", q="", page=paginate(db.session, services.LISTED))
 
 
 def _service(service_id: int) -> LocalService:
@@ -44,18 +41,16 @@ def service(service_id: int):
                            sent_here=services.sent_here(db.session, service))
 
 
-def _form(service: LocalService | None = None) -> ServiceForm:
+def _form(service: LocalService | None = None) -> tuple[ServiceForm, list]:
+    """The form, and the services it offers as "instead" (any but this one), grouped by kind."""
+    groups = services.choices(db.session, leave_out=service.id if service else None)
     form = ServiceForm(obj=service)
-    form.instead_id.choices = [(id_, name) for _, options in _groups(service) for id_, name in options]
-    return form
+    form.instead_id.choices = services.offered(groups)
+    return form, groups
 
 
-def _groups(service: LocalService | None):
-    return services.choices(db.session, leave_out=service.id if service else None)
-
-
-def _form_page(form: ServiceForm, service: LocalService | None):
-    return render_template("directory/form.html", form=form, service=service, groups=_groups(service))
+def _form_page(form: ServiceForm, service: LocalService | None, groups: list):
+    return render_template("directory/form.html", form=form, service=service, groups=groups)
 
 
 def _save(form: ServiceForm, service: LocalService | None):
@@ -70,12 +65,12 @@ def _save(form: ServiceForm, service: LocalService | None):
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def new_service():
-    form = _form()
+    form, groups = _form()
     if form.validate_on_submit():
         done = _save(form, None)
         if done:
             return done
-    return _form_page(form, None)
+    return _form_page(form, None, groups)
 
 
 @bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
@@ -84,13 +79,13 @@ def edit_service(service_id: int):
     service = _service(service_id)
     if service.retired_at is not None:
         abort(404)
-    form = _form(service)
+    form, groups = _form(service)
     if form.validate_on_submit():
         done = _save(form, service)
         if done:
             return done
         service = _service(service_id)  # reloaded after the refusal's rollback
-    return _form_page(form, service)
+    return _form_page(form, service, groups)
 
 
 @bp.route("/<int:service_id>/retire", methods=["POST"])

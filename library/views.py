@@ -36,7 +36,7 @@ def suggestions():
     """The notes and templates matching what a worker has typed so far, as a piece of a page (the request form's
     script asks as they type; the form's "Check for existing answers" button shows the same without it)."""
     q = query_text("q", search.LONGEST_QUERY)
-    return render_template("library/suggestions.html", hits=search.find(db.session, q, search.ANSWERS, search.SUGGESTED, counted=False).hits)
+    return render_template("library/suggestions.html", hits=search.suggestions(db.session, q))
 
 
 def _one_or_404(query):
