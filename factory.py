@@ -28,6 +28,10 @@ import rota.sweeps
 import rota.views
 import supervision.clinic_views
 import supervision.groups_views
+import supervision.one_to_one.account_views
+import supervision.one_to_one.record_views
+import supervision.one_to_one.sweeps
+import supervision.one_to_one.views
 import supervision.register_views
 import supervision.sweeps
 import supervision.views
@@ -46,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = create_core_app(overrides)
     for package in FEATURES:
         app.register_blueprint(package.bp)
+    app.register_blueprint(supervision.one_to_one.bp)
     _connect_listeners()
     app.extensions["sweeps"] = {sweep.job_id: sweep for sweep in _sweeps()}
     for command in (*formulations.cli.COMMANDS, bench_data, seed_demo):
@@ -64,5 +69,6 @@ def _connect_listeners() -> None:
 
 def _sweeps():
     """Every package's scheduled work, core's first."""
-    for package in (core.sweeps, rota.sweeps, consult.sweeps, supervision.sweeps, governance.sweeps):
+    for package in (core.sweeps, rota.sweeps, consult.sweeps, supervision.sweeps, supervision.one_to_one.sweeps,
+                    governance.sweeps):
         yield from package.SWEEPS

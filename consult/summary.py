@@ -95,18 +95,3 @@ def as_text(summary: AdviceSummary) -> str:
               f"Summary made {format_london(summary.made_at)}."]
     return "\n".join(lines) + "\n"
 
-
-def _refuse(url: str) -> None:
-    raise ValueError(f"The advice summary fetches nothing from outside itself ({url[:60]})")
-
-
-def as_pdf(html: str) -> bytes:
-    # Imported when first needed: WeasyPrint loads Pango, which no other page uses.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    class FetchNothing(URLFetcher):
-        def fetch(self, url, headers=None):
-            _refuse(url)
-
-    return HTML(string=html, url_fetcher=FetchNothing()).write_pdf()

@@ -1,16 +1,17 @@
 """The advice summary, downloaded for the worker's case notes as a PDF or as plain text."""
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import abort, render_template
 from markupsafe import Markup
 
 from core import audit
 from core.database import db
+from core.pdf import as_pdf, download
 from core.text import css_string
 from core.timeutil import utcnow
 
 from . import bp
-from .summary import RESPONSIBILITY, action_line, advice_summary, as_pdf, as_text
+from .summary import RESPONSIBILITY, action_line, advice_summary, as_text
 from .views import _load
 
 
@@ -23,11 +24,6 @@ def _summary(consultation_id: int, kind: str):
     return c, summary
 
 
-def _download(body, mimetype: str, name: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                      "Cache-Control": "no-store"})
-
-
 @bp.route("/<int:consultation_id>/summary.pdf")
 def summary_pdf(consultation_id: int):
     c, summary = _summary(consultation_id, "pdf")
@@ -35,10 +31,10 @@ def summary_pdf(consultation_id: int):
     footer = Markup(css_string(f"{c.reference} · client {c.client_reference}"))
     html = render_template("consult/summary.html", s=summary, action_line=action_line, footer=footer,
                            responsibility=RESPONSIBILITY)
-    return _download(as_pdf(html), "application/pdf", f"advice-{c.reference}.pdf")
+    return download(as_pdf(html), "application/pdf", f"advice-{c.reference}.pdf")
 
 
 @bp.route("/<int:consultation_id>/summary.txt")
 def summary_text(consultation_id: int):
     c, summary = _summary(consultation_id, "text")
-    return _download(as_text(summary), "text/plain", f"advice-{c.reference}.txt")
+    return download(as_text(summary), "text/plain", f"advice-{c.reference}.txt")

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from flask import Flask, abort, current_app, g, has_request_context, request
-from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -258,3 +258,10 @@ class Database:
 
 
 db = Database()
+
+
+def seconds_between(session: Session, earlier, later):
+    """Elapsed seconds between two timestamp columns, in this database's own SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0

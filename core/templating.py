@@ -30,6 +30,7 @@ NAVIGATION = [
     ("Home", "core.home", ()),
     ("Consultations", "consult.index", CLIENT_LEVEL),
     ("Reflective practice", "supervision.index", CLIENT_LEVEL),
+    ("Supervision", "one_to_one.index", CLIENT_LEVEL),
     ("Formulations", "formulations.index", CLIENT_LEVEL),
     ("Find answers", "library.index", CLIENT_LEVEL),
     ("Reach", "reach.dashboard", (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.TEAM_LEAD, Role.ADMIN,

@@ -1,6 +1,6 @@
 """A lived-in demo partnership for `make run`: the people of `core.demo`, a duty rota with someone on duty now
 and next week, a few weeks of consultations in every state, reflective practice groups with past and booked
-sessions, formulations, a local service directory and a practice note, so every role's first page has something real on it.
+sessions, one-to-one supervision, formulations, a local service directory and a practice note, so every role's first page has something real on it.
 
 Everything is made through the services the app itself uses, at times counted back from `now`, so the same
 run on the same day gives the same partnership, and what it shows obeys every rule the app keeps. Never
@@ -17,7 +17,7 @@ from core.demo import seed as seed_people
 from core.notifications import SENT, OutboxMessage
 from formulations.starter import seed_starter_library
 
-from . import clinics, directory, groups, library, requests, rota
+from . import clinics, directory, groups, library, requests, rota, supervision
 
 
 class NotInProduction(RuntimeError):
@@ -36,6 +36,7 @@ def seed(session: Session, now: datetime, production: bool = False) -> list[Pers
     library.seed(session, by_email, now)
     groups.seed(session, by_email, now)
     clinics.seed(session, by_email, now)
+    supervision.seed(session, by_email, now)
     # The emails of the demo's past were "sent" then; a new installation should not mail them all at once.
     session.execute(update(OutboxMessage).values(status=SENT, sent_at=OutboxMessage.created_at))
     return people

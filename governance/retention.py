@@ -3,7 +3,7 @@
 Closed consultations keep their dates, urgency, outcome, minutes, people and the keyed hash of the client
 reference made when they were raised (so "distinct clients" still counts right); the reference itself, free
 text, messages and follow-up reasons go. Formulations keep which template they used and when; their answers
-and comments go. Session notes and themes are deleted outright."""
+and comments go. Session notes and themes, and supervision records (every version), are deleted outright."""
 from __future__ import annotations
 
 import json
@@ -21,6 +21,7 @@ from formulations.models import Formulation, FormulationComment, FormulationRevi
 from formulations.services import empty_answers
 from library.services import forget_sources
 from supervision.models import SessionNotes
+from supervision.one_to_one.models import RecordAction, RecordCase, SessionRecord, SupervisionSession
 
 from .models import DEFAULT_DAYS, KINDS, RetentionPolicy
 
@@ -103,6 +104,27 @@ def remove_session_notes(session: Session, cutoff: datetime) -> int:
     return len(done)
 
 
+def remove_supervision_records(session: Session, cutoff: datetime, now: datetime) -> int:
+    """Every version of a supervision session's record, once its newest is past the period. The session's date
+    stays, for the compliance view and the figures."""
+    newer = select(SessionRecord.id).where(SessionRecord.session_id == SupervisionSession.id,
+                                           SessionRecord.written_at >= cutoff).exists()
+    done = _claim(session, select(SupervisionSession).where(
+        SupervisionSession.recorded_at < cutoff, SupervisionSession.record_removed_at.is_(None), ~newer)
+        .order_by(SupervisionSession.id))
+    ids = [s.id for s in done]
+    if not ids:
+        return 0
+    records = select(SessionRecord.id).where(SessionRecord.session_id.in_(ids))
+    session.execute(delete(RecordCase).where(RecordCase.record_id.in_(records)))
+    session.execute(delete(RecordAction).where(RecordAction.record_id.in_(records)))
+    session.execute(delete(SessionRecord).where(SessionRecord.session_id.in_(ids)))
+    for held in done:
+        held.record_removed_at = now
+        audit.record(session, "retention.supervision_record_removed", "supervision_session", held.id, actor_id=None)
+    return len(done)
+
+
 def apply_retention(session: Session, secret: str, now: datetime | None = None) -> dict[str, int]:
     """One pass of the retention sweep. Kinds an admin keeps for ever are left alone."""
     now = now or utcnow()
@@ -114,6 +136,7 @@ def apply_retention(session: Session, secret: str, now: datetime | None = None) 
     if days["formulations"] is not None:
         done["formulations"] = remove_formulation_content(session, now - timedelta(days=days["formulations"]), now)
     if days["session_notes"] is not None:
-        done["session_notes"] = remove_session_notes(session, now - timedelta(days=days["session_notes"]))
+        cutoff = now - timedelta(days=days["session_notes"])
+        done["session_notes"] = remove_session_notes(session, cutoff) + remove_supervision_records(session, cutoff, now)
     session.flush()
     return done

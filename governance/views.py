@@ -27,7 +27,8 @@ def _days_field(label: str) -> WholeNumberField:
 class RetentionForm(FlaskForm):
     closed_consultations = _days_field("Closed consultations: days after closing")
     formulations = _days_field("Formulations: days after the last change")
-    session_notes = _days_field("Reflective practice notes and themes: days after the last change")
+    session_notes = _days_field("Reflective practice notes and themes, and supervision records: days after the "
+                                "last change")
 
 
 @bp.route("/admin/retention", methods=["GET", "POST"])

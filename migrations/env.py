@@ -11,6 +11,7 @@ import library.models  # noqa: F401,E402
 import reach.snapshots  # noqa: F401,E402
 import rota.models  # noqa: F401,E402
 import supervision.models  # noqa: F401,E402
+import supervision.one_to_one.models  # noqa: F401,E402
 from core.config import load_config
 from core.database import UTCDateTime, make_engine
 from core.models import Base  # noqa: F401  (imports every core model onto the metadata)

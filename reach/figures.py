@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from consult.models import OUTCOMES, CloseOutSurvey, Consultation, FollowUp
 from core.accounts.models import Organisation, Person, ServiceType, TeamMembership
+from core.database import seconds_between
 from formulations.models import Formulation, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 
@@ -73,13 +74,6 @@ def _for_teams(scope: Scope, column) -> list:
 
 def _requests_in_scope(scope: Scope) -> list:
     return [*_organisations(scope, Consultation.organisation_id), *_for_teams(scope, Consultation.team_id)]
-
-
-def seconds_between(session: Session, earlier, later):
-    """Elapsed seconds between two timestamp columns, in this database's own SQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
 def _count_if(condition):
@@ -259,7 +253,7 @@ def _people(session: Session, scope: Scope) -> dict:
 def _detail() -> dict:
     return {"raised": 0, "wait_seconds": 0.0, "responded": 0, "compliance": [0] * (2 * len(URGENCIES)),
             "outcomes": [0] * len(OUTCOMES), "survey": [0] * (2 * len(SURVEY_ANSWERS)), "attendances": 0,
-            "clinic_attendees": 0}
+            "clinic_attendees": 0, "supervisees": 0}
 
 
 def _add(totals: dict, key: str, values) -> None:
@@ -279,10 +273,12 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
-    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics = run_all([
+    from .supervision import supervision_figures
+    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics, supervised = run_all([
         lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
         lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
-        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope)])
+        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope),
+        lambda s: supervision_figures(s, scope)])
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
@@ -310,13 +306,14 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
             _add(kind(org), "attendances", count)
     requests_by_period = {p: (n, clients) for p, n, clients in requests}
     current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), attendances[p],
-                                    held[p], used[p], people[p])
+                                    held[p], used[p], people[p], supervised[p]["supervision_minutes"])
                          for p in (NOW, BEFORE))
-    by_kind = clinics[NOW].pop("clinic_attendees_by_kind")
-    for service_type, count in by_kind.items():
-        kinds.setdefault(service_type, _detail())["clinic_attendees"] = count
-    return Report({**current, **clinics[NOW], **_tables(detail), "urgent": _urgent(*safety)},
-                  {**previous, **clinics[BEFORE]}, _joint(kinds))
+    for key, by_kind in (("clinic_attendees", clinics[NOW].pop("clinic_attendees_by_kind")),
+                         ("supervisees", supervised[NOW].pop("supervisees_by_kind"))):
+        for service_type, count in by_kind.items():
+            kinds.setdefault(service_type, _detail())[key] = count
+    return Report({**current, **clinics[NOW], **supervised[NOW], **_tables(detail), "urgent": _urgent(*safety)},
+                  {**previous, **clinics[BEFORE], **supervised[BEFORE]}, _joint(kinds))
 
 
 def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -> dict:
@@ -327,11 +324,12 @@ def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -
             "p90_minutes": minutes(ninetieth), "re_engage_follow_ups": int(re_engage or 0)}
 
 
-def _headlines(requests: tuple, closures: tuple, attendances: int, held: list, used: tuple, people: tuple) -> dict:
-    """One period's headline figures."""
+def _headlines(requests: tuple, closures: tuple, attendances: int, held: list, used: tuple, people: tuple,
+               supervision_minutes: int) -> dict:
+    """One period's headline figures. Psychologist hours are consultations, groups and one-to-one supervision."""
     (raised, clients), (closed, minutes) = requests, closures
     staff, organisations, teams, attendees = people
-    hours = (int(minutes) + int(held[1])) / 60
+    hours = (int(minutes) + int(held[1]) + supervision_minutes) / 60
     return {
         "consultations_raised": raised, "consultations_closed": closed,
         "staff_supported": staff, "teams_supported": teams, "organisations_supported": organisations,
@@ -368,7 +366,7 @@ def _joint(kinds: dict[str, dict]) -> list[dict]:
                      "responded": t["responded"],
                      "hours_to_first_reply": round(t["wait_seconds"] / t["responded"] / 3600, 1) if t["responded"] else None,
                      "joint_working": t["outcomes"][joint_working], "attendances": t["attendances"],
-                     "clinic_attendees": t["clinic_attendees"]})
+                     "clinic_attendees": t["clinic_attendees"], "supervisees": t["supervisees"]})
     return rows
 
 

@@ -22,7 +22,9 @@ HEADLINES = [
     ("formulations", "Formulations started", "count"),
     ("templates_used", "Formulation templates used", "count"),
     ("answered_by_notes", "Questions answered by a practice note, with no request needed", "count"),
-    ("psychologist_hours", "Psychologist hours (consultations, groups and case clinics)", "hours"),
+    ("supervision_sessions", "One-to-one supervision sessions held", "count"),
+    ("supervisees", "Staff in one-to-one supervision (distinct supervisees)", "count"),
+    ("psychologist_hours", "Psychologist hours (consultations, groups, case clinics and supervision)", "hours"),
     ("reach_multiplier", "Reach multiplier (staff supported per psychologist hour)", "ratio"),
 ]
 

@@ -68,11 +68,12 @@ def _tables(scope: Scope, presenter: Presenter, service_types: dict[int, str]) -
         "survey": (["Answer", "Was the advice useful?", "More confident afterwards?"],
                    [[s["label"], show(s["useful"]), show(s["more_confident"])] for s in current["survey"]]),
         "joint": (["Kind of service", "Requests", "Average hours to first reply", "Joint working agreed",
-                   "Group session attendances", "Case clinic attendees"],
+                   "Group session attendances", "Case clinic attendees", "Staff in supervision"],
                   [[j["label"], show(j["requests"]),
                     "none" if j["hours_to_first_reply"] is None or presenter.hidden(j["responded"])
                     else f"{j['hours_to_first_reply']:g}",
-                    show(j["joint_working"]), show(j["attendances"]), show(j["clinic_attendees"])] for j in joint]),
+                    show(j["joint_working"]), show(j["attendances"]), show(j["clinic_attendees"]),
+                    show(j["supervisees"])] for j in joint]),
         "urgent": (["Measure", "This period"], _urgent_rows(current["urgent"], presenter)),
     }
     return tables, {**current, "joint": joint, "worked_out": worked_out}

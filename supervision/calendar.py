@@ -3,39 +3,23 @@ REQUEST for invitations and updates, CANCEL with STATUS:CANCELLED for cancellati
 from __future__ import annotations
 
 from flask import current_app
-from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
 from core.accounts.models import Person
 from core.config import base_host
+from core.ics import Invitation, invitation_ics
 from core.notifications import email_person, notify
-from core.text import one_line
-from core.timeutil import utcnow
 
 from .models import BOOKED, Booking, GroupSeries, GroupSession, SessionStatus
 
 
 def booking_invitation(booking: Booking, gs: GroupSession, series: GroupSeries) -> bytes:
-    base_url = current_app.config["BASE_URL"]
-    cancelled = booking.status != BOOKED or gs.status == SessionStatus.CANCELLED
-    calendar = Calendar()
-    calendar.add("prodid", "-//Psychology Reach//Reflective practice//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
-    event = Event()
-    event.add("uid", f"booking-{booking.id}@{base_host(current_app.config)}")
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", gs.starts_at)
-    event.add("dtend", gs.ends_at)
     # Either the booking or the session changing must raise the sequence.
-    event.add("sequence", booking.sequence + gs.sequence)
-    # One line each, whatever was stored: a lenient calendar client splits a property at a bare CR.
-    event.add("summary", one_line(f"Reflective practice: {series.title}"))
-    event.add("location", one_line(series.location))
-    event.add("description", f"{base_url}/reflective-practice/sessions/{gs.id}")
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return invitation_ics(Invitation(
+        "Reflective practice", f"booking-{booking.id}@{base_host(current_app.config)}", gs.starts_at, gs.ends_at,
+        booking.sequence + gs.sequence, f"Reflective practice: {series.title}",
+        f"{current_app.config['BASE_URL']}/reflective-practice/sessions/{gs.id}",
+        booking.status != BOOKED or gs.status == SessionStatus.CANCELLED, location=series.location))
 
 
 def tell_with_invitation(session: Session, booking: Booking, gs: GroupSession, series: GroupSeries,

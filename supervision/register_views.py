@@ -19,7 +19,10 @@ from core.timeutil import LONDON
 from . import bp, register
 from .forms import ClinicEvaluationForm, EvaluationForm, NotesForm, WalkInForm
 from .models import Booking, GroupSeries, GroupSession, SeriesKind, SessionNotes
+from .one_to_one import revalidation
 from .views import my_booking
+
+ACCOUNTS_SHOWN = 10
 
 _SESSION_WITH_SERIES = (select(GroupSession).options(joinedload(GroupSession.series))
                         .where(GroupSession.id == bindparam("group_session")))
@@ -121,7 +124,11 @@ def record():
         .select_from(Booking).join(GroupSession, GroupSession.id == Booking.session_id)
         .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
         .where(Booking.person_id == current_user.id, Booking.attendance == "attended"))
-    return render_template("supervision/record.html", page=page, hours=round(total_minutes / 60, 1))
+    supervised, supervised_minutes = revalidation.supervision_held(db.session, current_user)
+    accounts = db.session.scalars(revalidation.of_person(current_user).limit(ACCOUNTS_SHOWN)).all()
+    return render_template("supervision/record.html", page=page, hours=round(total_minutes / 60, 1),
+                           supervised=supervised, supervised_hours=round(supervised_minutes / 60, 1),
+                           accounts=accounts)
 
 
 @bp.route("/record.csv")

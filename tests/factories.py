@@ -266,3 +266,30 @@ def closed_with_advice(app, session, advice: str = "Offer a morning check-in, be
     post_form(psychologist, f"{url}/close", {"close-outcome": "advice_only", "close-minutes_spent": "30"},
               page_url=url)
     return frontline, psychologist, url
+
+
+# A supervision agreement's terms as the services take them: every two weeks, an hour, from a Monday.
+SUPERVISION_TERMS = {"every_weeks": 2, "minutes": 60, "start_time": "14:00", "mode": "video",
+                     "location": "https://video.example/supervision", "covers": "Caseload, wellbeing and learning.",
+                     "confidentiality": "Confidential between us, except where someone is at risk of serious harm.",
+                     "starts_on": date(2026, 11, 30), "review_on": date(2027, 5, 31)}
+
+
+def agreement_in_force(app, session, now: datetime = MONDAY_10AM, supervisor: str = "psychologist",
+                       supervisee: str = "frontline", **terms):
+    """A supervision agreement offered by the supervisor and accepted by the supervisee at `now`."""
+    from supervision.one_to_one import agreements
+
+    def offer_and_accept():
+        made = agreements.offer(session, person(session, supervisor), person(session, supervisee),
+                                {**SUPERVISION_TERMS, **terms}, now)
+        agreements.accept(session, made, 1, person(session, supervisee), now)
+        return made
+    return at_moment(now, app, session, offer_and_accept)
+
+
+def supervision_sessions(session, agreement) -> list:
+    from supervision.one_to_one.models import SupervisionSession
+
+    return session.scalars(select(SupervisionSession).where(SupervisionSession.agreement_id == agreement.id)
+                           .order_by(SupervisionSession.starts_at, SupervisionSession.id)).all()

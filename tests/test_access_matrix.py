@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult.models import Snippet
 from core.accounts.models import Organisation
@@ -18,6 +18,7 @@ from core.timeutil import utcnow
 from directory.models import LocalService
 from library.models import PracticeNote
 from supervision.models import Booking, GroupSession
+from supervision.one_to_one.models import SessionRecord, SupervisionAgreement
 from tests.support import person, post_form, sign_in
 
 PERSONAS = ["frontline", "psychologist", "team_lead", "admin", "other_frontline", "other_psychologist",
@@ -74,6 +75,18 @@ GET_MATRIX = {
     "/reflective-practice/cases/{case}/edit": row(OK, X, X, N, N, N, N, N, X),
     # Only a presented case, its recommendations sent, is brought back (this one is still offered).
     "/reflective-practice/cases/{case}/follow-up": row(N, N, N, N, N, N, N, N, X),
+    # One-to-one supervision: the agreement, its sessions and their records are the two people's alone (the
+    # supervisee's team lead sees dates on the compliance view, never these); only the supervisor writes the
+    # record; a reflective account is its writer's alone.
+    "/supervision/agreements/{agreement}": row(OK, OK, N, N, N, N, N, N, X),
+    "/supervision/agreements/{agreement}/change": row(OK, OK, N, N, N, N, N, N, X),
+    "/supervision/sessions/{supervision_session}": row(OK, OK, N, N, N, N, N, N, X),
+    "/supervision/sessions/{supervision_session}/change": row(OK, OK, N, N, N, N, N, N, X),
+    "/supervision/sessions/{supervision_session}/record": row(N, OK, N, N, N, N, N, N, X),
+    "/supervision/sessions/{supervision_session}.ics": row(OK, OK, N, N, N, N, N, N, X),
+    "/supervision/reflective-accounts/{account}": row(OK, N, N, N, N, N, N, N, X),
+    "/supervision/reflective-accounts/{account}.pdf": row(OK, N, N, N, N, N, N, N, X),
+    "/supervision/reflective-accounts/{account}.txt": row(OK, N, N, N, N, N, N, N, X),
     # The rota: a psychologist's own pattern (the lead psychologist's too; the coverage grid shows them all).
     "/consultations/rota/patterns/{pattern}/edit": row(X, OK, X, X, X, X, X, X, X),
     # A psychologist's saved paragraphs are their own.
@@ -144,6 +157,11 @@ POSTS = [
     "/consultations/snippets/{snippet}", "/consultations/snippets/{snippet}/delete", "/library/offer/{closed}",
     "/library/notes/{asked_note}/agreement", "/library/notes/{draft_note}/edit", "/library/notes/{note}/retire",
     "/consultations/{consultation}/guests", "/consultations/{consultation}/guests/{guest}/remove",
+    "/supervision/agreements/{agreement}/versions/1/accept", "/supervision/agreements/{agreement}/versions/1/decline",
+    "/supervision/agreements/{agreement}/change", "/supervision/agreements/{agreement}/end",
+    "/supervision/sessions/{supervision_session}/move", "/supervision/sessions/{supervision_session}/cancel",
+    "/supervision/sessions/{supervision_session}/record", "/supervision/sessions/{supervision_session}/confirm",
+    "/supervision/sessions/{supervision_session}/correction", "/supervision/reflective-accounts/{account}",
 ]
 
 
@@ -167,6 +185,8 @@ def test_people_from_another_organisation_can_change_nothing(app, session, world
     assert session.get(Snippet, world["snippet"]) is not None
     assert [session.get(PracticeNote, world[n]).status for n in ("note", "asked_note", "draft_note")] == \
         ["published", "asked", "draft"]
+    assert session.get(SupervisionAgreement, world["agreement"]).status == "active"
+    assert session.scalar(select(func.count()).select_from(SessionRecord)) == 1
 
 
 CONSULTATION_POSTS = [p for p in POSTS if p.startswith("/consultations/{consultation}")]

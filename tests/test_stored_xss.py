@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from sqlalchemy import select
+
 from consult.models import AgreedAction, Consultation, ConsultationGuest, Snippet
 from core.timeutil import utcnow
 from directory.services import save
@@ -119,3 +121,37 @@ def test_an_invited_colleagues_role_shows_the_corpus_as_text(app, session, world
         session.get(ConsultationGuest, world["guest"]).role = payload[:100]
         session.commit()
         assert _nothing_runs(open_page(worker, "consult.show", consultation_id=world["consultation"])) == []
+
+
+def test_supervision_records_and_reflective_accounts_show_the_corpus_as_text(app, session, world):
+    from supervision.one_to_one.models import (
+        AgreementVersion,
+        RecordAction,
+        RecordCase,
+        ReflectiveAccount,
+        SessionRecord,
+        SupervisionAgreement,
+    )
+
+    record = session.scalars(select(SessionRecord)).one()
+    agreement = session.get(SupervisionAgreement, world["agreement"])
+    terms = session.scalars(select(AgreementVersion)).one()
+    session.add_all(RecordCase(record_id=record.id, client_reference=payload[:40], discussion=payload)
+                    for payload in XSS_PAYLOADS)
+    session.add_all(RecordAction(record_id=record.id, what=payload[:300], owner_id=agreement.supervisee_id,
+                                 due_on=terms.starts_on) for payload in XSS_PAYLOADS)
+    session.commit()
+    worker, supervisor = signed_in(app, "frontline"), signed_in(app, "psychologist")
+    for payload in XSS_PAYLOADS:
+        record.caseload = record.wellbeing = record.learning = record.reflection = payload
+        record.correction_note = terms.location = terms.change_note = agreement.end_note = payload[:300]
+        terms.covers = terms.confidentiality = payload
+        account = session.get(ReflectiveAccount, world["account"])
+        account.nature = account.learned = account.changed = account.relevance = payload
+        session.commit()
+        pages = [open_page(worker, "one_to_one.session", session_id=world["supervision_session"]),
+                 open_page(worker, "one_to_one.agreement", agreement_id=agreement.id),
+                 open_page(worker, "one_to_one.account", account_id=world["account"]),
+                 open_page(supervisor, "one_to_one.write_record", session_id=world["supervision_session"])]
+        for page in pages:
+            assert _nothing_runs(page) == []

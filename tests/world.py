@@ -69,10 +69,32 @@ def world(app, session):
     guest = ConsultationGuest(consultation_id=closed[0].id, person_id=person(session, "other_frontline").id,
                               role="hostel keyworker", invited_by_id=frontline.id)
     session.add(guest)
+    with app.app_context():
+        agreement, held, account = _supervision(session, frontline, psychologist)
     session.commit()
     pattern = session.scalars(select(DutyPattern)).one()
     return {"clinic_session": clinic_session.id, "case": case.id, "consultation": c.id, "call": call.id, "action": action.id, "formulation": f.id, "version": version.id,
             "template": version.template_id, "session": gs.id, "series": gs.series_id, "booking": booking.id, "pattern": pattern.id,
             "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id,
             "service": service.id, "snippet": snippet.id, "closed": closed[0].id, "note": notes[0].id,
-            "asked_note": notes[1].id, "draft_note": notes[2].id, "guest": guest.id}
+            "asked_note": notes[1].id, "draft_note": notes[2].id, "guest": guest.id, "agreement": agreement.id,
+            "supervision_session": held.id, "account": account.id}
+
+
+def _supervision(session, supervisee, supervisor):
+    """An agreement in force for three weeks, its first session held and recorded, and the supervisee's
+    reflective account of it."""
+    from supervision.one_to_one import agreements, records, revalidation
+    from tests.factories import SUPERVISION_TERMS, supervision_sessions
+
+    then = utcnow() - timedelta(days=21)
+    first = then.astimezone(LONDON).date() + timedelta(days=7)
+    agreement = agreements.offer(session, supervisor, supervisee, {**SUPERVISION_TERMS, "starts_on": first,
+                                                                   "review_on": first + timedelta(days=180)}, then)
+    agreements.accept(session, agreement, 1, supervisee, then)
+    held = supervision_sessions(session, agreement)[0]
+    records.write(session, held, supervisor, {"caseload": "Heavy.", "wellbeing": "", "learning": ""},
+                  [records.CaseDiscussed("RDA-100", None, "Mornings.")], [])
+    account = revalidation.start(session, supervisee, revalidation.activity(session, supervisee, "supervision",
+                                                                            held.id), "nmc")
+    return agreement, held, account

@@ -52,7 +52,7 @@ def test_schedule_book_waitlist_promote_register_and_record(browser, live):
 
     lead.goto(f"{live.url}/reflective-practice/record")
     record = lead.locator("main").inner_text()
-    assert "Tuesday keyworker round" in record and "1 session, 1.5 hours in all" in record
+    assert "Tuesday keyworker round" in record and "1 group session, 1.5 hours in all" in record
     assert serious_violations(lead) == []
 
     # The facilitator writes notes and themes; the team lead moves the session.

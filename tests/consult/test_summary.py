@@ -9,7 +9,7 @@ from datetime import timedelta
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from consult import summary
+from core import pdf as pdf_module
 from core.audit import AuditEvent
 from core.timeutil import LONDON, format_day, utcnow
 from tests.factories import taken_request
@@ -98,7 +98,7 @@ def test_the_pdf_fetches_nothing_from_outside_itself(monkeypatch):
         asked.append(url)
         raise ValueError("refused")
 
-    monkeypatch.setattr(summary, "_refuse", refuse)
-    pdf = summary.as_pdf('<p>Text</p><img src="http://evil.example/x.png"><link rel="stylesheet" '
+    monkeypatch.setattr(pdf_module, "_refuse", refuse)
+    pdf = pdf_module.as_pdf('<p>Text</p><img src="http://evil.example/x.png"><link rel="stylesheet" '
                          'href="http://evil.example/x.css">')
     assert pdf.startswith(b"%PDF") and set(asked) == {"http://evil.example/x.png", "http://evil.example/x.css"}

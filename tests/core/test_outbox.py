@@ -200,10 +200,10 @@ def test_the_scheduler_runs_every_packages_sweeps_each_at_its_own_interval(app):
     jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
     assert set(jobs) == set(sweeps_of(app)) == {
         "heartbeat", "password-resets", "deliver-outbox", "rota", "escalate-breaches", "safety-net",
-        "allocate-waiting", "group-sessions", "retention"}
+        "allocate-waiting", "group-sessions", "supervision", "retention"}
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
-    assert [jobs[j].trigger.interval.total_seconds() for j in ("rota", "allocate-waiting", "group-sessions")] == [
-        61, 62, 63]
+    assert [jobs[j].trigger.interval.total_seconds()
+            for j in ("rota", "allocate-waiting", "group-sessions", "supervision")] == [61, 62, 63, 63]
 
 
 def test_the_runner_commits_what_a_sweep_did_and_logs_it_with_its_time(app, session, caplog):

@@ -19,6 +19,7 @@ from formulations.models import Formulation
 from rota import services as rota
 from rota.models import DutySlot
 from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.one_to_one.models import SessionRecord, SupervisionSession
 from tests.conftest import TEST_CONFIG
 
 # A working morning; a Saturday night; the Sunday the clocks go back; the Monday after they go forward; a
@@ -62,6 +63,12 @@ def test_the_demo_is_lived_in_whenever_it_is_made(tmp_path, now):
     assert session.scalar(select(func.count()).select_from(FollowUp).where(FollowUp.team_id == needle,
                                                                           FollowUp.done_at.is_(None))) == 1
     assert session.scalar(select(func.count()).select_from(Consultation).where(Consultation.closed_at.is_not(None))) >= 4
+    # One-to-one supervision with sessions recorded and confirmed, and one still to come.
+    held = session.scalars(select(SupervisionSession).where(SupervisionSession.recorded_at.is_not(None))).all()
+    assert len(held) == 2 and session.scalar(select(func.count()).select_from(SessionRecord).where(
+        SessionRecord.confirmed_at.is_not(None))) == 2
+    assert session.scalar(select(func.count()).select_from(SupervisionSession).where(
+        SupervisionSession.starts_at > as_utc(now))) > 0
     # The emails of the demo's past are not all sent the moment the app first starts.
     assert session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status != "sent")) == 0
     session.close()

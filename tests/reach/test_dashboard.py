@@ -152,7 +152,7 @@ def test_commissioners_never_see_figures_for_fewer_than_five(app, session, octob
     assert rows["Consultations raised"][1] == "fewer than 5"
     assert rows["Frontline staff supported"][1] == "fewer than 5"
     assert rows["Reach multiplier (staff supported per psychologist hour)"][1] == "fewer than 5"
-    assert rows["Psychologist hours (consultations, groups and case clinics)"][1] == "4"  # hours are not people
+    assert rows["Psychologist hours (consultations, groups, case clinics and supervision)"][1] == "4"  # hours are not people
     assert rows["Consultations raised"][3] == ""  # no trend that would give the small number away
     psychologist = app.test_client()
     sign_in(psychologist, "psychologist")

@@ -231,14 +231,14 @@ def test_the_facilitator_keeps_the_register_and_the_attendee_gets_a_cpd_record(a
     assert "There is a problem" in stranger and "no one with that email address in this organisation" in stranger
     assert 'value="other.frontline@example.org"' in stranger
     record = open_page(worker, "supervision.record")
-    assert "Keyworkers&#39; reflective practice" in record and "1 session, 1.5 hours in all" in record
+    assert "Keyworkers&#39; reflective practice" in record and "1 group session, 1.5 hours in all" in record
     csv_text = open_page(worker, "supervision.record_csv")
     assert csv_text.splitlines()[0] == "Date,Start (UK time),Session,Facilitator,Hours"
     assert csv_text.splitlines()[1].endswith(",13:30,Keyworkers' reflective practice,Psychologist,1.5")
     lead_record = app.test_client()
     sign_in(lead_record, "team_lead")
     assert "(walk-in)" in facilitator.get(url).get_data(as_text=True)
-    assert "1 session" in open_page(lead_record, "supervision.record")
+    assert "1 group session" in open_page(lead_record, "supervision.record")
     session.rollback()
     from core.audit import AuditEvent
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "session.register_viewed")).all()
