@@ -67,12 +67,15 @@ def check_back(session: Session, c: Consultation, worker: Person, data: dict, no
 
 def answer_survey(session: Session, c: Consultation, worker: Person, data: dict,
                   now: datetime | None = None) -> CloseOutSurvey:
-    """The worker's close-out survey: was the advice useful, are they more confident, what happened next. Once."""
+    """The worker's close-out survey: was the advice useful, are they more confident (and how confident, before and
+    now), what would they have done without it, what happened next. Once."""
     if c.status != Status.CLOSED.value:
         raise TransitionRefused("The survey opens once the request is closed.")
     if session.get(CloseOutSurvey, c.id) is not None:
         raise TransitionRefused("You have already answered the survey for this request. Thank you.")
     answer = CloseOutSurvey(consultation_id=c.id, useful=data["useful"], more_confident=data["more_confident"],
+                            without_advice=data.get("without_advice"), confidence_before=data.get("confidence_before"),
+                            confidence_now=data.get("confidence_now"),
                             what_happened_next=data.get("what_happened_next") or "", submitted_at=now or utcnow())
     session.add(answer)
     audit.record(session, "consultation.survey_answered", "consultation", c.id)

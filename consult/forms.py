@@ -15,12 +15,14 @@ from core.forms import (
     PageForm,
     WholeNumberField,
     checked_text,
+    confidence_field,
     no_identifiers,
     optional_record,
     pseudonymised_reference,
 )
 from core.timeutil import LONDON
 
+from .exclusions import ExclusionFields
 from .models import (
     ACCESS_REASONS,
     ACTION_OWNERS,
@@ -33,6 +35,7 @@ from .models import (
     OUTCOMES,
     RISKS,
     URGENCY,
+    WITHOUT_ADVICE,
 )
 
 KEY_QUESTION = ("How does the person see their alcohol, drug or tobacco use helping or hindering "
@@ -43,7 +46,7 @@ YES_NO = [("no", "No"), ("yes", "Yes")]
 ADVICE_LENGTH = 10_000
 
 
-class RequestForm(FlaskForm):
+class RequestForm(ExclusionFields, FlaskForm):
     client_reference = LineField("Client reference", validators=[
         DataRequired(message="Enter your client reference"),
         LengthLimit(max=40, message="Client reference must be 40 characters or fewer"), pseudonymised_reference,
@@ -77,8 +80,8 @@ class RequestForm(FlaskForm):
         not_offered="Select who should answer")
 
     field_order = ("client_reference", "consent_basis", "presenting_needs", "use_and_mental_health",
-                   "tried_so_far", "care_coordinator", "risks", "immediate_danger", "urgency",
-                   "preferred_mode", "question", "continuity")
+                   "tried_so_far", "care_coordinator", "excluded_by", "exclusion_reason", "risks", "immediate_danger",
+                   "urgency", "preferred_mode", "question", "continuity")
 
     def validate_urgency(self, field):
         if not field.data and self.immediate_danger.data != "yes":
@@ -189,7 +192,18 @@ class SurveyForm(PageForm):
                                      choices=[("yes", "Yes"), ("no", "No")],
                                      validators=[DataRequired(message="Say whether you feel more confident")],
                                      not_offered="Say whether you feel more confident")
+    without_advice = ListSelectField("Without this advice, what would you have done?",
+                                     choices=list(WITHOUT_ADVICE.items()),
+                                     validators=[DataRequired(message="Say what you would have done without the advice")],
+                                     not_offered="Say what you would have done without the advice")
+    confidence_before = confidence_field("Before you asked, how confident did you feel working with this person?",
+                                         "Choose how confident you felt before you asked")
+    confidence_now = confidence_field("And now?", "Choose how confident you feel now")
     what_happened_next = checked_text("What happened next?", max_length=2000)
+
+    def answers(self) -> dict:
+        return {name: self[name].data for name in ("useful", "more_confident", "without_advice",
+                                                   "confidence_before", "confidence_now", "what_happened_next")}
 
 
 class _CallTime(PageForm):

@@ -61,6 +61,12 @@ OUTCOMES = {
 }
 
 
+WITHOUT_ADVICE = {
+    "secondary_mental_health": "Referred them to secondary mental health care",
+    "referred_elsewhere": "Referred them somewhere else", "nothing": "Nothing", "not_sure": "Not sure",
+}
+
+
 def reference_of(consultation_id: int) -> str:
     """How people quote a request: C and six digits."""
     return f"C{consultation_id:06d}"
@@ -108,6 +114,8 @@ class Consultation(Labelled, Base):
               "id"),
         # The safety sweep finds urgent requests whose acknowledgement is due from this alone.
         Index("ix_consultations_ack_due", "ack_due_at"),
+        Index("ix_consultations_exclusions", "created_at", "organisation_id", "team_id", "excluded_by",
+              "exclusion_reason"),
         # Time to acknowledge urgent requests, on the dashboard, read from the index alone.
         Index("ix_consultations_reach_acknowledged", "urgency", "created_at", "organisation_id", "team_id",
               "ack_started_at", "acknowledged_at"),
@@ -160,6 +168,8 @@ class Consultation(Labelled, Base):
     referral_or_signposting: Mapped[str | None] = mapped_column(Text)
     # The service in the directory the psychologist recommends referring to (the worker makes the referral).
     referral_service_id: Mapped[int | None] = mapped_column(ForeignKey("local_services.id"), index=True)
+    excluded_by: Mapped[str | None] = mapped_column(String(20))  # a kind of service that recently turned them away
+    exclusion_reason: Mapped[str | None] = mapped_column(String(24))
     details_removed_at: Mapped[datetime | None]  # past its retention period: free text and messages removed
 
     requester: Mapped[Person] = relationship(foreign_keys=[requester_id], lazy="raise_on_sql")
@@ -229,6 +239,11 @@ class CloseOutSurvey(Base):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True)
     useful: Mapped[str] = mapped_column(String(10))
     more_confident: Mapped[str] = mapped_column(String(10))
+    # The worker's side of the outcome: what they would have done without the advice (WITHOUT_ADVICE), and how
+    # confident they felt before asking and feel now, 1 to 5. Empty on surveys answered before they were asked.
+    without_advice: Mapped[str | None] = mapped_column(String(24))
+    confidence_before: Mapped[int | None] = mapped_column(Integer)
+    confidence_now: Mapped[int | None] = mapped_column(Integer)
     what_happened_next: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
 

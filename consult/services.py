@@ -75,6 +75,8 @@ def raise_request(session: Session, requester: Person, data: dict, now: datetime
         urgency=urgency,
         preferred_mode=data["preferred_mode"],
         question=data["question"],
+        excluded_by=data.get("excluded_by") or None,
+        exclusion_reason=data.get("exclusion_reason") or None,
         created_at=now,
         updated_at=now,
         target_seconds=target_seconds(urgency),

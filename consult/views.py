@@ -40,6 +40,7 @@ from .forms import (
 from .history import client_history
 from .linked import linked_records
 from .models import (
+    WITHOUT_ADVICE,
     AccessGrant,
     AllocationDecision,
     CallSlot,
@@ -217,7 +218,7 @@ def _render_show(c: Consultation, status: int = 200, **forms):
         if "close_form" not in forms:
             close_form.referral_service_id.data = c.referral_service_id
     context = dict(
-        c=c, messages=messages, survey=survey, calls=booked, now=now, today=now.astimezone(LONDON).date(),
+        c=c, messages=messages, survey=survey, without_advice=WITHOUT_ADVICE, calls=booked, now=now, today=now.astimezone(LONDON).date(),
         agreed=actions.of_request(session, c.id), may_tick=actions.may_tick(current_user, c),
         action_form=form("action_form", ActionForm, acting),
         follow_ups=[(f, f.done_at is None and follow_ups.may_complete(current_user, f, c)) for f in follow_up_rows],
@@ -416,9 +417,7 @@ def survey(consultation_id: int):
     _require(services.is_requester(current_user, c))
 
     def _save(f):
-        follow_ups.answer_survey(db.session, c, current_user, {"useful": f.useful.data,
-                                                              "more_confident": f.more_confident.data,
-                                                              "what_happened_next": f.what_happened_next.data})
+        follow_ups.answer_survey(db.session, c, current_user, f.answers())
 
     return _act(c, _save, "survey_form", SurveyForm(),
                 "Thank you. Your answers help the psychologists make the service better.")

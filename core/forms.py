@@ -6,7 +6,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from .identifiers import free_text_problem, reference_problem
 from .params import whole_number
@@ -95,6 +95,15 @@ def optional_record(label: str, not_offered: str, **kwargs) -> ListSelectField:
     """A select of records (the page sets its choices) that may be left empty (`optional_id`)."""
     return ListSelectField(label, coerce=optional_id, choices=[], may_be_empty=True, not_offered=not_offered,
                            **kwargs)
+
+
+CONFIDENCE = [(1, "1: not at all confident"), (2, "2"), (3, "3"), (4, "4"), (5, "5: very confident")]
+
+
+def confidence_field(label: str, missing: str) -> ListSelectField:
+    """How confident someone feels, 1 to 5, as Project ECHO's evaluations ask it."""
+    return ListSelectField(label, coerce=int, choices=CONFIDENCE, validators=[InputRequired(message=missing)],
+                           not_offered="Choose a number from 1 to 5")
 
 
 class ListMultipleField(SelectMultipleField):

@@ -34,6 +34,7 @@ class Story:
     danger: bool = False
     tried: str = ""
     steps: list[tuple] = field(default_factory=list)  # (hours after raising, what happens, details...)
+    excluded: tuple[str, str] | None = None  # recently turned away: (kind of service, the reason given)
 
 
 STORIES = [
@@ -70,7 +71,7 @@ STORIES = [
     Story("outreach@example.org", 9, "09:30", "HO-0733", ["alcohol", "housing", "physical_health"],
           "Sleeping rough for three months. Refused by the hostel after being intoxicated at assessment.",
           "The hostel says she must be sober to be assessed. What can I ask for instead?", urgency="soon",
-          tried="Two attempts at assessment; both refused.",
+          tried="Two attempts at assessment; both refused.", excluded=("housing", "intoxicated"),
           steps=[(3, "advice", "Ask the hostel for an assessment at a time she is least intoxicated (often "
                                "mid-morning), with you there. Intoxication is a reason to adapt, not to exclude."),
                  (28, "close", "referral_recommended", 30,
@@ -78,6 +79,7 @@ STORIES = [
     Story("keyworker@example.org", 6, "13:20", "RDA-0530", ["mental_health", "drugs", "children_carers"],
           "Using crack at weekends; her children stay with her mother then. Very low in the week.",
           "How do I balance her mood with the safeguarding questions?", risks=["child_safeguarding"],
+          excluded=("mental_health", "not_severe_enough"),
           steps=[(2, "advice", "Be open that you have to think about the children with her, not about her. "
                                "Ask what a good week looks like for her and the children."),
                  (30, "close", "joint_working", 40, ""), (31, "survey", "partly", "yes", "")]),
@@ -133,7 +135,9 @@ def _request_data(story: Story) -> dict:
     return {"client_reference": story.reference, "consent_basis": "consented", "presenting_needs": story.needs,
             "use_and_mental_health": story.use, "tried_so_far": story.tried, "care_coordinator": "",
             "risks": story.risks, "immediate_danger": story.danger, "urgency": story.urgency,
-            "preferred_mode": story.mode, "question": story.question, "continuity": "same"}
+            "preferred_mode": story.mode, "question": story.question, "continuity": "same",
+            "excluded_by": story.excluded[0] if story.excluded else None,
+            "exclusion_reason": story.excluded[1] if story.excluded else None}
 
 
 def _holder(session: Session, c: Consultation, people: dict, when: datetime) -> Person:

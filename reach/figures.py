@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import and_, case, distinct, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
-from consult.models import OUTCOMES, CloseOutSurvey, Consultation, FollowUp
+from consult.models import OUTCOMES, WITHOUT_ADVICE, CloseOutSurvey, Consultation, FollowUp
 from core.accounts.models import Organisation, Person, ServiceType, TeamMembership
 from core.database import seconds_between
 from formulations.models import Formulation, TemplateVersion
@@ -121,8 +121,12 @@ def _closed(session: Session, scope: Scope):
     outcomes = [_count_if(Consultation.outcome == key) for key in OUTCOMES]
     survey = [_count_if(column == key) for column in (CloseOutSurvey.useful, CloseOutSurvey.more_confident)
               for key, _ in SURVEY_ANSWERS]
+    answered = CloseOutSurvey.confidence_before.is_not(None) & CloseOutSurvey.confidence_now.is_not(None)
+    worker = [*(_count_if(CloseOutSurvey.without_advice == key) for key in WITHOUT_ADVICE), _count_if(answered),
+              func.sum(case((answered, CloseOutSurvey.confidence_before), else_=0)),
+              func.sum(case((answered, CloseOutSurvey.confidence_now), else_=0))]
     return session.execute(
-        select(Consultation.organisation_id, *outcomes, *survey)
+        select(Consultation.organisation_id, *outcomes, *survey, *worker)
         .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
         .where(*_this_period(scope, Consultation.closed_at), *_requests_in_scope(scope))
         .group_by(Consultation.organisation_id)).all()
@@ -253,6 +257,7 @@ def _people(session: Session, scope: Scope) -> dict:
 def _detail() -> dict:
     return {"raised": 0, "wait_seconds": 0.0, "responded": 0, "compliance": [0] * (2 * len(URGENCIES)),
             "outcomes": [0] * len(OUTCOMES), "survey": [0] * (2 * len(SURVEY_ANSWERS)), "attendances": 0,
+            "worker": [0] * (len(WITHOUT_ADVICE) + 3),
             "clinic_attendees": 0, "supervisees": 0}
 
 
@@ -273,12 +278,14 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
+    from .exclusions import exclusion_figures
     from .supervision import supervision_figures
-    people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics, supervised = run_all([
+    (people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics, supervised,
+     excluded) = run_all([
         lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
         lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
         lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope),
-        lambda s: supervision_figures(s, scope)])
+        lambda s: supervision_figures(s, scope), lambda s: exclusion_figures(s, scope)])
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
@@ -293,8 +300,10 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
             _add(totals, "compliance", list(compliance))
     for org, *counts in closed_rows:
         for totals in (detail, kind(org)):
+            survey_ends = len(OUTCOMES) + 2 * len(SURVEY_ANSWERS)
             _add(totals, "outcomes", list(counts[:len(OUTCOMES)]))
-            _add(totals, "survey", list(counts[len(OUTCOMES):]))
+            _add(totals, "survey", list(counts[len(OUTCOMES):survey_ends]))
+            _add(totals, "worker", list(counts[survey_ends:]))
     held = {NOW: [0, 0], BEFORE: [0, 0]}  # sessions, facilitation minutes
     attendances = {NOW: 0, BEFORE: 0}
     for p, org, minutes, count, sessions in attendance_rows:
@@ -312,8 +321,10 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
                          ("supervisees", supervised[NOW].pop("supervisees_by_kind"))):
         for service_type, count in by_kind.items():
             kinds.setdefault(service_type, _detail())[key] = count
-    return Report({**current, **clinics[NOW], **supervised[NOW], **_tables(detail), "urgent": _urgent(*safety)},
-                  {**previous, **clinics[BEFORE], **supervised[BEFORE]}, _joint(kinds))
+    return Report({**current, **clinics[NOW], **supervised[NOW], **_tables(detail), "urgent": _urgent(*safety),
+                   "exclusions": excluded["exclusions"], "exclusions_recorded": excluded["exclusions_recorded"]},
+                  {**previous, **clinics[BEFORE], **supervised[BEFORE],
+                   "exclusions_recorded": excluded["exclusions_before"]}, _joint(kinds))
 
 
 def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -> dict:
@@ -351,7 +362,19 @@ def _tables(t: dict) -> dict:
         "survey": [{"answer": key, "label": label, "useful": t["survey"][n],
                     "more_confident": t["survey"][len(SURVEY_ANSWERS) + n]}
                    for n, (key, label) in enumerate(SURVEY_ANSWERS)],
+        **_worker_side(t["worker"], t["outcomes"][list(OUTCOMES).index("referral_avoided")]),
     }
+
+
+def _worker_side(worker: list, avoided_by_psychologist: int) -> dict:
+    """What workers said they would have done without the advice (so referrals avoided are counted from their
+    answer beside the psychologist's outcome), and their confidence before asking and now, on average."""
+    answered, before, after = worker[len(WITHOUT_ADVICE):]
+    return {"without_advice": [{"answer": key, "label": label, "count": worker[n]}
+                               for n, (key, label) in enumerate(WITHOUT_ADVICE.items())],
+            "referral_avoided_by_psychologist": avoided_by_psychologist,
+            "confidence": {"answered": answered, "before": round(before / answered, 1) if answered else None,
+                           "now": round(after / answered, 1) if answered else None}}
 
 
 def _joint(kinds: dict[str, dict]) -> list[dict]:

@@ -19,6 +19,7 @@ HEADLINES = [
     ("cases_presented", "Cases presented at case clinics", "count"),
     ("clinic_attendees", "Distinct case clinic attendees", "count"),
     ("clinic_organisations", "Organisations whose staff attended case clinics", "count"),
+    ("exclusions_recorded", "People recently turned away or discharged by a service (as recorded)", "count"),
     ("formulations", "Formulations started", "count"),
     ("templates_used", "Formulation templates used", "count"),
     ("answered_by_notes", "Questions answered by a practice note, with no request needed", "count"),

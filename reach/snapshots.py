@@ -27,7 +27,7 @@ class FigureSnapshot(Base):
 
 
 # Raised whenever the figures a report holds change, so snapshots stored by earlier code are never read back.
-FIGURES_VERSION = 4
+FIGURES_VERSION = 5
 
 
 def _key(scope: Scope) -> str:

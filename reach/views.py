@@ -18,7 +18,7 @@ from . import bp
 from .charts import bar_chart
 from .figures import Scope
 from .forms import DashboardFilterForm
-from .presenting import Presenter
+from .presenting import SUPPRESSED, Presenter
 from .snapshots import cached_report
 
 DASHBOARD_ROLES = (Role.PSYCHOLOGIST, Role.LEAD_PSYCHOLOGIST, Role.TEAM_LEAD, Role.ADMIN, Role.COMMISSIONER)
@@ -50,6 +50,20 @@ def _filters():
     return form, scope, (start, end), whole_partnership, {o.id: o.service_type for o in organisations}
 
 
+def _confidence_rows(confidence: dict, presenter: Presenter) -> list[list[str]]:
+    """Workers' confidence before asking and now (1 to 5), hidden with its count when few answered."""
+    answered, before, now = confidence["answered"], confidence["before"], confidence["now"]
+
+    def shown(value, signed: bool = False) -> str:
+        if value is None:
+            return "none"
+        return SUPPRESSED if presenter.hidden(answered) else f"{value:+g}" if signed else f"{value:g}"
+    return [["Surveys that said how confident the worker felt", presenter.count(answered)],
+            ["Average confidence before asking (1 to 5)", shown(before)],
+            ["Average confidence now (1 to 5)", shown(now)],
+            ["Change", shown(None if before is None else round(now - before, 1), signed=True)]]
+
+
 def _tables(scope: Scope, presenter: Presenter, service_types: dict[int, str]) -> tuple[dict, dict]:
     """Every table as (header, rows) of display strings, and the raw figures behind them for the charts."""
     figures, worked_out = cached_report(db.session, scope, utcnow(), current_app.config["REACH_CACHE_SECONDS"],
@@ -75,6 +89,15 @@ def _tables(scope: Scope, presenter: Presenter, service_types: dict[int, str]) -
                     show(j["joint_working"]), show(j["attendances"]), show(j["clinic_attendees"]),
                     show(j["supervisees"])] for j in joint]),
         "urgent": (["Measure", "This period"], _urgent_rows(current["urgent"], presenter)),
+        "worker_outcomes": (["Without the advice, the worker would have", "Requests closed"],
+                            [*([w["label"], show(w["count"])] for w in current["without_advice"]),
+                             ["Referral avoided, as the psychologist recorded it",
+                              show(current["referral_avoided_by_psychologist"])]]),
+        "confidence": (["Measure", "This period"], _confidence_rows(current["confidence"], presenter)),
+        "exclusions": (["Reason given", "Mental health services", "Drug and alcohol services", "Other services",
+                        "All services", "Previous period"],
+                       [[e["label"], *(show(e[k]) for k in ("mental_health", "drug_and_alcohol", "other", "total",
+                                                            "previous_total"))] for e in current["exclusions"]]),
     }
     return tables, {**current, "joint": joint, "worked_out": worked_out}
 

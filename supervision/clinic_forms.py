@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired, Optional
 
+from consult.exclusions import ExclusionFields
 from consult.forms import KEY_QUESTION
 from core.forms import LengthLimit, LineField, ListSelectField, checked_text, no_identifiers, pseudonymised_reference
 
 
-class CaseForm(FlaskForm):
+class CaseForm(ExclusionFields, FlaskForm):
     client_reference = LineField("Client reference", description="Your service's reference for the person, never their "
                                  "name. The group never sees it: only you, your team leads and the facilitator do.",
                                  validators=[DataRequired(message="Enter your client reference"),
@@ -21,8 +22,9 @@ class CaseForm(FlaskForm):
                                description="The group sees this question before the session, without the reference.")
 
     def cleaned(self) -> dict:
-        return {name: (self[name].data or "").strip() for name in
-                ("client_reference", "use_and_mental_health", "tried_so_far", "question_for_group")}
+        return {**{name: (self[name].data or "").strip() for name in
+                   ("client_reference", "use_and_mental_health", "tried_so_far", "question_for_group")},
+                **self.exclusion()}
 
 
 class ReviewForm(FlaskForm):

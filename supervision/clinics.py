@@ -73,6 +73,10 @@ def _open_for_cases(session: Session, gs: GroupSession, series: GroupSeries, now
         raise CaseRefused("This session has already started. Choose a session still to come.")
 
 
+def _exclusion(data: dict) -> dict:
+    return {"excluded_by": data.get("excluded_by") or None, "exclusion_reason": data.get("exclusion_reason") or None}
+
+
 def offer_case(session: Session, presenter: Person, gs: GroupSession, series: GroupSeries, data: dict,
                consultation_id: int | None = None, now: datetime | None = None,
                follow_up_of: ClinicCase | None = None) -> ClinicCase:
@@ -88,7 +92,7 @@ def offer_case(session: Session, presenter: Person, gs: GroupSession, series: Gr
         consultation_id = follow_up_of.consultation_id
     case = ClinicCase(session_id=gs.id, presenter_id=presenter.id, consultation_id=consultation_id,
                       follow_up_of_id=follow_up_of.id if follow_up_of else None, created_at=now, updated_at=now,
-                      **{name: data.get(name) or "" for name in CASE_FIELDS})
+                      **{name: data.get(name) or "" for name in CASE_FIELDS}, **_exclusion(data))
     case.summary = case.question_for_group
     session.add(case)
     session.flush()
@@ -111,8 +115,8 @@ def revise_case(session: Session, presenter: Person, case: ClinicCase, data: dic
     if case.status not in (CaseStatus.OFFERED, CaseStatus.CHANGES_ASKED):
         raise CaseRefused(f"This case is {STATUS_LABELS[case.status].lower()}, so it can no longer be changed.")
     now = now or utcnow()
-    for name in CASE_FIELDS:
-        setattr(case, name, data.get(name) or "")
+    for name, value in {**{name: data.get(name) or "" for name in CASE_FIELDS}, **_exclusion(data)}.items():
+        setattr(case, name, value)
     case.summary = case.question_for_group
     was_asked = case.status == CaseStatus.CHANGES_ASKED
     case.status, case.updated_at = CaseStatus.OFFERED, now
@@ -291,7 +295,8 @@ def set_teaching(session: Session, by: Person, gs: GroupSession, series: GroupSe
 
 def answers_of(c: Consultation) -> dict:
     return {"client_reference": c.client_reference, "use_and_mental_health": c.use_and_mental_health,
-            "tried_so_far": c.tried_so_far, "question_for_group": c.question}
+            "tried_so_far": c.tried_so_far, "question_for_group": c.question, "excluded_by": c.excluded_by,
+            "exclusion_reason": c.exclusion_reason}
 
 
 def clinics_to_come(person: Person, now: datetime):

@@ -16,6 +16,7 @@ from core.forms import (
     PageForm,
     TextField,
     WholeNumberField,
+    confidence_field,
     no_identifiers,
     on_or_after,
 )
@@ -177,19 +178,11 @@ class EvaluationForm(FlaskForm):
                              validators=[Optional(), LengthLimit(max=500, message="Keep it to 500 characters or fewer"), no_identifiers])
 
 
-CONFIDENCE = [(1, "1: not at all confident"), (2, "2"), (3, "3"), (4, "4"), (5, "5: very confident")]
-
-
-def _confidence(label: str, missing: str) -> ListSelectField:
-    return ListSelectField(label, coerce=int, choices=CONFIDENCE, validators=[InputRequired(message=missing)],
-                           not_offered="Choose a number from 1 to 5")
-
-
 class ClinicEvaluationForm(EvaluationForm):
     """A case clinic's evaluation asks, as Project ECHO's do, how confident people felt before and after."""
-    confidence_before = _confidence("Before the clinic, how confident did you feel working with people with both "
+    confidence_before = confidence_field("Before the clinic, how confident did you feel working with people with both "
                                     "mental health and substance use needs?", "Choose how confident you felt before")
-    confidence_after = _confidence("And now, after it?", "Choose how confident you feel now")
+    confidence_after = confidence_field("And now, after it?", "Choose how confident you feel now")
     do_differently = TextField("What will you do differently? (optional)",
                                description="Please do not name anyone, or write anything that would identify you.",
                                validators=[Optional(), LengthLimit(max=500, message="Keep it to 500 characters or fewer"),

@@ -193,6 +193,7 @@ class ClinicCase(Base):
         UniqueConstraint("session_id", "slot", name="uq_clinic_cases_slot"),
         Index("ix_clinic_cases_session_status", "session_id", "status"),
         Index("ix_clinic_cases_presenter", "presenter_id", "created_at"),
+        Index("ix_clinic_cases_exclusions", "created_at", "excluded_by", "exclusion_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,6 +207,8 @@ class ClinicCase(Base):
     use_and_mental_health: Mapped[str] = mapped_column(Text)  # the PHE key question
     tried_so_far: Mapped[str] = mapped_column(Text, default="")
     question_for_group: Mapped[str] = mapped_column(Text)
+    excluded_by: Mapped[str | None] = mapped_column(String(20))  # as on the request form (consult.exclusions)
+    exclusion_reason: Mapped[str | None] = mapped_column(String(24))
     summary: Mapped[str] = mapped_column(Text, default="")  # what attendees see, as the facilitator approved it
     review_note: Mapped[str] = mapped_column(Text, default="")  # the changes asked for, or why it was declined
     suggestion: Mapped[str] = mapped_column(Text, default="")  # with a decline: where else to take it

@@ -37,7 +37,9 @@ def test_the_thread_hints_are_plain_and_the_survey_says_thank_you(app, session):
                         follow_redirects=True).get_data(as_text=True)
     assert "Your advice has been sent and the worker told." in advised
     post_form(psychologist, f"{url}/close", {"close-outcome": "advice_only", "close-minutes_spent": "20"}, page_url=url)
-    thanked = post_form(frontline, f"{url}/survey", {"survey-useful": "yes", "survey-more_confident": "yes"},
+    thanked = post_form(frontline, f"{url}/survey", {"survey-useful": "yes", "survey-more_confident": "yes",
+                                                     "survey-without_advice": "nothing", "survey-confidence_before": "2",
+                                                     "survey-confidence_now": "4"},
                         page_url=url, follow_redirects=True).get_data(as_text=True)
     assert "Thank you. Your answers help the psychologists make the service better." in thanked
 

@@ -53,12 +53,15 @@ def test_the_whole_path_with_the_clock_paused_while_awaiting_information(app, fr
         c = newest(session)
         assert c.status == "closed" and c.outcome == "advice_only" and c.minutes_spent == 40
 
-        survey = post_form(frontline, f"{url}/survey", {"survey-useful": "yes", "survey-more_confident": "yes",
-                                                         "survey-what_happened_next": "She agreed to see her GP."}, page_url=url)
+        survey = post_form(frontline, f"{url}/survey", {
+            "survey-useful": "yes", "survey-more_confident": "yes", "survey-without_advice": "secondary_mental_health",
+            "survey-confidence_before": "2", "survey-confidence_now": "4",
+            "survey-what_happened_next": "She agreed to see her GP."}, page_url=url)
         assert survey.status_code == 302
     session.rollback()
     answers = session.get(CloseOutSurvey, c.id)
     assert (answers.useful, answers.more_confident) == ("yes", "yes")
+    assert (answers.without_advice, answers.confidence_before, answers.confidence_now) == ("secondary_mental_health", 2, 4)
     titles = session.scalars(select(Notification.title).where(
         Notification.person_id == person(session, "frontline").id).order_by(Notification.id)).all()
     assert [t.split(" (")[0] for t in titles] == [
