@@ -23,6 +23,7 @@ import governance.sweeps
 import governance.views
 import library.linked
 import library.views
+import reach.duty_views
 import reach.views
 import rota.sweeps
 import rota.views

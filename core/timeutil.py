@@ -74,3 +74,12 @@ def time_to_come_problem(starts_at: datetime, now: datetime, what: str) -> str |
     if starts_at > now + FURTHEST_AHEAD:
         return f"Choose a time within the next year for {what}"
     return None
+
+
+def move_problem(starts_at: datetime, new_start: datetime, now: datetime, what: str) -> str | None:
+    """Why `what` ("session") cannot move from `starts_at` to `new_start`: it is already there (so nobody is told
+    anything), or the new time is past or over a year ahead. None when it can."""
+    if new_start == starts_at:
+        return (f"The {what} is already at {format_london(new_start)}: choose a different date or time to move it. "
+                "Nobody has been told anything.")
+    return time_to_come_problem(new_start, now, f"the {what}")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.accounts.models import Person
 from core.notifications import notify
-from core.timeutil import format_london, time_to_come_problem, utcnow
+from core.timeutil import format_london, move_problem, utcnow
 
 from .calendar import tell_with_invitation
 from .models import BOOKED, CANCELLED, Booking, GroupSeries, GroupSession, SessionStatus
@@ -47,10 +47,7 @@ def move_session(session: Session, gs: GroupSession, new_start: datetime, note: 
     now = now or utcnow()
     gs = locked_session(session, gs.id)
     _still_to_come(gs, now)
-    if new_start == gs.starts_at:
-        raise BookingRefused(f"The session is already at {format_london(new_start)}: choose a different date or "
-                             "time to move it. Nobody has been told anything.")
-    problem = time_to_come_problem(new_start, now, "the session")
+    problem = move_problem(gs.starts_at, new_start, now, "session")
     if problem:
         raise BookingRefused(problem)
     series = session.get(GroupSeries, gs.series_id)

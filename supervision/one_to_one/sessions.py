@@ -15,7 +15,7 @@ from core.config import base_host
 from core.database import with_row_locks
 from core.ics import Invitation, invitation_ics
 from core.notifications import notify
-from core.timeutil import format_london, format_soon, format_time_left, time_to_come_problem, utcnow
+from core.timeutil import format_london, format_soon, format_time_left, move_problem, utcnow
 from supervision.recurrence import occurrence_dates, session_times
 
 from .agreements import RHYTHM, AgreementRefused, party, today
@@ -165,10 +165,7 @@ def move(session: Session, sess: SupervisionSession, by: Person, new_start: date
     """Move one session (same length); the rest stay where the rhythm put them."""
     now = now or utcnow()
     sess, agreement, terms = _changeable(session, sess, by, now)
-    if new_start == sess.starts_at:
-        raise AgreementRefused(f"The session is already at {format_london(new_start)}: choose a different date or "
-                               "time to move it.")
-    problem = time_to_come_problem(new_start, now, "the session")
+    problem = move_problem(sess.starts_at, new_start, now, "session")
     if problem:
         raise AgreementRefused(problem)
     was = sess.starts_at

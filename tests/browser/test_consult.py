@@ -55,9 +55,13 @@ def test_request_take_ask_answer_advise_close_and_survey(browser, live):
     assert worker.locator(".reach-message strong", has_text="does for him").is_visible()
     worker.get_by_role("group", name="Was the advice useful?").get_by_label("Yes").check()
     worker.get_by_role("group", name="Do you feel more confident").get_by_label("Yes").check()
+    worker.get_by_label("Referred them to secondary mental health care").check()
+    worker.get_by_role("group", name="Before you asked").get_by_label("2", exact=True).check()
+    worker.get_by_role("group", name="And now?").get_by_label("4", exact=True).check()
     worker.get_by_label("What happened next?").fill("He came to his next GP appointment.")
     worker.get_by_role("button", name="Send answers").click()
-    assert "Useful: Yes" in worker.locator("main").inner_text()
+    answered = worker.locator("main").inner_text()
+    assert "Useful: Yes" in answered and "Confidence 2 before, 4 now" in answered
 
 
 def test_consultation_pages_have_no_serious_accessibility_violations(browser, live):

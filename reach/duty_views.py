@@ -1,0 +1,45 @@
+"""The lead psychologist's page of duty hours per psychologist, one month at a time."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import render_template
+from flask_login import current_user
+
+from core import audit
+from core.accounts.models import Role
+from core.database import db
+from core.params import query_text
+from core.security import role_required
+from core.timeutil import LONDON
+
+from . import bp
+from .duty import duty_hours
+
+EARLIEST = date(2020, 1, 1)
+
+
+def _month(raw: str, this_month: date) -> date:
+    """The month asked for as YYYY-MM, or this month for anything else (or anything outside 2020 to now)."""
+    try:
+        asked = datetime.strptime(raw, "%Y-%m").date() if len(raw) == 7 else this_month
+    except ValueError:
+        return this_month
+    return asked if EARLIEST <= asked <= this_month else this_month
+
+
+def _step(month: date, by: int) -> date:
+    index = month.year * 12 + month.month - 1 + by
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@bp.route("/duty-hours")
+@role_required(Role.LEAD_PSYCHOLOGIST)
+def duty_hours_page():
+    this_month = datetime.now(LONDON).date().replace(day=1)
+    month = _month(query_text("month", 7), this_month)
+    rows = duty_hours(db.session, month)
+    audit.record(db.session, "reach.duty_hours_viewed", None, None, month=month.isoformat(), by=current_user.id)
+    return render_template("reach/duty_hours.html", rows=rows, month=month, earlier=_step(month, -1),
+                           later=_step(month, 1) if month < this_month else None,
+                           earliest=EARLIEST)
