@@ -7,6 +7,7 @@ from flask import Flask
 
 import consult.action_views
 import consult.call_views
+import consult.follow_up_views
 import consult.guest_views
 import consult.handover
 import consult.list_views

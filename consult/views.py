@@ -320,15 +320,6 @@ def acknowledge(consultation_id: int):
     return _button(consultation_id, urgent.acknowledge, "You have acknowledged {reference}: it is yours.")
 
 
-@bp.route("/<int:consultation_id>/check-back", methods=["POST"])
-def check_back(consultation_id: int):
-    c = _load(consultation_id)
-    _require(services.is_requester(current_user, c))
-    return _act(c, lambda f: follow_ups.check_back(db.session, c, current_user, f.cleaned()), "check_back_form",
-                CheckBackForm(), "Thank you for checking back. The psychologist has been told how the client is "
-                "getting on.")
-
-
 @bp.route("/<int:consultation_id>/reply", methods=["POST"])
 def reply(consultation_id: int):
     c = _load(consultation_id)
@@ -409,33 +400,6 @@ def reassign(consultation_id: int):
         services.reassign(db.session, c, current_user, db.session.get(Person, f.psychologist_id.data), f.reason.data)
 
     return _act(c, _pass_on, "reassign_form", form, "The request has been passed on, and everyone involved told.")
-
-
-@bp.route("/<int:consultation_id>/survey", methods=["POST"])
-def survey(consultation_id: int):
-    c = _load(consultation_id)
-    _require(services.is_requester(current_user, c))
-
-    def _save(f):
-        follow_ups.answer_survey(db.session, c, current_user, f.answers())
-
-    return _act(c, _save, "survey_form", SurveyForm(),
-                "Thank you. Your answers help the psychologists make the service better.")
-
-
-# --- Calls and follow-ups -------------------------------------------------------
-
-@bp.route("/follow-ups/<int:follow_up_id>/done", methods=["POST"])
-def complete_follow_up(follow_up_id: int):
-    follow_up = db.session.get(FollowUp, follow_up_id)
-    c = db.session.get(Consultation, follow_up.consultation_id) if follow_up else None
-    if c is None or not follow_ups.may_complete(current_user, follow_up, c):
-        abort(404)
-    _, refusal = attempt(db.session, lambda: follow_ups.complete_follow_up(db.session, follow_up, current_user))
-    flash(refusal or "Follow-up marked as done.", "info" if refusal else "success")
-    if request.form.get("back") == "request":
-        return redirect(url_for("consult.show", consultation_id=c.id))
-    return redirect(url_for("consult.team"))
 
 
 def _template_choices() -> list[tuple[int, str]]:

@@ -24,32 +24,30 @@ from .forms import CONFIDENTIALITY, COVERS, DeclineForm, EndForm, OfferForm, Ter
 from .models import LIVE, MODES, AgreementVersion, SessionStatus, SupervisionAgreement, SupervisionSession
 
 _OTHER = aliased(Person)
+# The other person in an agreement, for whoever is asking ("me").
+_THE_OTHER = _OTHER.id == case((SupervisionAgreement.supervisor_id == bindparam("me"),
+                                SupervisionAgreement.supervisee_id), else_=SupervisionAgreement.supervisor_id)
+_MINE = (SupervisionAgreement.supervisor_id == bindparam("me")) | (SupervisionAgreement.supervisee_id == bindparam("me"))
 # The agreements someone is in, either side, with the other person's name; run with "me".
-MINE = (select(SupervisionAgreement, _OTHER.name)
-        .join(_OTHER, _OTHER.id == case((SupervisionAgreement.supervisor_id == bindparam("me"),
-                                          SupervisionAgreement.supervisee_id), else_=SupervisionAgreement.supervisor_id))
-        .where((SupervisionAgreement.supervisor_id == bindparam("me"))
-               | (SupervisionAgreement.supervisee_id == bindparam("me")))
+MINE = (select(SupervisionAgreement, _OTHER.name).join(_OTHER, _THE_OTHER).where(_MINE)
         .order_by(SupervisionAgreement.status.in_(LIVE).desc(), SupervisionAgreement.next_due_on,
                   SupervisionAgreement.id.desc()))
+# Their sessions still to come, soonest first, with the other person's name; run with "me" and "now".
+TO_COME = (select(SupervisionSession, _OTHER.name)
+           .join(SupervisionAgreement, SupervisionAgreement.id == SupervisionSession.agreement_id)
+           .join(_OTHER, _THE_OTHER)
+           .where(_MINE, SupervisionSession.status == SessionStatus.SCHEDULED,
+                  SupervisionSession.ends_at > bindparam("now"))
+           .order_by(SupervisionSession.starts_at))
 SESSIONS_SHOWN = 8
-
-
-def _mine_to_come(now):
-    return list(db.session.execute(
-        select(SupervisionSession, SupervisionAgreement)
-        .join(SupervisionAgreement, SupervisionAgreement.id == SupervisionSession.agreement_id)
-        .where((SupervisionAgreement.supervisor_id == current_user.id)
-               | (SupervisionAgreement.supervisee_id == current_user.id),
-               SupervisionSession.status == SessionStatus.SCHEDULED, SupervisionSession.ends_at > now)
-        .order_by(SupervisionSession.starts_at).limit(SESSIONS_SHOWN)))
 
 
 @bp.route("/")
 def index():
     now = utcnow()
     page = paginate(db.session, MINE, scalars=False, params={"me": current_user.id})
-    return render_template("one_to_one/index.html", page=page, to_come=_mine_to_come(now),
+    to_come = db.session.execute(TO_COME.limit(SESSIONS_SHOWN), {"me": current_user.id, "now": now}).all()
+    return render_template("one_to_one/index.html", page=page, to_come=to_come,
                            today=agreements.today(now), standing=overdue.standing,
                            may_offer=agreements.may_supervise(current_user))
 

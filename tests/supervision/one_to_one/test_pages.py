@@ -31,7 +31,8 @@ def test_a_psychologist_offers_on_the_form_and_the_supervisee_accepts_on_the_pag
     assert response.status_code == 302
     page = open_page(supervisee, "one_to_one.agreement", agreement_id=agreement.id)
     assert "The agreement in force (version 1)" in page and "11 January 2027" in page
-    assert "Supervised by Psychologist" in open_page(supervisee, "one_to_one.index")
+    index = open_page(supervisee, "one_to_one.index")
+    assert "Supervised by Psychologist" in index and "11 January 2027, 2:00pm</a> with Psychologist" in index
 
 
 def test_an_offer_with_mistakes_says_what_is_wrong_and_keeps_what_was_typed(app, session):
