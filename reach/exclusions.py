@@ -8,31 +8,18 @@ from sqlalchemy.orm import Session
 
 from consult.exclusions import REASONS
 from consult.models import Consultation
-from core.accounts.models import Person, TeamMembership
 from supervision.models import ClinicCase
 
-from .figures import NOW, Scope, _both_periods, _organisations, _requests_in_scope
+from .figures import NOW, Scope, _both_periods, _requests_in_scope, staff_in_scope
 
 SIDE_BY_SIDE = ("mental_health", "drug_and_alcohol")  # the rest are counted together as other services
-
-
-def _cases_in_scope(scope: Scope) -> list:
-    """A clinic case belongs to its presenter's organisation and teams."""
-    conditions = []
-    if scope.organisation_id or scope.service_type:
-        conditions.append(ClinicCase.presenter_id.in_(select(Person.id).where(
-            *_organisations(scope, Person.organisation_id))))
-    if scope.team_ids is not None:
-        conditions.append(ClinicCase.presenter_id.in_(select(TeamMembership.person_id)
-                                                      .where(TeamMembership.team_id.in_(scope.team_ids))))
-    return conditions
 
 
 def exclusion_figures(session: Session, scope: Scope) -> dict:
     """{"exclusions": one row per reason (mental_health, drug_and_alcohol, other, total, previous_total), and
     "exclusions_recorded" / "exclusions_before": all reasons together, this period and the one before."""
     queries = []
-    for model, in_scope in ((Consultation, _requests_in_scope(scope)), (ClinicCase, _cases_in_scope(scope))):
+    for model, in_scope in ((Consultation, _requests_in_scope(scope)), (ClinicCase, staff_in_scope(scope, ClinicCase.presenter_id))):
         period, within = _both_periods(scope, model.created_at)
         queries.append(select(period, model.excluded_by, model.exclusion_reason, func.count())
                        .where(*within, model.excluded_by.is_not(None), *in_scope)

@@ -68,6 +68,18 @@ def _this_period(scope: Scope, when) -> list:
     return [when >= scope.start, when < scope.end]
 
 
+def staff_in_scope(scope: Scope, person_column) -> list:
+    """Conditions on a person id column (an author, a presenter, a supervisee): their organisation passes the
+    organisation and service-type filters, and for a team lead, they are in one of the lead's teams."""
+    conditions = []
+    if scope.organisation_id or scope.service_type:
+        conditions.append(person_column.in_(select(Person.id).where(*_organisations(scope, Person.organisation_id))))
+    if scope.team_ids is not None:
+        conditions.append(person_column.in_(select(TeamMembership.person_id)
+                                            .where(TeamMembership.team_id.in_(scope.team_ids))))
+    return conditions
+
+
 def _for_teams(scope: Scope, column) -> list:
     return [] if scope.team_ids is None else [column.in_(scope.team_ids)]
 
@@ -181,13 +193,7 @@ def _attendance(session: Session, scope: Scope):
 
 def _formulations(session: Session, scope: Scope):
     period, within = _both_periods(scope, Formulation.created_at)
-    conditions = list(within)
-    if scope.organisation_id or scope.service_type:
-        conditions.append(Formulation.author_id.in_(
-            select(Person.id).where(*_organisations(scope, Person.organisation_id))))
-    if scope.team_ids is not None:
-        conditions.append(Formulation.author_id.in_(
-            select(TeamMembership.person_id).where(TeamMembership.team_id.in_(scope.team_ids))))
+    conditions = [*within, *staff_in_scope(scope, Formulation.author_id)]
     # With the questions answered by practice notes: the other reuse of what psychologists wrote, one statement.
     from .notes import answered_by_notes
     used = {NOW: [0, 0, 0], BEFORE: [0, 0, 0]}  # formulations, templates used, questions answered by notes

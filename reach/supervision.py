@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import distinct, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from core.accounts.models import Organisation, Person, TeamMembership
+from core.accounts.models import Organisation, Person
 from core.database import seconds_between
 from supervision.one_to_one.models import SessionStatus, SupervisionAgreement, SupervisionSession
 
-from .figures import BEFORE, NOW, Scope, _both_periods, _organisations
+from .figures import BEFORE, NOW, Scope, _both_periods, staff_in_scope
 
 
 def supervision_figures(session: Session, scope: Scope) -> dict:
@@ -18,10 +18,7 @@ def supervision_figures(session: Session, scope: Scope) -> dict:
     period, within = _both_periods(scope, SupervisionSession.starts_at)
     conditions = [*within, SupervisionSession.recorded_at.is_not(None),
                   SupervisionSession.status == SessionStatus.SCHEDULED,
-                  *_organisations(scope, Person.organisation_id)]
-    if scope.team_ids is not None:
-        conditions.append(Person.id.in_(select(TeamMembership.person_id)
-                                        .where(TeamMembership.team_id.in_(scope.team_ids))))
+                  *staff_in_scope(scope, SupervisionAgreement.supervisee_id)]
     held = (select(period, SupervisionSession.starts_at, SupervisionSession.ends_at,
                    SupervisionAgreement.supervisee_id, Person.organisation_id)
             .join(SupervisionAgreement, SupervisionAgreement.id == SupervisionSession.agreement_id)

@@ -32,10 +32,20 @@ def psychologist_choices(session: Session, leave_out: int | None = None) -> list
     return [(person_id, name) for person_id, name in rows if person_id != leave_out]
 
 
+def _leads_of_teams(*conditions):
+    return _holding(Role.TEAM_LEAD, Person).join(TeamMembership, TeamMembership.person_id == Person.id) \
+        .where(*conditions)
+
+
 def team_leads(session: Session, team_id: int | None) -> list[Person]:
     """The active team leads of a team (none for a request made by someone in no team)."""
     if team_id is None:
         return []
-    return list(session.scalars(
-        _holding(Role.TEAM_LEAD, Person).join(TeamMembership, TeamMembership.person_id == Person.id)
-        .where(TeamMembership.team_id == team_id)))
+    return list(session.scalars(_leads_of_teams(TeamMembership.team_id == team_id)))
+
+
+def team_leads_of(session: Session, person_id: int) -> list[Person]:
+    """The active team leads of every team a person belongs to, each once, the person aside."""
+    teams = select(TeamMembership.team_id).where(TeamMembership.person_id == person_id)
+    return list(session.scalars(_leads_of_teams(TeamMembership.team_id.in_(teams), Person.id != person_id)
+                                .distinct()))

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from core.accounts.models import Organisation, Person, Role, Team, TeamMembership
+from core.accounts.directory import team_leads_of
+from core.accounts.models import Organisation, Person, Team, TeamMembership
 from core.database import with_row_locks
 from core.notifications import notify
 from core.timeutil import format_day, utcnow
@@ -28,15 +29,6 @@ def standing(agreement: SupervisionAgreement, on: date) -> str | None:
     if on > agreement.next_due_on + GRACE:
         return "overdue"
     return "due soon" if on >= agreement.next_due_on - DUE_SOON else "on track"
-
-
-def team_leads_of(session: Session, person_id: int) -> list[Person]:
-    """The team leads of the teams the person belongs to (not the person themself)."""
-    mine = select(TeamMembership.team_id).where(TeamMembership.person_id == person_id)
-    return list(session.scalars(select(Person).join(TeamMembership, TeamMembership.person_id == Person.id)
-                                .where(TeamMembership.team_id.in_(mine), Person.id != person_id,
-                                       Person.is_active.is_(True),
-                                       Person.role_rows.any(role=Role.TEAM_LEAD.value)).distinct()))
 
 
 def tell_overdue(session: Session, now: datetime | None = None) -> int:

@@ -16,7 +16,8 @@ from . import bp, records
 from .agreements import party
 from .forms import ACTIONS, CASES, ConfirmForm, CorrectionForm, RecordForm
 from .models import MODES, ReflectiveAccount
-from .views import load_session, session_terms
+from .sessions import terms_of
+from .views import load_session
 
 
 def _people(agreement) -> dict[int, str]:
@@ -39,7 +40,7 @@ def _session_page(sess, agreement, **forms):
         ReflectiveAccount.person_id == current_user.id, ReflectiveAccount.source_kind == "supervision",
         ReflectiveAccount.source_id == sess.id))
     audit.record(db.session, "supervision_session.viewed", "supervision_session", sess.id)
-    return render_template("one_to_one/session.html", sess=sess, agreement=agreement, terms=session_terms(sess),
+    return render_template("one_to_one/session.html", sess=sess, agreement=agreement, terms=terms_of(db.session, sess),
                            modes=MODES, history=history, role=role, now=utcnow(), people=_people(agreement),
                            account=account, **forms)
 

@@ -16,7 +16,7 @@ from core.database import with_row_locks
 from core.notifications import notify
 from core.timeutil import format_london, utcnow
 
-from .agreements import AgreementRefused, in_force, next_due, party, today
+from .agreements import AgreementRefused, in_force, next_due, today
 from .models import RecordAction, RecordCase, SessionRecord, SessionStatus, SupervisionAgreement, SupervisionSession
 
 HEADINGS = (("caseload", "Caseload"), ("wellbeing", "Wellbeing"), ("learning", "Learning and development"))
@@ -99,9 +99,10 @@ def write(session: Session, sess: SupervisionSession, by: Person, themes: dict[s
     return record
 
 
-def latest(session: Session, sess: SupervisionSession) -> SessionRecord | None:
-    return session.scalar(select(SessionRecord).where(SessionRecord.session_id == sess.id)
-                          .order_by(SessionRecord.number.desc()).limit(1))
+def latest(session: Session, sess: SupervisionSession, locked: bool = False) -> SessionRecord | None:
+    query = select(SessionRecord).where(SessionRecord.session_id == sess.id) \
+        .order_by(SessionRecord.number.desc()).limit(1)
+    return session.scalar(with_row_locks(session, query) if locked else query)
 
 
 def confirm(session: Session, sess: SupervisionSession, by: Person, number: int, reflection: str,
@@ -109,8 +110,7 @@ def confirm(session: Session, sess: SupervisionSession, by: Person, number: int,
     """The supervisee confirms the latest version, adding their own reflection."""
     now = now or utcnow()
     agreement = session.get(SupervisionAgreement, sess.agreement_id)
-    record = session.scalar(with_row_locks(session, select(SessionRecord).where(
-        SessionRecord.session_id == sess.id).order_by(SessionRecord.number.desc()).limit(1)))
+    record = latest(session, sess, locked=True)
     if by.id != agreement.supervisee_id:
         raise AgreementRefused("Only the supervisee confirms the record.")
     if record is None or record.number != number:
@@ -137,7 +137,3 @@ def ask_for_correction(session: Session, sess: SupervisionSession, by: Person, n
            link=f"/supervision/sessions/{sess.id}")
     audit.record(session, "supervision_record.correction_asked", "supervision_session", sess.id)
 
-
-def may_see(person: Person, agreement: SupervisionAgreement) -> bool:
-    """The record is the two people's: not their team leads, not the lead psychologists."""
-    return party(person, agreement) is not None

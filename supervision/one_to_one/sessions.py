@@ -18,7 +18,7 @@ from core.notifications import notify
 from core.timeutil import format_london, format_soon, format_time_left, move_problem, utcnow
 from supervision.recurrence import occurrence_dates, session_times
 
-from .agreements import RHYTHM, AgreementRefused, party, today
+from .agreements import RHYTHM, AgreementRefused, in_force, party, today
 from .models import MODES, AgreementStatus, AgreementVersion, SessionStatus, SupervisionAgreement, SupervisionSession
 
 WINDOW_DAYS = 84  # twelve weeks of sessions ahead, for both people to plan around
@@ -93,8 +93,6 @@ def _cancel(session: Session, sess: SupervisionSession, agreement, terms, note: 
 
 
 def cancel_to_come(session: Session, agreement: SupervisionAgreement, note: str, now: datetime) -> int:
-    from .agreements import in_force
-
     terms = in_force(session, agreement)
     to_come = _to_come(session, agreement, now)
     for sess in to_come:
@@ -155,9 +153,13 @@ def _changeable(session: Session, sess: SupervisionSession, by: Person, now: dat
         raise AgreementRefused("This session has already been cancelled.")
     if sess.starts_at <= now:
         raise AgreementRefused("This session has already started, so it can no longer be changed.")
-    terms = session.scalar(select(AgreementVersion).where(AgreementVersion.agreement_id == agreement.id,
-                                                          AgreementVersion.number == sess.version))
-    return sess, agreement, terms
+    return sess, agreement, terms_of(session, sess)
+
+
+def terms_of(session: Session, sess: SupervisionSession) -> AgreementVersion:
+    """The version of the agreement the session was made (or last kept) by: its place and length."""
+    return session.scalar(select(AgreementVersion).where(AgreementVersion.agreement_id == sess.agreement_id,
+                                                         AgreementVersion.number == sess.version))
 
 
 def move(session: Session, sess: SupervisionSession, by: Person, new_start: datetime, note: str = "",

@@ -177,11 +177,6 @@ def load_session(session_id: int) -> tuple[SupervisionSession, SupervisionAgreem
     return sess, _agreement(sess.agreement_id)
 
 
-def session_terms(sess: SupervisionSession) -> AgreementVersion:
-    return db.session.scalar(select(AgreementVersion).where(AgreementVersion.agreement_id == sess.agreement_id,
-                                                            AgreementVersion.number == sess.version))
-
-
 def _change_page(sess, agreement, **forms):
     local = london(sess.starts_at)
     forms.setdefault("move", MoveSessionForm(formdata=None, data={"day": local.date(),
@@ -225,7 +220,7 @@ def cancel_session(session_id: int):
 @bp.route("/sessions/<int:session_id>.ics")
 def session_calendar(session_id: int):
     sess, agreement = load_session(session_id)
-    ics = sessions.invitation(sess, session_terms(sess), agreement.supervisor, agreement.supervisee)
+    ics = sessions.invitation(sess, sessions.terms_of(db.session, sess), agreement.supervisor, agreement.supervisee)
     return Response(ics, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="supervision-{sess.id}.ics"'})
 
