@@ -24,7 +24,9 @@ import governance.sweeps
 import governance.views
 import library.linked
 import library.views
+import reach.board_views
 import reach.duty_views
+import reach.sweeps
 import reach.views
 import rota.sweeps
 import rota.views
@@ -72,5 +74,5 @@ def _connect_listeners() -> None:
 def _sweeps():
     """Every package's scheduled work, core's first."""
     for package in (core.sweeps, rota.sweeps, consult.sweeps, supervision.sweeps, supervision.one_to_one.sweeps,
-                    governance.sweeps):
+                    governance.sweeps, reach.sweeps):
         yield from package.SWEEPS

@@ -15,6 +15,7 @@ from core.timeutil import LONDON
 
 from . import bp
 from .duty import duty_hours
+from .periods import month_after
 
 EARLIEST = date(2020, 1, 1)
 
@@ -28,11 +29,6 @@ def _month(raw: str, this_month: date) -> date:
     return asked if EARLIEST <= asked <= this_month else this_month
 
 
-def _step(month: date, by: int) -> date:
-    index = month.year * 12 + month.month - 1 + by
-    return date(index // 12, index % 12 + 1, 1)
-
-
 @bp.route("/duty-hours")
 @role_required(Role.LEAD_PSYCHOLOGIST)
 def duty_hours_page():
@@ -40,6 +36,6 @@ def duty_hours_page():
     month = _month(query_text("month", 7), this_month)
     rows = duty_hours(db.session, month)
     audit.record(db.session, "reach.duty_hours_viewed", None, None, month=month.isoformat(), by=current_user.id)
-    return render_template("reach/duty_hours.html", rows=rows, month=month, earlier=_step(month, -1),
-                           later=_step(month, 1) if month < this_month else None,
+    return render_template("reach/duty_hours.html", rows=rows, month=month, earlier=month_after(month, -1),
+                           later=month_after(month, 1) if month < this_month else None,
                            earliest=EARLIEST)

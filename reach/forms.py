@@ -36,3 +36,13 @@ class DashboardFilterForm(FlaskForm):
                 raise ValidationError("'To' must be the same as or after 'From'")
             if (field.data - self.date_from.data).days > LONGEST_PERIOD_DAYS:
                 raise ValidationError("Choose a period of five years or less")
+
+
+class PeriodForm(FlaskForm):
+    """Commissioners choose a whole month or quarter that has ended (choices set from today's date)."""
+
+    class Meta:
+        csrf = False
+
+    period = ListSelectField("Month or quarter", choices=[], validators=[Optional()],
+                             not_offered="Choose a month or a quarter from the list")

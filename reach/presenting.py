@@ -1,8 +1,11 @@
 """Turning figures into what a person sees: labels, trends, and small numbers suppressed for commissioners."""
 from __future__ import annotations
 
+from .disclosure import SMALL, WITHHELD
+
 SMALLEST_SHOWN = 5  # fewer people than this could be identified, so commissioners see "fewer than 5"
 SUPPRESSED = "fewer than 5"
+NOT_SHOWN = "not shown"  # withheld so that a small number elsewhere cannot be worked out
 
 # key, label, kind: "count" figures are suppressed when small; hours are not counts of people.
 HEADLINES = [
@@ -37,12 +40,14 @@ class Presenter:
         self.suppress = suppress
 
     def hidden(self, count: int | None) -> bool:
-        return self.suppress and count is not None and 0 < count < SMALLEST_SHOWN
+        return self.suppress and count is not None and (count < 0 or 0 < count < SMALLEST_SHOWN)
 
     def count(self, value: int | None) -> str:
         if value is None:
             return "none"
-        return SUPPRESSED if self.hidden(value) else f"{value:,}"
+        if value == WITHHELD:
+            return NOT_SHOWN
+        return SUPPRESSED if self.hidden(value) or value == SMALL else f"{value:,}"
 
     def share(self, part: int, whole: int) -> str:
         """A percentage, hidden when its denominator is a small group."""
@@ -62,7 +67,7 @@ class Presenter:
 
     def trend(self, key: str, kind: str, now: dict, before: dict) -> str:
         shown_now, shown_before = self.figure(key, kind, now), self.figure(key, kind, before)
-        if SUPPRESSED in (shown_now, shown_before) or now[key] is None or before[key] is None:
+        if {SUPPRESSED, NOT_SHOWN} & {shown_now, shown_before} or now[key] is None or before[key] is None:
             return ""
         change = now[key] - before[key]
         if not change:

@@ -100,6 +100,8 @@ GET_MATRIX = {
     # The service directory is every member of staff's to read and admins' to keep.
     "/directory/{service}": row(OK, OK, OK, OK, OK, OK, OK, OK, X),
     "/directory/{service}/edit": row(X, X, X, OK, X, X, X, OK, X),
+    # The partnership board report: its figures are released as commissioners see them, for the whole partnership.
+    "/reach/board-reports/{board_month}.pdf": row(X, OK, X, OK, X, OK, X, OK, OK),
     # Admin pages: admins.
     "/admin/organisations/{organisation}": row(X, X, X, OK, X, X, X, OK, X),
     "/admin/people/{person}": row(X, X, X, OK, X, X, X, OK, X),

@@ -131,6 +131,8 @@ QUERIES = [
     ("frontline", "/formulations/versions/{version}/start", ["case"]),
     ("psychologist", "/reach/", ["date_from", "date_to", "organisation_id", "service_type"]),
     ("psychologist", "/reach/headlines.csv", ["date_from", "date_to", "organisation_id", "service_type"]),
+    ("commissioner", "/reach/", ["period", "date_from", "organisation_id"]),
+    ("commissioner", "/reach/exclusions.csv", ["period"]),
     ("admin", "/admin/audit", ["person", "action", "record_type", "record_id", "date_from", "date_to", "page"]),
     ("admin", "/admin/audit.csv", ["person", "action", "record_type", "record_id", "date_from", "date_to"]),
     ("admin", "/admin/people", ["q", "role", "page"]),

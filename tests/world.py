@@ -14,6 +14,7 @@ from formulations.models import TemplateVersion
 from formulations.services import start_formulation
 from formulations.starter import seed_starter_library
 from library.models import PracticeNote
+from reach.board import BoardReport
 from rota.models import DutyPattern
 from supervision import clinics
 from supervision import services as supervision
@@ -69,6 +70,7 @@ def world(app, session):
     guest = ConsultationGuest(consultation_id=closed[0].id, person_id=person(session, "other_frontline").id,
                               role="hostel keyworker", invited_by_id=frontline.id)
     session.add(guest)
+    session.add(BoardReport(month="2026-10", quarter="2026-Q3", built_at=utcnow(), pdf=b"%PDF-1.7", csv="Period\n"))
     with app.app_context():
         agreement, held, account = _supervision(session, frontline, psychologist)
     session.commit()
@@ -78,7 +80,7 @@ def world(app, session):
             "organisation": frontline.organisation_id, "person": frontline.id, "team": frontline.teams[0].id,
             "service": service.id, "snippet": snippet.id, "closed": closed[0].id, "note": notes[0].id,
             "asked_note": notes[1].id, "draft_note": notes[2].id, "guest": guest.id, "agreement": agreement.id,
-            "supervision_session": held.id, "account": account.id}
+            "supervision_session": held.id, "account": account.id, "board_month": "2026-10"}
 
 
 def _supervision(session, supervisee, supervisor):

@@ -61,7 +61,7 @@ def test_a_commissioner_sees_small_clinic_counts_suppressed(app, session):
     session.commit()
     client = app.test_client()
     sign_in(client, "commissioner@example.org")
-    page = open_page(client, "reach.dashboard", **{"from": "2026-10-01", "to": "2026-10-31"})
+    page = open_page(client, "reach.dashboard", period="2026-10")
     row = page.split("Distinct case clinic attendees", 1)[1].split("</tr>", 1)[0]
     assert "fewer than 5" in row and ">2<" not in row
 

@@ -106,6 +106,7 @@ def commissioner(app, session):
 
 
 OCTOBER_ARGS = "date_from=2026-10-01&date_to=2026-10-31"
+OCTOBER_FOR_COMMISSIONERS = "period=2026-10"
 
 
 def test_the_dashboard_shows_figures_with_their_trend_and_a_table_beside_each_chart(app, session, october):
@@ -146,10 +147,14 @@ def test_csv_of_a_table_holds_the_same_figures(app, session, october):
 
 def test_commissioners_never_see_figures_for_fewer_than_five(app, session, october, commissioner):
     client, _ = commissioner
-    page = client.get(f"/reach/?{OCTOBER_ARGS}").get_data(as_text=True)
+    page = client.get(f"/reach/?{OCTOBER_FOR_COMMISSIONERS}").get_data(as_text=True)
     assert "fewer than 5" in page and "RDA-001" not in page
-    rows = {r[0]: r for r in csv.reader(client.get(f"/reach/headlines.csv?{OCTOBER_ARGS}").get_data(as_text=True).splitlines())}
-    assert rows["Consultations raised"][1] == "fewer than 5"
+    rows = {r[0]: r for r in csv.reader(client.get(f"/reach/headlines.csv?{OCTOBER_FOR_COMMISSIONERS}").get_data(as_text=True).splitlines())}
+    # Added up from the requests by kind of service, each rounded: never the exact 4.
+    joint = {r[0]: r for r in csv.reader(client.get(f"/reach/joint.csv?{OCTOBER_FOR_COMMISSIONERS}").get_data(as_text=True).splitlines())}
+    by_kind = [joint[k][1] for k in joint if k != "Kind of service" and joint[k][1] != "0"]
+    assert sorted(by_kind) == ["fewer than 5", "fewer than 5"]
+    assert rows["Consultations raised"][1] == "5"
     assert rows["Frontline staff supported"][1] == "fewer than 5"
     assert rows["Reach multiplier (staff supported per psychologist hour)"][1] == "fewer than 5"
     assert rows["Psychologist hours (consultations, groups, case clinics and supervision)"][1] == "4"  # hours are not people
@@ -166,14 +171,15 @@ def test_five_or_more_are_shown_to_commissioners(app, session, october, commissi
         _consultation(session, "frontline", f"RDA-1{n}", utc(2026, 10, 5, 9))
     session.commit()
     client, _ = commissioner
-    rows = {r[0]: r for r in csv.reader(client.get(f"/reach/headlines.csv?{OCTOBER_ARGS}").get_data(as_text=True).splitlines())}
-    assert rows["Consultations raised"][1] == "9"
+    rows = {r[0]: r for r in csv.reader(client.get(f"/reach/headlines.csv?{OCTOBER_FOR_COMMISSIONERS}").get_data(as_text=True).splitlines())}
+    assert rows["Consultations raised"][1] == "10"  # 9, rounded to the nearest 5
 
 
 def test_commissioners_are_refused_every_client_level_page(app, session, commissioner):
     client, who = commissioner
     allowed = {"core.home", "core.notifications", "core.healthz", "accounts.account", "accounts.change_password",
-               "accounts.set_up_two_factor", "static", "nhsuk_assets", "reach.dashboard", "reach.table_csv"}
+               "accounts.set_up_two_factor", "static", "nhsuk_assets", "reach.dashboard", "reach.table_csv",
+               "reach.board_reports", "reach.board_report_file"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in allowed or rule.endpoint in _public(app):

@@ -88,7 +88,7 @@ def test_commissioners_see_exclusions_by_reason_with_small_numbers_hidden(app, s
     session.commit()
     client = app.test_client()
     sign_in(client, "commissioner@example.org")
-    page = open_page(client, "reach.dashboard", date_from="2026-10-01", date_to="2026-10-31")
+    page = open_page(client, "reach.dashboard", period="2026-10")
     assert "People turned away by services" in page and "Intoxicated at the appointment" in page
     assert "fewer than 5" in page and "EX-" not in page
     lead = open_page(signed_in(app, "psychologist"), "reach.dashboard", date_from="2026-10-01", date_to="2026-10-31")
