@@ -26,6 +26,7 @@ import library.linked
 import library.views
 import reach.board_views
 import reach.duty_views
+import reach.learning_views
 import reach.sweeps
 import reach.views
 import rota.sweeps

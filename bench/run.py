@@ -21,6 +21,7 @@ from core.config import INSTANCE_DIR, PROJECT_ROOT
 from core.database import db
 from factory import create_app
 from formulations.models import Template, TemplateVersion
+from reach.periods import last_quarter
 from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 from . import load
@@ -108,10 +109,19 @@ def pages(subjects: dict) -> list[tuple[str, str, str]]:
         ("Service directory search", frontline, "/directory/?q=housing+outreach"),
         ("Template history", subjects["psychologist"], f"/formulations/versions/{subjects['version']}"),
         ("Dashboard, a year, whole partnership", subjects["psychologist"], "/reach/"),
+        ("Dashboard for a commissioner, last quarter", COMMISSIONER, COMMISSIONERS_QUARTER),
+        ("Partnership board reports", COMMISSIONER, "/reach/board-reports"),
+        ("What workers need to learn, a year", LEAD_PSYCHOLOGIST, "/reach/learning-needs?months=12"),
+        ("Duty hours by psychologist, a month", LEAD_PSYCHOLOGIST, "/reach/duty-hours"),
     ]
 
 
+COMMISSIONER, LEAD_PSYCHOLOGIST = "commissioner@bench.example", "psychologist1@bench.example"
+COMMISSIONERS_QUARTER = f"/reach/?period={last_quarter(date.today()).key}"
 COLD_DASHBOARD = "Dashboard, first view (figures worked out afresh)"
+# A commissioner's quarter is released from its months: six months' figures and two quarters' (this and the
+# one before), each the dashboard's aggregates, so its first view runs them eight times over.
+COLD_COMMISSIONER = "Dashboard for a commissioner, first view of a quarter (worked out afresh)"
 
 
 def measure(app, email: str, url: str) -> dict:
@@ -178,12 +188,14 @@ def main() -> int:
     rows, failures = [], []
     # The dashboard keeps its figures for a few minutes; its first view works them out afresh.
     cold = create_app({"DATABASE_URL": url, "REACH_CACHE_SECONDS": 0})
-    runs = [(app, *page) for page in pages(subjects)] + [(cold, COLD_DASHBOARD, subjects["psychologist"], "/reach/")]
+    runs = [(app, *page) for page in pages(subjects)] + [(cold, COLD_DASHBOARD, subjects["psychologist"], "/reach/"),
+                                                         (cold, COLD_COMMISSIONER, COMMISSIONER, COMMISSIONERS_QUARTER)]
     with load.heartbeat(url):  # as a running scheduler would: lead psychologists' pages show no banner
         for which, label, email, path in runs:
             result = measure(which, email, path)
-            limit = TARGETS["dashboard_ms"] if label == COLD_DASHBOARD else TARGETS["p95_ms"]
-            met = result["p95"] < limit and result["queries"] <= TARGETS["queries"]
+            limit = TARGETS["dashboard_ms"] if label in (COLD_DASHBOARD, COLD_COMMISSIONER) else TARGETS["p95_ms"]
+            queries = TARGETS["queries"] * (8 if label == COLD_COMMISSIONER else 1)
+            met = result["p95"] < limit and result["queries"] <= queries
             if not met:
                 failures.append(label)
             rows.append(f"| {label} | {result['median']:.1f} | {result['p95']:.1f} | {limit:.0f} | {result['queries']} | "

@@ -20,11 +20,11 @@ def board_reports():
     return render_template("reach/board_reports.html", reports=past_reports(db.session))
 
 
-@bp.route("/board-reports/<month>.<any(pdf, csv):kind>")
+@bp.route("/board-reports/<month>.<kind>")
 @role_required(*PARTNERSHIP_ROLES)
 def board_report_file(month: str, kind: str):
     period = periods.parse(month)
-    if period is None or period.months != 1:
+    if period is None or period.months != 1 or kind not in ("pdf", "csv"):
         abort(404)
     found = db.session.scalar(select(BoardReport).where(BoardReport.month == period.key))
     if found is None:

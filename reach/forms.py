@@ -12,6 +12,12 @@ from core.forms import DayField, ListSelectField
 LONGEST_PERIOD_DAYS = 5 * 366
 
 
+def _service_type_field() -> ListSelectField:
+    return ListSelectField("Kind of service", choices=[("", "All kinds of service")] +
+                           [(t.value, t.label) for t in ServiceType], default="", validators=[Optional()],
+                           not_offered="Choose a kind of service from the list")
+
+
 class DashboardFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -20,9 +26,7 @@ class DashboardFilterForm(FlaskForm):
     date_to = DayField("To (inclusive)", validators=[Optional()])
     organisation_id = ListSelectField("Organisation", coerce=int, choices=[], default=0, validators=[Optional()],
                                       not_offered="Choose an organisation from the list")
-    service_type = ListSelectField("Kind of service", choices=[("", "All kinds of service")] +
-                                   [(t.value, t.label) for t in ServiceType], default="", validators=[Optional()],
-                                   not_offered="Choose a kind of service from the list")
+    service_type = _service_type_field()
 
     def period(self, today: date) -> tuple[date, date]:
         """The chosen dates, or the twelve months to today."""
@@ -46,3 +50,15 @@ class PeriodForm(FlaskForm):
 
     period = ListSelectField("Month or quarter", choices=[], validators=[Optional()],
                              not_offered="Choose a month or a quarter from the list")
+
+
+class LearningNeedsForm(FlaskForm):
+    """The learning-needs page's filters: how many months back, and a kind of service."""
+
+    class Meta:
+        csrf = False
+
+    months = ListSelectField("Months", choices=[("3", "The last 3 months"), ("6", "The last 6 months"),
+                                                ("12", "The last 12 months")], default="6", validators=[Optional()],
+                             not_offered="Choose how many months from the list")
+    service_type = _service_type_field()

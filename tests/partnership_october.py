@@ -30,10 +30,10 @@ def consultation(session, key, reference, created, urgency="routine", **values):
     who = person(session, key)
     c = Consultation(requester_id=who.id, organisation_id=who.organisation_id, team_id=who.teams[0].id,
                      client_reference=reference, client_key=client_key("k", who.organisation_id, reference),
-                     consent_basis="consented", presenting_needs="alcohol",
-                     use_and_mental_health="-", urgency=urgency, preferred_mode="written", question="?",
+                     consent_basis="consented", use_and_mental_health="-", urgency=urgency,
+                     preferred_mode="written", question="?",
                      target_seconds={"urgent": 14400, "soon": 57600, "routine": 144000}[urgency],
-                     created_at=created, updated_at=created, **values)
+                     created_at=created, updated_at=created, **{"presenting_needs": "alcohol", **values})
     session.add(c)
     session.flush()
     return c

@@ -108,7 +108,7 @@ def test_past_reports_are_listed_and_downloaded_by_the_people_they_are_for(app, 
     assert "partnership-board-report-2026-10.pdf" in pdf.headers["Content-Disposition"]
     assert "October 2026" in _text(pdf.data)
     assert client.get("/reach/board-reports/2026-10.csv").mimetype == "text/csv"
-    for missing in ("2026-09.pdf", "2026-Q3.pdf", "2026-13.pdf", "x" * 300 + ".pdf"):
+    for missing in ("2026-09.pdf", "2026-Q3.pdf", "2026-13.pdf", "2026-10.docx", "x" * 300 + ".pdf"):
         assert client.get(f"/reach/board-reports/{missing}").status_code == 404, missing
     frontline = app.test_client()
     sign_in(frontline, "frontline")
