@@ -116,6 +116,9 @@ class Consultation(Labelled, Base):
         Index("ix_consultations_ack_due", "ack_due_at"),
         Index("ix_consultations_exclusions", "created_at", "organisation_id", "team_id", "excluded_by",
               "exclusion_reason"),
+        # What workers need to learn: a year of requests' needs and risks, from the index alone (with the id to
+        # join their surveys).
+        Index("ix_consultations_learning", "created_at", "organisation_id", "presenting_needs", "risks", "id"),
         # Time to acknowledge urgent requests, on the dashboard, read from the index alone.
         Index("ix_consultations_reach_acknowledged", "urgency", "created_at", "organisation_id", "team_id",
               "ack_started_at", "acknowledged_at"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import render_template
 from sqlalchemy import LargeBinary, String, Text, select
@@ -69,14 +69,9 @@ def first_working_day(month: periods.Period, week: WorkingWeek | None = None) ->
     return day
 
 
-def _scope(period: periods.Period) -> Scope:
-    return Scope(datetime.combine(period.first, time(0), tzinfo=LONDON),
-                 datetime.combine(period.end, time(0), tzinfo=LONDON))
-
-
 def released_figures(session: Session, period: periods.Period, now: datetime) -> Report:
     service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
-    return released(period, lambda p: report(session, _scope(p), now, service_types))
+    return released(period, lambda p: report(session, Scope(*p.bounds()), now, service_types))
 
 
 def _sections(session: Session, month: periods.Period, quarter: periods.Period, now: datetime) -> list[dict]:

@@ -4,19 +4,18 @@ themes facilitators record, month by month for a kind of service, with group top
 that match (by the request's needs and risks and the templates' tags).
 
 The counts are one SQL aggregate over the requests' creation-time index, each month a CASE bucket on London
-month boundaries (so the clock changes fall in the right month on any database)."""
+month boundaries (so the clock changes fall in the right month on any database), grouped by the needs and risks
+as stored, so Python splits and adds up a few hundred rows, not every request."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
 from itertools import product
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from consult.models import NEEDS, RISKS, CloseOutSurvey, Consultation
 from core.accounts.models import Organisation
-from core.timeutil import LONDON
 from formulations.models import PUBLISHED, Template, TemplateVersion, split_tags
 from supervision.models import GroupSeries, GroupSession, SessionNotes
 
@@ -73,39 +72,21 @@ class LearningNeeds:
     suggestions: list[dict]
 
 
-def _midnight(day) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LONDON)
-
-
-def _has(column, key: str):
-    return literal(",").concat(column).concat(",").like(f"%,{key},%")
-
-
-def _count(condition):
-    return func.sum(case((condition, 1), else_=0))
-
-
 def _counts(session: Session, months: list[Period], service_type: str | None) -> list:
-    """One row per month: requests, each need, each risk, "not more confident" in all and by each need and risk,
-    and each pair of a need and a risk."""
+    """Requests by month, the needs and risks they named (as stored, comma-separated) and whether the worker said
+    they were not more confident: few distinct rows, however many requests, for Python to split and add up."""
     created = Consultation.created_at
-    bucket = case(*[(created >= _midnight(m.first), n) for n, m in reversed(list(enumerate(months)))], else_=-1)
-    doubtful = CloseOutSurvey.more_confident == "no"
-    columns = [func.count()]
-    columns += [_count(_has(Consultation.presenting_needs, k)) for k in NEEDS]
-    columns += [_count(_has(Consultation.risks, k)) for k in RISKS]
-    columns += [_count(doubtful)]
-    columns += [_count(and_(doubtful, _has(Consultation.presenting_needs, k))) for k in NEEDS]
-    columns += [_count(and_(doubtful, _has(Consultation.risks, k))) for k in RISKS]
-    columns += [_count(and_(_has(Consultation.presenting_needs, n), _has(Consultation.risks, r)))
-                for n, r in product(NEEDS, RISKS)]
-    query = (select(bucket.label("month"), *columns).select_from(Consultation)
+    bucket = case(*[(created >= m.bounds()[0], n) for n, m in reversed(list(enumerate(months)))], else_=-1)
+    doubtful = func.coalesce(CloseOutSurvey.more_confident == "no", False)
+    query = (select(bucket.label("month"), Consultation.presenting_needs, Consultation.risks, doubtful.label("doubtful"),
+                    func.count())
+             .select_from(Consultation)
              .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
-             .where(created >= _midnight(months[0].first), created < _midnight(months[-1].end)))
+             .where(created >= months[0].bounds()[0], created < months[-1].bounds()[1]))
     if service_type:
         query = query.where(Consultation.organisation_id.in_(
             select(Organisation.id).where(Organisation.service_type == service_type)))
-    return session.execute(query.group_by(bucket)).all()
+    return session.execute(query.group_by(bucket, Consultation.presenting_needs, Consultation.risks, doubtful)).all()
 
 
 def _themes(session: Session, months: list[Period], service_type: str | None) -> list[dict]:
@@ -114,8 +95,8 @@ def _themes(session: Session, months: list[Period], service_type: str | None) ->
              .join(GroupSession, GroupSession.id == SessionNotes.session_id)
              .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
              .outerjoin(Organisation, Organisation.id == GroupSeries.organisation_id)
-             .where(GroupSession.starts_at >= _midnight(months[0].first),
-                    GroupSession.starts_at < _midnight(months[-1].end), SessionNotes.themes != ""))
+             .where(GroupSession.starts_at >= months[0].bounds()[0],
+                    GroupSession.starts_at < months[-1].bounds()[1], SessionNotes.themes != ""))
     if service_type:
         query = query.where(Organisation.service_type == service_type)
     return [{"starts_at": s, "group": title, "service_type": kind, "themes": themes} for s, title, kind, themes in
@@ -124,8 +105,9 @@ def _themes(session: Session, months: list[Period], service_type: str | None) ->
 
 def _templates(session: Session) -> list[tuple[int, str, list[str]]]:
     """The library's live templates: id, title and tags of the version it shows."""
-    return [(v.template_id, v.title, split_tags(v.tags)) for v in session.scalars(
-        select(TemplateVersion).join(Template, Template.published_version_id == TemplateVersion.id)
+    return [(template_id, title, split_tags(tags)) for template_id, title, tags in session.execute(
+        select(TemplateVersion.template_id, TemplateVersion.title, TemplateVersion.tags)
+        .join(Template, Template.published_version_id == TemplateVersion.id)
         .where(Template.retired_at.is_(None), TemplateVersion.status == PUBLISHED).limit(500))]
 
 
@@ -146,19 +128,22 @@ def learning_needs(session: Session, months: list[Period], service_type: str | N
     risks = {k: list(zero) for k in RISKS}
     not_confident = {k: list(zero) for k in LABELS}
     pairs = {pair: 0 for pair in product(NEEDS, RISKS)}
-    for month, total, *counts in _counts(session, months, service_type):
+    for month, named_needs, named_risks, was_doubtful, count in _counts(session, months, service_type):
         if not 0 <= month < width:
             continue
-        counts = [int(c or 0) for c in counts]
-        requests[month] = total
-        for key, value in zip([*NEEDS, *RISKS], counts, strict=False):
-            (needs if key in NEEDS else risks)[key][month] = value
-        rest = counts[len(LABELS):]
-        doubtful[month] = rest[0]
-        for key, value in zip(LABELS, rest[1:1 + len(LABELS)], strict=True):
-            not_confident[key][month] = value
-        for pair, value in zip(pairs, rest[1 + len(LABELS):], strict=True):
-            pairs[pair] += value
+        named_needs = [n for n in (named_needs or "").split(",") if n in NEEDS]
+        named_risks = [r for r in (named_risks or "").split(",") if r in RISKS]
+        requests[month] += count
+        for key in named_needs:
+            needs[key][month] += count
+        for key in named_risks:
+            risks[key][month] += count
+        if was_doubtful:
+            doubtful[month] += count
+            for key in named_needs + named_risks:
+                not_confident[key][month] += count
+        for pair in product(named_needs, named_risks):
+            pairs[pair] += count
     together = sorted(((n, r, count) for (n, r), count in pairs.items() if count), key=lambda t: (-t[2], t[0], t[1]))
     weights = {k: sum((needs.get(k) or risks[k])) + 2 * sum(not_confident[k]) for k in LABELS}
     return LearningNeeds(months, requests, needs, risks, not_confident, doubtful, together[:5],

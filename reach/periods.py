@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+
+from core.timeutil import LONDON
 
 YEARS_OFFERED = 5
 _KEY = re.compile(r"(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))")
@@ -38,6 +40,10 @@ class Period:
             return f"{self.first:%B %Y}"
         last = month_after(self.first, 2)
         return f"{self.first:%B} to {last:%B %Y}"
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) as London midnights."""
+        return (datetime.combine(self.first, time(0), tzinfo=LONDON), datetime.combine(self.end, time(0), tzinfo=LONDON))
 
     def before(self) -> Period:
         return Period(month_after(self.first, -self.months), self.months)

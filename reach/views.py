@@ -34,10 +34,6 @@ def _day(day) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _scope_of(period: periods.Period) -> Scope:
-    return Scope(start=_midnight(period.first), end=_midnight(period.end))
-
-
 def _commissioners_filters():
     """Commissioners choose a whole month or quarter, for the whole partnership: a period of days, or one
     organisation's figures, could be subtracted from another's to leave a small number."""
@@ -48,7 +44,7 @@ def _commissioners_filters():
     chosen = periods.parse(form.period.data or "") if request.args and form.validate() else None
     period = chosen or periods.last_month(today)
     form.period.data = form.period.data if chosen else period.key
-    return form, _scope_of(period), (period.first, period.end - timedelta(days=1)), True, period
+    return form, Scope(*period.bounds()), (period.first, period.end - timedelta(days=1)), True, period
 
 
 def _filters():
@@ -84,7 +80,7 @@ def figures_for(scope: Scope, service_types: dict[int, str], period: periods.Per
     oldest = [now]
 
     def fetch(p: periods.Period):
-        figures, worked_out = cached_report(db.session, _scope_of(p), now, max_age, service_types)
+        figures, worked_out = cached_report(db.session, Scope(*p.bounds()), now, max_age, service_types)
         oldest[0] = min(oldest[0], worked_out)
         return figures
 
