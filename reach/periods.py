@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from core.timeutil import LONDON
 
 YEARS_OFFERED = 5
-_KEY = re.compile(r"(\d{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))")
+_KEY = re.compile(r"([0-9]{4})-(?:(0[1-9]|1[0-2])|Q([1-4]))")
 
 
 def month_after(day: date, months: int = 1) -> date:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from consult.models import CloseOutSurvey
 from core.timeutil import LONDON
 from formulations.starter import seed_starter_library
@@ -81,3 +83,12 @@ def test_the_page_is_for_lead_psychologists(app, session):
     refused = open_page(signed_in(app, "psychologist"), "reach.learning_needs_page", months="999")
     assert "Choose how many months from the list" in refused
     open_page(signed_in(app, "frontline"), "reach.learning_needs_page", status=403)
+
+
+@pytest.mark.postgres
+def test_the_hand_count_holds_on_postgresql(pg_app):
+    with pg_app.app_context(), pg_app.extensions["database"]["session_factory"]() as s:
+        _partnership(s)
+        found = learning_needs(s, MONTHS)
+        assert found.requests == [1, 3, 1] and found.risks["intoxication"] == [0, 2, 0]
+        assert found.not_confident_total == [0, 3, 0] and found.together[0] == ("alcohol", "suicide_self_harm", 2)
