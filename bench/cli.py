@@ -19,10 +19,8 @@ from .dataset import BENCH_PASSWORD, Size, generate
 @with_appcontext
 def bench_data(seed: int, scale: float, until):
     """Generate the benchmark partnership into an empty, migrated database."""
-    size = Size().scaled(scale) if scale != 1.0 else Size()
-    total = size.staff * 3 + size.consultations * 3 + size.messages + size.bookings + size.formulations * 2 + \
-        size.sessions * 2 + 21_000 * scale
-    with click.progressbar(length=int(total), label="Generating", show_pos=True) as bar:
+    size = Size().scaled(scale)
+    with click.progressbar(length=size.rows, label="Generating", show_pos=True) as bar:
         def progress(label: str, rows: int) -> None:
             bar.label = f"{label:<22}"
             bar.update(rows)

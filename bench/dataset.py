@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from array import array
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Iterator
@@ -55,9 +56,18 @@ class Size:
     services: int = 200
 
     def scaled(self, factor: float) -> Size:
-        """A smaller partnership of the same shape (for tests of the generator itself)."""
+        """A partnership of the same shape and years, `factor` times the size (a tenth for the generator's own
+        tests, ten times for a region)."""
+        if factor == 1:
+            return self
         return Size(**{f.name: max(1, round(getattr(self, f.name) * factor)) if f.name != "years" else self.years
                        for f in fields(self)})
+
+    @property
+    def rows(self) -> int:
+        """Roughly how many rows the generator writes, for a progress bar."""
+        return (self.staff * 3 + self.consultations * 3 + self.messages + self.bookings + self.formulations * 2
+                + self.sessions * 2 + self.notes * 2 + self.services * 2 + self.versions)
 
 
 class Writer:
@@ -81,6 +91,17 @@ class Writer:
         self.session.execute(insert(model), chunk)
         self.progress(label, len(chunk))
         return len(chunk)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _moment(microseconds: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=microseconds)
 
 
 def _advance_sequences(session: Session) -> None:
@@ -182,45 +203,52 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
     frontline = list(range(1, size.staff + 1))
     needs, outcomes = list(NEEDS), list(OUTCOMES)
     targets = {"urgent": 14400, "soon": 57600, "routine": 144000}
-    consultations, closed_ids = [], []
-    for cid in range(1, size.consultations + 1):
-        requester = rng.choice(frontline)
-        org = people[requester - 1]["organisation_id"]
-        created = moment()
-        urgency = rng.choices(["urgent", "soon", "routine"], [1, 3, 6])[0]
-        age = (end - created).days
-        reference = f"C{org}-{rng.randrange(size.consultations // 8 or 1):05d}"
-        row = {"id": cid, "requester_id": requester, "organisation_id": org, "team_id": team_of[requester],
-               "client_reference": reference, "client_key": client_key(secret, org, reference),
-               "consent_basis": "consented", "presenting_needs": ",".join(rng.sample(needs, 2)),
-               "use_and_mental_health": "Drinks to get to sleep; the low mood is worse the day after.",
-               "tried_so_far": "Motivational interviewing.", "care_coordinator": "", "risks": "",
-               "immediate_danger": False, "urgency": urgency, "preferred_mode": "written",
-               "question": "How can I help them think about the link between their mood and their drinking?",
-               "status": "received", "created_at": created, "updated_at": created,
-               "target_seconds": targets[urgency], "used_seconds": 0, "due_at": created + timedelta(days=3),
-               "psychologist_id": None, "allocated_at": None, "first_response_at": None, "advice_given_at": None,
-               "closed_at": None, "outcome": None, "minutes_spent": None, "clock_started_at": created}
-        if age > 2 or rng.random() < 0.5:
-            replied = created + timedelta(hours=rng.uniform(0.5, 60))
-            row.update(psychologist_id=rng.choice(psychologists), allocated_at=created + timedelta(minutes=5),
-                       first_response_at=replied, status="allocated")
-            if age > 14 or rng.random() < 0.3:
-                row.update(status="closed", advice_given_at=replied, closed_at=replied + timedelta(days=rng.uniform(0, 5)),
-                           outcome=rng.choice(outcomes), minutes_spent=rng.randrange(10, 90, 5),
-                           used_seconds=int(rng.uniform(0.3, 1.3) * targets[urgency]), due_at=None,
-                           clock_started_at=None)
-                closed_ids.append(cid)
-        consultations.append(row)
-    w.write(Consultation, iter(consultations), "consultations")
+    # Each request's requester, psychologist (0: none) and creation time (microseconds since 1970) are kept in
+    # arrays for its messages and audit rows: a million rows as dicts would not fit the generator's memory.
+    c_requester, c_psychologist, c_created, closed_ids = array("i"), array("i"), array("q"), array("i")
+
+    def consultation_rows():
+        for cid in range(1, size.consultations + 1):
+            requester = rng.choice(frontline)
+            org = people[requester - 1]["organisation_id"]
+            created = moment()
+            urgency = rng.choices(["urgent", "soon", "routine"], [1, 3, 6])[0]
+            age = (end - created).days
+            reference = f"C{org}-{rng.randrange(size.consultations // 8 or 1):05d}"
+            row = {"id": cid, "requester_id": requester, "organisation_id": org, "team_id": team_of[requester],
+                   "client_reference": reference, "client_key": client_key(secret, org, reference),
+                   "consent_basis": "consented", "presenting_needs": ",".join(rng.sample(needs, 2)),
+                   "use_and_mental_health": "Drinks to get to sleep; the low mood is worse the day after.",
+                   "tried_so_far": "Motivational interviewing.", "care_coordinator": "", "risks": "",
+                   "immediate_danger": False, "urgency": urgency, "preferred_mode": "written",
+                   "question": "How can I help them think about the link between their mood and their drinking?",
+                   "status": "received", "created_at": created, "updated_at": created,
+                   "target_seconds": targets[urgency], "used_seconds": 0, "due_at": created + timedelta(days=3),
+                   "psychologist_id": None, "allocated_at": None, "first_response_at": None, "advice_given_at": None,
+                   "closed_at": None, "outcome": None, "minutes_spent": None, "clock_started_at": created}
+            if age > 2 or rng.random() < 0.5:
+                replied = created + timedelta(hours=rng.uniform(0.5, 60))
+                row.update(psychologist_id=rng.choice(psychologists), allocated_at=created + timedelta(minutes=5),
+                           first_response_at=replied, status="allocated")
+                if age > 14 or rng.random() < 0.3:
+                    row.update(status="closed", advice_given_at=replied, closed_at=replied + timedelta(days=rng.uniform(0, 5)),
+                               outcome=rng.choice(outcomes), minutes_spent=rng.randrange(10, 90, 5),
+                               used_seconds=int(rng.uniform(0.3, 1.3) * targets[urgency]), due_at=None,
+                               clock_started_at=None)
+                    closed_ids.append(cid)
+            c_requester.append(requester)
+            c_psychologist.append(row["psychologist_id"] or 0)
+            c_created.append(_microseconds(created))
+            yield row
+    w.write(Consultation, consultation_rows(), "consultations")
 
     def messages():
         for n in range(size.messages):
-            c = consultations[n % len(consultations)]
-            author = c["requester_id"] if n % 2 == 0 or c["psychologist_id"] is None else c["psychologist_id"]
-            yield {"consultation_id": c["id"], "author_id": author, "kind": "message",
+            i = n % size.consultations
+            author = c_requester[i] if n % 2 == 0 or not c_psychologist[i] else c_psychologist[i]
+            yield {"consultation_id": i + 1, "author_id": author, "kind": "message",
                    "body": "Thank you: that helps. **One more thing** to try next time.",
-                   "created_at": c["created_at"] + timedelta(hours=n % 48 + 1)}
+                   "created_at": _moment(c_created[i]) + timedelta(hours=n % 48 + 1)}
     w.write(Message, messages(), "messages")
     w.write(CloseOutSurvey, ({"consultation_id": cid, "useful": rng.choice(["yes", "yes", "partly", "no"]),
                               "more_confident": rng.choice(["yes", "partly", "no"]), "what_happened_next": "",
@@ -228,7 +256,8 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
 
     # --- Reflective practice: series, sessions, bookings -----------------------------------------------------
     sessions_per = max(1, size.sessions // size.series)
-    series_rows, session_rows = [], []
+    series_rows = []
+    s_series, s_starts = array("i"), array("q")  # each session's series and start (microseconds since 1970)
     for sid in range(1, size.series + 1):
         team = teams[(sid - 1) % len(teams)]
         first = (start + timedelta(days=rng.randrange(max(1, 365 * size.years - 7 * sessions_per + 120)))).date()
@@ -245,14 +274,21 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
         for k in range(sessions_per):
             day = first + timedelta(weeks=k)
             starts = datetime.combine(day, time(13, 30), tzinfo=LONDON)
-            session_rows.append({"id": len(session_rows) + 1, "series_id": sid, "occurrence": day, "starts_at": starts,
-                                 "ends_at": starts + timedelta(minutes=90), "status": "scheduled", "sequence": 0})
+            s_series.append(sid)
+            s_starts.append(_microseconds(starts))
+
+    def session_rows():
+        """Each session as a row, from the arrays: id, series, London date, start and end."""
+        for n, (sid, starts) in enumerate(zip(s_series, s_starts, strict=True)):
+            starts = _moment(starts).astimezone(LONDON)  # in London time: a week before is by the wall clock
+            yield {"id": n + 1, "series_id": sid, "occurrence": starts.date(), "starts_at": starts,
+                   "ends_at": starts + timedelta(minutes=90), "status": "scheduled", "sequence": 0}
     w.write(GroupSeries, iter(series_rows), "group series")
-    w.write(GroupSession, iter(session_rows), "group sessions")
-    per_session = max(1, size.bookings // len(session_rows))
+    w.write(GroupSession, session_rows(), "group sessions")
+    per_session = max(1, size.bookings // len(s_series))
 
     def bookings():
-        for s in session_rows:
+        for s in session_rows():
             org = series_rows[s["series_id"] - 1]["organisation_id"]
             past = s["ends_at"] < end
             for pid in rng.sample(staff_by_org[org], min(per_session, len(staff_by_org[org]))):
@@ -264,7 +300,7 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
     def clinic_cases():
         """At each clinic session: the case in slot 1 (its recommendations sent once the session is past), and a
         second case still offered."""
-        for s in session_rows:
+        for s in session_rows():
             series = series_rows[s["series_id"] - 1]
             if series["kind"] != "case_clinic":
                 continue
@@ -298,24 +334,32 @@ def generate(session: Session, secret: str, size: Size = Size(), seed: int = 1, 
                         "published_version_id": shown[t]} for t in range(1, size.templates + 1)), "templates")
     w.write(TemplateVersion, iter(versions), "template versions")
     answers = json.dumps([["" for _ in section["prompts"]] for section in SECTIONS])
-    formulation_rows = [{"id": f, "template_version_id": rng.choice(versions)["id"], "author_id": rng.choice(frontline),
-                         "consultation_id": None, "created_at": (m := moment()), "updated_at": m}
-                        for f in range(1, size.formulations + 1)]
-    w.write(Formulation, iter(formulation_rows), "formulations")
-    w.write(FormulationRevision, ({"formulation_id": f["id"], "number": 1, "answers_json": answers,
-                                   "author_id": f["author_id"], "created_at": f["created_at"]}
-                                  for f in formulation_rows), "formulation revisions")
-    library_data.write(w, rng, size, psychologists, moment, start, {v["template_id"]: v for v in versions})
+    f_author, f_created = array("i"), array("q")
+
+    def formulation_rows():
+        for f in range(1, size.formulations + 1):
+            row = {"id": f, "template_version_id": rng.choice(versions)["id"], "author_id": rng.choice(frontline),
+                   "consultation_id": None, "created_at": (m := moment()), "updated_at": m}
+            f_author.append(row["author_id"])
+            f_created.append(_microseconds(m))
+            yield row
+    w.write(Formulation, formulation_rows(), "formulations")
+    w.write(FormulationRevision, ({"formulation_id": n + 1, "number": 1, "answers_json": answers,
+                                   "author_id": author, "created_at": _moment(created)}
+                                  for n, (author, created) in enumerate(zip(f_author, f_created, strict=True))),
+                 "formulation revisions")
+    library_data.write(w, rng, size, psychologists, (start, span), {v["template_id"]: v for v in versions})
 
     # --- Audit rows to match: each request raised and viewed, each register kept ---------------------------
     def audit_rows():
-        for c in consultations:
-            yield {"at": c["created_at"], "actor_id": c["requester_id"], "action": "consultation.created",
-                   "record_type": "consultation", "record_id": str(c["id"]), "detail": None}
-            yield {"at": c["created_at"] + timedelta(hours=1), "actor_id": c["psychologist_id"] or c["requester_id"],
-                   "action": "consultation.viewed", "record_type": "consultation", "record_id": str(c["id"]),
+        for i in range(size.consultations):
+            created, cid = _moment(c_created[i]), str(i + 1)
+            yield {"at": created, "actor_id": c_requester[i], "action": "consultation.created",
+                   "record_type": "consultation", "record_id": cid, "detail": None}
+            yield {"at": created + timedelta(hours=1), "actor_id": c_psychologist[i] or c_requester[i],
+                   "action": "consultation.viewed", "record_type": "consultation", "record_id": cid,
                    "detail": None}
-        for s in session_rows:
+        for s in session_rows():
             yield {"at": s["starts_at"], "actor_id": series_rows[s["series_id"] - 1]["facilitator_id"],
                    "action": "session.register_viewed", "record_type": "group_session", "record_id": str(s["id"]),
                    "detail": None}

@@ -5,7 +5,7 @@ the notes, so a search of common words matches thousands of notes and one of rar
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.search import SearchEntry
 from directory.models import SERVICE_KINDS, LocalService
@@ -34,16 +34,16 @@ def _words(rng: random.Random, n: int) -> str:
     return " ".join(w if i % 3 else f"{rng.choice(FILLER)} {w}" for i, w in enumerate(chosen))
 
 
-def notes(rng: random.Random, count: int, psychologists: list[int], moment) -> list[dict]:
-    rows = []
+def notes(rng: random.Random, count: int, psychologists: list[int], span: tuple[datetime, float]):
+    """The notes one by one, each published at a moment in [start, start + seconds)."""
+    start, seconds = span
     for n in range(1, count + 1):
-        published = moment()
-        rows.append({"id": n, "consultation_id": None, "psychologist_id": psychologists[n % len(psychologists)],
-                     "status": "published" if n % 20 else "retired", "asked_at": published,
-                     "decided_at": published, "title": _words(rng, 5).capitalize(), "question": _words(rng, 12),
-                     "advice": _words(rng, 28), "needs": "alcohol,mental_health", "services": "drug_and_alcohol",
-                     "published_at": published, "retired_at": None if n % 20 else published, "updated_at": published})
-    return rows
+        published = start + timedelta(seconds=rng.random() * seconds)
+        yield {"id": n, "consultation_id": None, "psychologist_id": psychologists[n % len(psychologists)],
+               "status": "published" if n % 20 else "retired", "asked_at": published,
+               "decided_at": published, "title": _words(rng, 5).capitalize(), "question": _words(rng, 12),
+               "advice": _words(rng, 28), "needs": "alcohol,mental_health", "services": "drug_and_alcohol",
+               "published_at": published, "retired_at": None if n % 20 else published, "updated_at": published}
 
 
 def services(rng: random.Random, count: int, start: datetime) -> list[dict]:
@@ -71,10 +71,14 @@ def search_entries(note_rows: list[dict], service_rows: list[dict], template_ver
                "updated_at": version["published_at"]}
 
 
-def write(w, rng: random.Random, size, psychologists: list[int], moment, start: datetime,
+def write(w, rng: random.Random, size, psychologists: list[int], span: tuple[datetime, float],
           template_versions: dict[int, dict]) -> None:
-    note_rows = notes(rng, size.notes, psychologists, moment)
-    service_rows = services(rng, size.services, start)
-    w.write(PracticeNote, iter(note_rows), "practice notes")
+    """The notes are made twice, written and then indexed, from the same random state, rather than all held."""
+    state = rng.getstate()
+    w.write(PracticeNote, notes(rng, size.notes, psychologists, span), "practice notes")
+    service_rows = services(rng, size.services, span[0])
     w.write(LocalService, iter(service_rows), "services")
-    w.write(SearchEntry, search_entries(note_rows, service_rows, template_versions), "search entries")
+    again = random.Random()
+    again.setstate(state)
+    w.write(SearchEntry, search_entries(notes(again, size.notes, psychologists, span), service_rows,
+                                        template_versions), "search entries")

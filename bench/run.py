@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import statistics
 import sys
 import time
@@ -28,6 +29,10 @@ from . import load
 from .dataset import BENCH_PASSWORD, DATASET_VERSION, Size, generate
 
 SEED = int(os.environ.get("BENCH_SEED", 1))
+SCALE = float(os.environ.get("BENCH_SCALE", 1))  # 10: a region, ten times the partnership
+if not 0.01 <= SCALE <= 10:
+    sys.exit("BENCH_SCALE is from 0.01 to 10 (1 is the partnership, 10 a region)")
+SIZE = Size().scaled(SCALE)
 REPEATS = int(os.environ.get("BENCH_REPEATS", 30))
 WARM_UP = 3
 # The dashboard's first view runs one statement per group of figures (eleven), besides signing in, the filters'
@@ -42,7 +47,30 @@ RESULTS = PROJECT_ROOT / "bench" / "results.md"
 
 
 def _database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / f'bench-{SEED}-v{DATASET_VERSION}.db'}"
+    scale = "" if SCALE == 1 else f"-x{SCALE:g}"
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / f'bench-{SEED}{scale}-v{DATASET_VERSION}.db'}"
+
+
+class Progress:
+    """A progress bar on the terminal, redrawn every 1% of the rows."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.shown = max(1, total), 0, -1
+
+    def __call__(self, label: str, rows: int) -> None:
+        self.done += rows
+        percent = min(100, 100 * self.done // self.total)
+        if percent != self.shown:
+            self.shown = percent
+            bar = "#" * (percent // 4)
+            print(f"\r  [{bar:<25}] {percent:3d}% {label:<24}", end="", file=sys.stderr, flush=True)
+            if percent == 100:
+                print(file=sys.stderr)
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def load_dataset(app) -> dict:
@@ -52,9 +80,11 @@ def load_dataset(app) -> dict:
         from core.accounts.models import Person
         if not session.scalar(select(func.count()).select_from(Person)):
             started = time.perf_counter()
-            print("Generating the benchmark partnership (about half a minute on SQLite)…", flush=True)
-            generate(session, app.config["SECRET_KEY"], Size(), SEED, date.today())
-            print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+            print(f"Generating the benchmark partnership at scale {SCALE:g} (about {40 * SCALE:.0f} s on SQLite)…",
+                  flush=True)
+            generate(session, app.config["SECRET_KEY"], SIZE, SEED, date.today(), Progress(SIZE.rows))
+            print(f"  done in {time.perf_counter() - started:.0f} s; the generator's peak memory "
+                  f"{peak_memory_mb():.0f} MB", flush=True)
             if session.get_bind().dialect.name == "postgresql":
                 # What autovacuum would do soon after a bulk load, done now so it does not run during the timing.
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -210,9 +240,9 @@ def main() -> int:
         failures.append("throughput of the signed-in mix")
     table = "\n".join([
         f"# Benchmark results ({backend}, {date.today():%d %B %Y})", "",
-        f"Dataset: {Size().staff:,} staff, {Size().consultations:,} consultations, {Size().messages:,} messages, "
-        f"{Size().sessions:,} sessions, {Size().bookings:,} bookings, {Size().formulations:,} formulations, "
-        f"{Size().notes:,} practice notes, {Size().services:,} services (seed {SEED}).",
+        f"Dataset (scale {SCALE:g}): {SIZE.staff:,} staff, {SIZE.consultations:,} consultations, "
+        f"{SIZE.messages:,} messages, {SIZE.sessions:,} sessions, {SIZE.bookings:,} bookings, "
+        f"{SIZE.formulations:,} formulations, {SIZE.notes:,} practice notes, {SIZE.services:,} services (seed {SEED}).",
         f"Server time in milliseconds over {REPEATS} requests after {WARM_UP} warm-up requests, in-process.", "",
         "| page | median ms | p95 ms | target p95 ms | SQL queries | target met |",
         "|---|---|---|---|---|---|", *rows, "",
@@ -228,7 +258,8 @@ def main() -> int:
         "| page | per second | median ms | p95 ms | share of the trivial endpoint's rate |", "|---|---|---|---|---|",
         *[f"| {label} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {ratio:.0%} |"
           for label, r, ratio in throughput["pages"]], ""])
-    results = RESULTS if backend == "SQLite" else RESULTS.with_name("results-postgresql.md")
+    name = ("results" if backend == "SQLite" else "results-postgresql") + ("" if SCALE == 1 else f"-x{SCALE:g}")
+    results = RESULTS.with_name(f"{name}.md")
     results.write_text(table, encoding="utf-8")
     print(f"\nWritten to {results.relative_to(PROJECT_ROOT)}.")
     if failures:

@@ -4,11 +4,14 @@ import { initAll } from '/assets/nhsuk-frontend.min.js'
 document.body.classList.add('js-enabled', 'nhsuk-frontend-supported')
 initAll()
 
-// A formulation prints its answers from copies beside each box: keep them in step with what is typed.
-for (const box of document.querySelectorAll('textarea[data-print-copy]')) {
-  const copy = document.getElementById(box.dataset.printCopy)
-  if (copy) box.addEventListener('input', () => { copy.textContent = box.value })
-}
+// A formulation prints its answers from copies beside each box: keep them in step with what is typed, including
+// anything typed before this script ran, and once more as the page is printed.
+const printCopies = [...document.querySelectorAll('textarea[data-print-copy]')]
+  .map((box) => [box, document.getElementById(box.dataset.printCopy)]).filter(([, copy]) => copy)
+const copyForPrint = () => { for (const [box, copy] of printCopies) copy.textContent = box.value }
+for (const [box, copy] of printCopies) box.addEventListener('input', () => { copy.textContent = box.value })
+copyForPrint()
+window.addEventListener('beforeprint', copyForPrint)
 
 // "Insert paragraph" puts a saved paragraph where the cursor is, without sending the form (the server does the
 // same, after what is written, when scripts do not run).

@@ -64,7 +64,8 @@ def test_publish_fill_in_for_a_case_comment_revise_and_print(browser, live):
     worker.goto(formulation_url)
     long_answer = "\n".join(f"Line {n:02d}: what he said about his sister and the dog." for n in range(1, 81))
     worker.get_by_label("What do they care about most?").fill(long_answer)
-    worker.get_by_role("button", name="Save").click()
+    with worker.expect_navigation():  # to the saved page, loaded with its script run
+        worker.get_by_role("button", name="Save").click()
     worker.get_by_label("What is one thing they could try this week?").fill("Walk the dog first, typed not saved.")
     worker.emulate_media(media="print")
     assert not worker.locator("header.nhsuk-header").is_visible()
