@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import event, func, select
 
@@ -73,22 +74,40 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def load_dataset(app) -> dict:
+def _fill(app) -> None:
     """Migrate, and generate the partnership if the database has nobody in it yet."""
     upgrade_database(app)
     with app.app_context(), db.new_session() as session:
         from core.accounts.models import Person
-        if not session.scalar(select(func.count()).select_from(Person)):
-            started = time.perf_counter()
-            print(f"Generating the benchmark partnership at scale {SCALE:g} (about {40 * SCALE:.0f} s on SQLite)…",
-                  flush=True)
-            generate(session, app.config["SECRET_KEY"], SIZE, SEED, date.today(), Progress(SIZE.rows))
-            print(f"  done in {time.perf_counter() - started:.0f} s; the generator's peak memory "
-                  f"{peak_memory_mb():.0f} MB", flush=True)
-            if session.get_bind().dialect.name == "postgresql":
-                # What autovacuum would do soon after a bulk load, done now so it does not run during the timing.
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql("VACUUM ANALYZE")
+        if session.scalar(select(func.count()).select_from(Person)):
+            return
+        started = time.perf_counter()
+        print(f"Generating the benchmark partnership at scale {SCALE:g} (about {40 * SCALE:.0f} s on SQLite)…",
+              flush=True)
+        generate(session, app.config["SECRET_KEY"], SIZE, SEED, date.today(), Progress(SIZE.rows))
+        print(f"  done in {time.perf_counter() - started:.0f} s; the generator's peak memory "
+              f"{peak_memory_mb():.0f} MB", flush=True)
+        if session.get_bind().dialect.name == "postgresql":
+            # What autovacuum would do soon after a bulk load, done now so it does not run during the timing.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+def load_dataset(app) -> dict:
+    """The partnership, generated once. A SQLite file is made under another name and renamed when complete (the
+    generator commits as it goes), so an interrupted run is never taken for a cached dataset."""
+    url = app.config["DATABASE_URL"]
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if path is not None and not path.exists():
+        partial = path.with_name(path.name + ".partial")
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+        builder = create_app({"DATABASE_URL": f"sqlite:///{partial}"})
+        _fill(builder)
+        builder.extensions["database"]["engine"].dispose()
+        os.replace(partial, path)
+    _fill(app)
+    with app.app_context(), db.new_session() as session:
         return _subjects(session)
 
 
