@@ -185,7 +185,7 @@ def release_quarter(quarter: Report, months: list[Released]) -> Released:
 
 def released(period, fetch: Callable) -> Report:
     """The released report for a month or a quarter (`period`, from reach.periods), with the previous one
-    beside it for the trend. `fetch(start, end)` gives the figures for [start, end)."""
+    beside it for the trend. `fetch(period)` gives the raw figures for a month or a quarter."""
     def one(p) -> Released:
         if p.months == 1:
             return release_month(fetch(p))
