@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, load_only, mapped_column
 
 from core import audit
 from core.accounts.directory import people_with_role
-from core.accounts.models import Organisation, Role
+from core.accounts.models import Role
 from core.database import Base
 from core.notifications import notify
 from core.pdf import as_pdf
@@ -26,7 +26,7 @@ from core.workweek import WorkingWeek
 
 from . import periods
 from .disclosure import released
-from .figures import Report, Scope, report
+from .figures import Scope, kinds_of_service, report
 from .presenting import Presenter
 from .tables import charts_of, tables_of
 
@@ -69,16 +69,12 @@ def first_working_day(month: periods.Period, week: WorkingWeek | None = None) ->
     return day
 
 
-def released_figures(session: Session, period: periods.Period, now: datetime) -> Report:
-    service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
-    return released(period, lambda p: report(session, Scope(*p.bounds()), now, service_types))
-
-
 def _sections(session: Session, month: periods.Period, quarter: periods.Period, now: datetime) -> list[dict]:
-    presenter = Presenter(suppress=True)
+    presenter, service_types = Presenter(suppress=True), kinds_of_service(session)
     sections = []
     for period in (month, quarter):
-        tables, raw = tables_of(released_figures(session, period, now), presenter)
+        figures = released(period, lambda p: report(session, Scope(*p.bounds()), now, service_types))
+        tables, raw = tables_of(figures, presenter)
         sections.append({"period": period, "tables": tables, "charts": charts_of(raw, presenter, f"chart-{period.key}")})
     return sections
 

@@ -15,18 +15,17 @@ from core.timeutil import LONDON
 
 from . import bp
 from .duty import duty_hours
-from .periods import month_after
+from .periods import month_after, parse
 
 EARLIEST = date(2020, 1, 1)
 
 
 def _month(raw: str, this_month: date) -> date:
     """The month asked for as YYYY-MM, or this month for anything else (or anything outside 2020 to now)."""
-    try:
-        asked = datetime.strptime(raw, "%Y-%m").date() if len(raw) == 7 else this_month
-    except ValueError:
+    asked = parse(raw)
+    if asked is None or asked.months != 1:
         return this_month
-    return asked if EARLIEST <= asked <= this_month else this_month
+    return asked.first if EARLIEST <= asked.first <= this_month else this_month
 
 
 @bp.route("/duty-hours")

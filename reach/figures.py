@@ -48,6 +48,11 @@ class Report:
     joint: list[dict]
 
 
+def kinds_of_service(session: Session) -> dict[int, str]:
+    """Each organisation's kind of service, by its id."""
+    return dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
+
+
 def _organisations(scope: Scope, column) -> list:
     """Conditions on an organisation id column for the organisation and service-type filters."""
     conditions = []
@@ -280,7 +285,7 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     their kind of service (the caller often has it already). `run_all` runs the aggregates, each given a
     session (`db.read_apart` runs them at the same time); by default they run one after another in `session`."""
     if service_types is None:
-        service_types = dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
+        service_types = kinds_of_service(session)
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
     from .clinics import clinic_figures  # they build on this module's period and scope conditions

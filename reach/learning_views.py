@@ -23,10 +23,7 @@ def learning_needs_page():
     valid = form.validate() if request.args else True
     count = int(form.months.data) if valid and form.months.data else 6
     service_type = (form.service_type.data or None) if valid else None
-    month = periods.month_of(datetime.now(LONDON).date())
-    months = [month]
-    for _ in range(count - 1):
-        months.insert(0, months[0].before())
+    months = periods.back_from(periods.month_of(datetime.now(LONDON).date()), count)[::-1]  # oldest first
     found = learning_needs(db.session, months, service_type)
     audit.record(db.session, "reach.learning_needs_viewed", None, None, months=count, service_type=service_type)
     kinds = {t.value: t.label for t in ServiceType}

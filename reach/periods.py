@@ -77,14 +77,14 @@ def parse(key: str) -> Period | None:
     return Period(date(int(year), int(month), 1), 1) if month else Period(date(int(year), 3 * int(quarter) - 2, 1), 3)
 
 
+def back_from(latest: Period, count: int) -> list[Period]:
+    """`count` periods of `latest`'s length, `latest` first and each the one before."""
+    periods = [latest]
+    while len(periods) < count:
+        periods.append(periods[-1].before())
+    return periods
+
+
 def finished(today: date) -> list[Period]:
     """The months and quarters that have ended, latest first, for the last few years."""
-    months, month = [], last_month(today)
-    quarters, quarter = [], last_quarter(today)
-    for _ in range(12 * YEARS_OFFERED):
-        months.append(month)
-        month = month.before()
-    for _ in range(4 * YEARS_OFFERED):
-        quarters.append(quarter)
-        quarter = quarter.before()
-    return months + quarters
+    return back_from(last_month(today), 12 * YEARS_OFFERED) + back_from(last_quarter(today), 4 * YEARS_OFFERED)

@@ -16,7 +16,7 @@ from core.timeutil import LONDON, utcnow
 
 from . import bp, periods
 from .disclosure import released
-from .figures import Scope
+from .figures import Scope, kinds_of_service
 from .forms import DashboardFilterForm, PeriodForm
 from .presenting import Presenter
 from .snapshots import cached_report
@@ -52,7 +52,7 @@ def _filters():
     see their own teams only."""
     if current_user.has_role(Role.COMMISSIONER):
         form, scope, days, whole, period = _commissioners_filters()
-        return form, scope, days, whole, _service_types(), period
+        return form, scope, days, whole, kinds_of_service(db.session), period
     form = DashboardFilterForm(request.args)
     organisations = db.session.execute(select(Organisation.id, Organisation.name, Organisation.service_type)
                                        .order_by(Organisation.name)).all()
@@ -66,10 +66,6 @@ def _filters():
                   service_type=(form.service_type.data or None) if valid else None,
                   team_ids=None if whole_partnership else tuple(sorted(current_user.led_team_ids)))
     return form, scope, (start, end), whole_partnership, {o.id: o.service_type for o in organisations}, None
-
-
-def _service_types() -> dict[int, str]:
-    return dict(db.session.execute(select(Organisation.id, Organisation.service_type)).all())
 
 
 def figures_for(scope: Scope, service_types: dict[int, str], period: periods.Period | None, now: datetime):
