@@ -25,6 +25,8 @@ import governance.views
 import library.linked
 import library.views
 import reach.board_views
+import reach.changes
+import reach.cli
 import reach.duty_views
 import reach.learning_views
 import reach.sweeps
@@ -58,7 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(supervision.one_to_one.bp)
     _connect_listeners()
     app.extensions["sweeps"] = {sweep.job_id: sweep for sweep in _sweeps()}
-    for command in (*formulations.cli.COMMANDS, bench_data, seed_demo):
+    for command in (*formulations.cli.COMMANDS, *reach.cli.COMMANDS, bench_data, seed_demo):
         app.cli.add_command(command)
     return app
 
@@ -70,6 +72,7 @@ def _connect_listeners() -> None:
     register_linked_records("Formulations for this client", formulations.linked.formulations_for_client)
     register_linked_records("Practice note", library.linked.note_for_request)
     register_page_warning(governance.views.kept_for_ever_warning)
+    reach.changes.listen()  # a change to a closed day's records marks its roll-up out of date
 
 
 def _sweeps():

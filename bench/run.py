@@ -21,9 +21,11 @@ from consult.models import Consultation, Message
 from core.cli import upgrade_database
 from core.config import INSTANCE_DIR, PROJECT_ROOT
 from core.database import db
+from core.timeutil import utcnow
 from factory import create_app
 from formulations.models import Template, TemplateVersion
 from reach.periods import last_quarter
+from reach.rollups import roll_up
 from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 from . import load
@@ -36,11 +38,12 @@ if not 0.01 <= SCALE <= 10:
 SIZE = Size().scaled(SCALE)
 REPEATS = int(os.environ.get("BENCH_REPEATS", 30))
 WARM_UP = 3
-# The dashboard's first view runs one statement per group of figures (eleven), besides signing in, the filters'
-# organisations and the audit row. A commissioner's first view of a quarter adds up its months' rounded
+# The dashboard's first view runs one statement per group of figures (eight), five for the requests raised and
+# closed (how far the roll-ups reach, the rolled-up days and months, the two families' days not yet rolled up,
+# and the requests unanswered past their date), besides signing in, the filters' organisations and the audit row. A commissioner's first view of a quarter adds up its months' rounded
 # figures, so it works out eight periods' (six months and two quarters): until daily roll-ups make a month
 # cheap, it has a target of its own.
-TARGETS = {"p95_ms": 50.0, "dashboard_ms": 300.0, "commissioner_ms": 1500.0, "queries": 12, "dashboard_queries": 14,
+TARGETS = {"p95_ms": 50.0, "dashboard_ms": 300.0, "commissioner_ms": 1500.0, "queries": 12, "dashboard_queries": 16,
            "throughput_ratio": 0.25}
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", 20))
 PAGE_SECONDS = LOAD_SECONDS / 4
@@ -80,6 +83,7 @@ def _fill(app) -> None:
     with app.app_context(), db.new_session() as session:
         from core.accounts.models import Person
         if session.scalar(select(func.count()).select_from(Person)):
+            _roll_up(session)
             return
         started = time.perf_counter()
         print(f"Generating the benchmark partnership at scale {SCALE:g} (about {40 * SCALE:.0f} s on SQLite)…",
@@ -87,10 +91,22 @@ def _fill(app) -> None:
         generate(session, app.config["SECRET_KEY"], SIZE, SEED, date.today(), Progress(SIZE.rows))
         print(f"  done in {time.perf_counter() - started:.0f} s; the generator's peak memory "
               f"{peak_memory_mb():.0f} MB", flush=True)
+        _roll_up(session)
         if session.get_bind().dialect.name == "postgresql":
             # What autovacuum would do soon after a bulk load, done now so it does not run during the timing.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+def _roll_up(session) -> None:
+    """The days closed since the dataset was made (all of them, the first time), rolled up as the scheduler
+    would have."""
+    started, days = time.perf_counter(), 0
+    while done := roll_up(session, utcnow()):
+        session.commit()
+        days += done
+    if days:
+        print(f"  {days} day(s) of figures rolled up in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def load_dataset(app) -> dict:

@@ -118,6 +118,8 @@ def load_config(env: dict | None = None) -> dict:
         "BACKUP_AGE_IDENTITY": env.get("BACKUP_AGE_IDENTITY", ""),
         "REACH_CACHE_SECONDS": _int(env, "REACH_CACHE_SECONDS", 300),
         "BOARD_REPORT_SWEEP_SECONDS": _int(env, "BOARD_REPORT_SWEEP_SECONDS", 3600),
+        # Days marked out of date are read afresh until this sweep rolls them up again.
+        "ROLL_UP_SWEEP_SECONDS": _int(env, "ROLL_UP_SWEEP_SECONDS", 120),
         # Reflective practice: reminders (hours before a session) and how long an offered place is held.
         "REMINDER_HOURS": sorted({int(h) for h in env.get("REMINDER_HOURS", "24,1").split(",") if h.strip()}),
         "SEAT_OFFER_HOURS": float(env.get("SEAT_OFFER_HOURS", 4)),

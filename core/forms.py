@@ -207,7 +207,7 @@ class DayField(DateField):
             raise ValueError("Enter the year as 4 numbers, like 2026")
         try:
             return date(int(typed["year"]), month, int(typed["day"]))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:  # a day or month of twenty digits overflows, not just fails
             raise ValueError(self.not_a_date) from error
 
     def parts(self) -> dict[str, str]:

@@ -3,7 +3,8 @@ team lead) their teams.
 
 The headline counts read the period and the one before it together (a `period` column: 1 for the chosen
 period, 0 for the one before, for the trend). The detail behind the tables and the joint measures by kind of
-service is the chosen period's alone, grouped by organisation. Python only adds up the grouped rows.
+service is the chosen period's alone, grouped by organisation. Python only adds up the grouped rows. Requests
+raised and closed are read from the daily roll-ups (reach.rollups) for the days they hold.
 """
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from typing import Any, Callable
 from sqlalchemy import and_, case, distinct, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
-from consult.models import OUTCOMES, WITHOUT_ADVICE, CloseOutSurvey, Consultation, FollowUp
+from consult.models import OUTCOMES, WITHOUT_ADVICE, Consultation, FollowUp
 from core.accounts.models import Organisation, Person, ServiceType, TeamMembership
 from core.database import seconds_between
 from formulations.models import Formulation, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 
-URGENCIES = [("urgent", "Urgent"), ("soon", "Soon"), ("routine", "Routine")]
-SURVEY_ANSWERS = [("yes", "Yes"), ("partly", "Partly"), ("no", "No")]
+from . import daily, rollups
+from .daily import SURVEY_ANSWERS, URGENCIES, count_if
+
 NOW, BEFORE = 1, 0
 
 
@@ -93,10 +95,6 @@ def _requests_in_scope(scope: Scope) -> list:
     return [*_organisations(scope, Consultation.organisation_id), *_for_teams(scope, Consultation.team_id)]
 
 
-def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0))
-
-
 # The headline counts (both periods, for the trend) are read apart from the detail behind the tables and the
 # joint measures (the chosen period only, by organisation): grouping a distinct count, or a dozen sums, by
 # period and organisation made the database sort two years of wide rows.
@@ -108,45 +106,18 @@ def _requests(session: Session, scope: Scope):
                            .where(*within, *_requests_in_scope(scope)).group_by(period)).all()
 
 
-def _raised(session: Session, scope: Scope, now: datetime):
-    """This period's requests by organisation, with the response-target counts and reply times."""
-    answered = or_(Consultation.advice_given_at.is_not(None), Consultation.closed_at.is_not(None))
-    decided = or_(answered, Consultation.due_at < now)
-    met = and_(answered, Consultation.used_seconds <= Consultation.target_seconds)
-    compliance = []
-    for urgency, _ in URGENCIES:
-        compliance += [_count_if(and_(Consultation.urgency == urgency, decided)),
-                       _count_if(and_(Consultation.urgency == urgency, met))]
-    wait = seconds_between(session, Consultation.created_at, Consultation.first_response_at)
-    return session.execute(
-        select(Consultation.organisation_id, func.count(), func.coalesce(func.sum(wait), 0),
-               func.count(Consultation.first_response_at), *compliance)
-        .where(*_this_period(scope, Consultation.created_at), *_requests_in_scope(scope))
-        .group_by(Consultation.organisation_id)).all()
-
-
-def _closures(session: Session, scope: Scope):
-    """Requests closed and the minutes they took, by period."""
-    period, within = _both_periods(scope, Consultation.closed_at)
-    return dict((p, (n, minutes)) for p, n, minutes in session.execute(
-        select(period, func.count(), func.coalesce(func.sum(Consultation.minutes_spent), 0))
-        .where(*within, *_requests_in_scope(scope)).group_by(period)))
-
-
-def _closed(session: Session, scope: Scope):
-    """This period's closed requests by organisation: outcomes and the close-out survey."""
-    outcomes = [_count_if(Consultation.outcome == key) for key in OUTCOMES]
-    survey = [_count_if(column == key) for column in (CloseOutSurvey.useful, CloseOutSurvey.more_confident)
-              for key, _ in SURVEY_ANSWERS]
-    answered = CloseOutSurvey.confidence_before.is_not(None) & CloseOutSurvey.confidence_now.is_not(None)
-    worker = [*(_count_if(CloseOutSurvey.without_advice == key) for key in WITHOUT_ADVICE), _count_if(answered),
-              func.sum(case((answered, CloseOutSurvey.confidence_before), else_=0)),
-              func.sum(case((answered, CloseOutSurvey.confidence_now), else_=0))]
-    return session.execute(
-        select(Consultation.organisation_id, *outcomes, *survey, *worker)
-        .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
-        .where(*_this_period(scope, Consultation.closed_at), *_requests_in_scope(scope))
-        .group_by(Consultation.organisation_id)).all()
+def _consultations(session: Session, scope: Scope, now: datetime, service_types: dict[int, str]) -> tuple:
+    """Requests raised (this period) and closed (both periods), from the daily roll-ups, and this period's
+    requests still unanswered past their date, by organisation and urgency."""
+    periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
+    if scope.team_ids is None:
+        sums = rollups.sums(session, {daily.RAISED: {NOW: periods[NOW]}, daily.CLOSED: periods}, service_types,
+                            rollups.state(session), scope.organisation_id, scope.service_type, by_kind=NOW)
+        raised, closed = sums["raised"], sums["closed"]
+    else:
+        raised = rollups.afresh(session, daily.RAISED, {NOW: periods[NOW]}, service_types, _requests_in_scope(scope))
+        closed = rollups.afresh(session, daily.CLOSED, periods, service_types, _requests_in_scope(scope))
+    return raised, closed, daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope))
 
 
 def _safety(session: Session, scope: Scope):
@@ -191,7 +162,7 @@ def _attendance(session: Session, scope: Scope):
                 .where(*within, GroupSession.status == "scheduled")).cte("sessions").prefix_with("MATERIALIZED")
     return session.execute(
         select(sessions.c.period, GroupSeries.organisation_id, GroupSeries.minutes, func.sum(sessions.c.attended),
-               _count_if(sessions.c.attended > 0))
+               count_if(sessions.c.attended > 0))
         .join(GroupSeries, GroupSeries.id == sessions.c.series_id)
         .where(*_series_conditions(scope)).group_by(sessions.c.period, GroupSeries.id)).all()
 
@@ -291,30 +262,27 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
     from .exclusions import exclusion_figures
     from .supervision import supervision_figures
-    (people, attendance_rows, requests, raised_rows, closed_rows, closures, used, safety, clinics, supervised,
-     excluded) = run_all([
+    (people, attendance_rows, requests, consultations, used, safety, clinics, supervised, excluded) = run_all([
         lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
-        lambda s: _raised(s, scope, now), lambda s: _closed(s, scope), lambda s: _closures(s, scope),
-        lambda s: _formulations(s, scope), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope),
-        lambda s: supervision_figures(s, scope), lambda s: exclusion_figures(s, scope)])
+        lambda s: _consultations(s, scope, now, service_types), lambda s: _formulations(s, scope),
+        lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope),
+        lambda s: exclusion_figures(s, scope)])
+    raised, closed, overdue = consultations
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
     def kind(org_id: int) -> dict:
         return kinds.setdefault(service_types.get(org_id, ServiceType.OTHER.value), _detail())
 
-    for org, raised, wait, responded, *compliance in raised_rows:
+    _add_consultations(detail, raised.scope.get(NOW), closed.scope.get(NOW))
+    for service_type in {*raised.kinds.get(NOW, {}), *closed.kinds.get(NOW, {})}:
+        _add_consultations(kinds.setdefault(service_type, _detail()), raised.kinds[NOW].get(service_type),
+                           closed.kinds.get(NOW, {}).get(service_type))
+    for org, urgency, count in ((org, urgency, count) for _, org, urgency, count in overdue):
+        decided = 2 * [key for key, _ in URGENCIES].index(urgency)
         for totals in (detail, kind(org)):
-            _add(totals, "raised", raised)
-            _add(totals, "wait_seconds", float(wait or 0))
-            _add(totals, "responded", responded)
-            _add(totals, "compliance", list(compliance))
-    for org, *counts in closed_rows:
-        for totals in (detail, kind(org)):
-            survey_ends = len(OUTCOMES) + 2 * len(SURVEY_ANSWERS)
-            _add(totals, "outcomes", list(counts[:len(OUTCOMES)]))
-            _add(totals, "survey", list(counts[len(OUTCOMES):survey_ends]))
-            _add(totals, "worker", list(counts[survey_ends:]))
+            totals["compliance"][decided] += count
+    closures = {p: (int(values[0]), int(values[1])) for p, values in closed.scope.items()}
     held = {NOW: [0, 0], BEFORE: [0, 0]}  # sessions, facilitation minutes
     attendances = {NOW: 0, BEFORE: 0}
     for p, org, minutes, count, sessions in attendance_rows:
@@ -336,6 +304,23 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
                    "exclusions": excluded["exclusions"], "exclusions_recorded": excluded["exclusions_recorded"]},
                   {**previous, **clinics[BEFORE], **supervised[BEFORE],
                    "exclusions_recorded": excluded["exclusions_before"]}, _joint(kinds))
+
+
+def _add_consultations(totals: dict, raised: list | None, closed: list | None) -> None:
+    """Requests raised and closed, from their families' sums (reach.daily), into a period's detail."""
+    if raised:
+        count, wait, responded, *by_urgency = raised
+        answered, met = by_urgency[:len(URGENCIES)], by_urgency[len(URGENCIES):]
+        _add(totals, "raised", int(count))
+        _add(totals, "wait_seconds", wait)
+        _add(totals, "responded", int(responded))
+        _add(totals, "compliance", [int(n) for pair in zip(answered, met) for n in pair])
+    if closed:
+        counts = [int(n) for n in closed[2:]]
+        survey_ends = len(OUTCOMES) + 2 * len(SURVEY_ANSWERS)
+        _add(totals, "outcomes", counts[:len(OUTCOMES)])
+        _add(totals, "survey", counts[len(OUTCOMES):survey_ends])
+        _add(totals, "worker", counts[survey_ends:])
 
 
 def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -> dict:

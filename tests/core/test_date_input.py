@@ -42,6 +42,7 @@ def test_a_date_is_read_from_its_three_boxes(app, day, month, year, expected):
     ("2٤", "11", "2026", "Enter a real date, like 24 11 2026"),  # a digit from another script
     ("x" * 10_000, "11", "2026", "Enter a real date, like 24 11 2026"),
     ("1", "1", "1850", "Enter a year between 2000 and 2100"),
+    ("9" * 20, "9" * 20, "0000", "Enter a real date, like 24 11 2026"),  # too large for a C long, not just wrong
 ])
 def test_each_mistake_in_a_date_is_explained_and_kept(app, day, month, year, message):
     with app.test_request_context():

@@ -200,7 +200,8 @@ def test_the_scheduler_runs_every_packages_sweeps_each_at_its_own_interval(app):
     jobs = {job.id: job for job in build_scheduler(app).get_jobs()}
     assert set(jobs) == set(sweeps_of(app)) == {
         "heartbeat", "password-resets", "deliver-outbox", "rota", "escalate-breaches", "safety-net",
-        "allocate-waiting", "group-sessions", "supervision", "retention", "board-report"}
+        "allocate-waiting", "group-sessions", "supervision", "retention", "board-report",
+        "reach-roll-ups"}
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
     assert [jobs[j].trigger.interval.total_seconds()
             for j in ("rota", "allocate-waiting", "group-sessions", "supervision")] == [61, 62, 63, 63]

@@ -1,0 +1,73 @@
+"""Marking rolled-up days out of date when a change to a record moves their figures, in the transaction that
+makes the change: pages then work those days out afresh until the scheduler rolls them up again. Records come
+and go through the ORM (retention's bulk updates touch only free text the figures never read)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from consult.models import CloseOutSurvey, Consultation
+from core.accounts.models import Organisation
+from core.timeutil import utcnow
+
+from .daily import CLOSED, FAMILIES, Family
+from .rollups import OutOfDateDay, from_scratch, london_day
+
+
+def _values(record, name: str, new: bool) -> list:
+    """The column's value now and, for a change, what it was before."""
+    if new:
+        return [getattr(record, name)]
+    history = inspect(record).attrs[name].history
+    return [*history.added, *history.unchanged, *history.deleted]
+
+
+def _moved(record, family: Family, new: bool) -> set[date]:
+    """The days whose figures a new, changed or deleted record moves."""
+    if not new and not any(inspect(record).attrs[name].history.has_changes() for name in family.columns):
+        return set()
+    return {london_day(at) for at in _values(record, family.at.key, new) if at is not None}
+
+
+def _changes(session: Session) -> set[tuple[str, date]]:
+    marks: set[tuple[str, date]] = set()
+    for records, new in ((session.new, True), (session.dirty, False), (session.deleted, True)):
+        for record in records:
+            if isinstance(record, Consultation):
+                marks |= {(family.name, day) for family in FAMILIES.values() for day in _moved(record, family, new)}
+            elif isinstance(record, CloseOutSurvey):
+                closed = session.connection().scalar(
+                    select(Consultation.closed_at).where(Consultation.id == record.consultation_id))
+                if closed is not None:
+                    marks.add((CLOSED.name, london_day(closed)))
+    return marks
+
+
+def _kind_changed(session: Session) -> bool:
+    return any(isinstance(record, Organisation) and inspect(record).attrs["service_type"].history.has_changes()
+               for record in session.dirty)
+
+
+def _mark(session: Session, _flush_context) -> None:
+    if _kind_changed(session):
+        from_scratch(session)  # the kinds of service are stored split by organisation's kind
+        return
+    today = london_day(utcnow())
+    marks = [{"family": family, "day": day} for family, day in _changes(session) if day < today]
+    if not marks:
+        return
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutOfDateDay).values(marks)
+    session.connection().execute(statement.on_conflict_do_update(
+        index_elements=[OutOfDateDay.family, OutOfDateDay.day],
+        set_={"generation": OutOfDateDay.generation + 1}))
+
+
+def listen() -> None:
+    """Mark days out of date on every flush (once, however many apps are made)."""
+    if not event.contains(Session, "after_flush", _mark):
+        event.listen(Session, "after_flush", _mark)

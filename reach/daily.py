@@ -1,0 +1,90 @@
+"""The figures kept as daily roll-ups, in families that share a time column: each family adds up its records by
+organisation for one or more spans of time, as a list of numbers per organisation. The same statement works out
+a closed day for its roll-up and the days not yet rolled up for a page, so the two can never disagree."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from consult.models import OPEN_STATUSES, OUTCOMES, WITHOUT_ADVICE, CloseOutSurvey, Consultation
+from core.database import seconds_between
+
+URGENCIES = [("urgent", "Urgent"), ("soon", "Soon"), ("routine", "Routine")]
+SURVEY_ANSWERS = [("yes", "Yes"), ("partly", "Partly"), ("no", "No")]
+
+Span = tuple[int, datetime, datetime]  # a label, and [start, end) in UTC
+
+
+def count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def within(at, spans: list[Span]) -> tuple:
+    """The label of the span each row falls in, as a column, and the condition that it falls in one."""
+    inside = [(and_(at >= start, at < end), label) for label, start, end in spans]
+    return case(*inside), or_(*[condition for condition, _ in inside])
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    at: object  # the time column a record is counted by
+    # Rows of (label, organisation id, *numbers) for the spans, and any conditions on the records.
+    sums: Callable[[Session, list[Span], list], list]
+    # The columns whose change moves a record's figures; a change to any other column leaves them as they were.
+    columns: tuple[str, ...]
+
+
+def _raised(session: Session, spans: list[Span], where: list) -> list:
+    """Requests raised: how many, the seconds to a first reply and how many had one, and by urgency how many
+    were answered and how many of those within the target."""
+    label, inside = within(Consultation.created_at, spans)
+    answered = or_(Consultation.advice_given_at.is_not(None), Consultation.closed_at.is_not(None))
+    met = and_(answered, Consultation.used_seconds <= Consultation.target_seconds)
+    by_urgency = [count_if(and_(Consultation.urgency == urgency, outcome))
+                  for outcome in (answered, met) for urgency, _ in URGENCIES]
+    wait = seconds_between(session, Consultation.created_at, Consultation.first_response_at)
+    return session.execute(
+        select(label, Consultation.organisation_id, func.count(), func.coalesce(func.sum(wait), 0),
+               func.count(Consultation.first_response_at), *by_urgency)
+        .where(inside, *where).group_by(label, Consultation.organisation_id)).all()
+
+
+def _closed(session: Session, spans: list[Span], where: list) -> list:
+    """Requests closed: how many and the minutes they took, their outcomes, and the close-out survey."""
+    label, inside = within(Consultation.closed_at, spans)
+    outcomes = [count_if(Consultation.outcome == key) for key in OUTCOMES]
+    survey = [count_if(column == key) for column in (CloseOutSurvey.useful, CloseOutSurvey.more_confident)
+              for key, _ in SURVEY_ANSWERS]
+    answered = CloseOutSurvey.confidence_before.is_not(None) & CloseOutSurvey.confidence_now.is_not(None)
+    worker = [*(count_if(CloseOutSurvey.without_advice == key) for key in WITHOUT_ADVICE), count_if(answered),
+              func.sum(case((answered, CloseOutSurvey.confidence_before), else_=0)),
+              func.sum(case((answered, CloseOutSurvey.confidence_now), else_=0))]
+    return session.execute(
+        select(label, Consultation.organisation_id, func.count(),
+               func.coalesce(func.sum(Consultation.minutes_spent), 0), *outcomes, *survey, *worker)
+        .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
+        .where(inside, *where).group_by(label, Consultation.organisation_id)).all()
+
+
+RAISED = Family("raised", Consultation.created_at, _raised,
+                ("created_at", "organisation_id", "urgency", "first_response_at", "advice_given_at", "closed_at",
+                 "used_seconds", "target_seconds"))
+CLOSED = Family("closed", Consultation.closed_at, _closed, ("closed_at", "organisation_id", "outcome", "minutes_spent"))
+FAMILIES = {family.name: family for family in (RAISED, CLOSED)}
+
+
+def overdue(session: Session, spans: list[Span], now: datetime, where: list) -> list:
+    """Requests raised in the spans, still unanswered and past their date: (label, organisation id, urgency,
+    count). Such a request counts against the response target from the moment its date passes, so this is never
+    rolled up; it is read from the open requests alone, by the (status, due_at) index."""
+    label, inside = within(Consultation.created_at, spans)
+    return session.execute(
+        select(label, Consultation.organisation_id, Consultation.urgency, func.count())
+        .where(Consultation.status.in_(OPEN_STATUSES), Consultation.due_at < now, inside,
+               Consultation.advice_given_at.is_(None), Consultation.closed_at.is_(None), *where)
+        .group_by(label, Consultation.organisation_id, Consultation.urgency)).all()

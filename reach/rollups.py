@@ -1,0 +1,343 @@
+"""Daily roll-ups of the reach figures, so a year's figures are read from a few hundred small rows instead of
+a year of records.
+
+Each family's sums (reach.daily) are stored for every closed London day, and again for every month, for the
+whole partnership, each organisation and each kind of service. A page reads the whole months and days it can
+and works out the rest as it always did: the days not yet rolled up (today, say), the edges of a period that do
+not start or end at midnight, and any day a later change has marked as out of date.
+
+The roll-ups are kept up to date three ways. The scheduler rolls up each day once it has closed. A change to a
+record that moves a closed day's figures (advice given today on yesterday's request, a survey answered after the
+request closed) marks that day out of date in the same transaction, and pages work it out afresh until the
+scheduler rolls it up again. A change to an organisation's kind of service drops every family's roll-ups, to be
+rolled up again from the start. `flask reach roll-up --from-scratch` does that by hand.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Date, Integer, String, Text, and_, delete, insert, literal, or_, select, union_all
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.accounts.models import Organisation, ServiceType
+from core.database import Base
+from core.timeutil import LONDON
+
+from .daily import FAMILIES, Family, Span
+
+MONTH, DAY = "m", "d"
+WHOLE = "all"
+DAYS_PER_SWEEP = 400  # a first roll-up of five years takes a few sweeps, so no one sweep holds the database long
+# A day is rolled up only this long after its midnight: a change made just before midnight marks nothing (its day
+# is still open) and must have been committed by the time its day is read.
+SETTLING = timedelta(minutes=10)
+
+
+class DailyFigures(Base):
+    """One family's sums for one day or month and one partition: the whole partnership ("all"), an
+    organisation ("org:12") or a kind of service ("kind:pharmacy")."""
+
+    __tablename__ = "reach_daily_figures"
+
+    family: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(1), primary_key=True)
+    starts: Mapped[date] = mapped_column(Date, primary_key=True)
+    partition: Mapped[str] = mapped_column(String(40), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)  # the sums, as a JSON list
+
+
+class RolledUpThrough(Base):
+    """Every day before `through` is rolled up for the family (a day with no records has no rows: zero)."""
+
+    __tablename__ = "reach_rolled_up_through"
+
+    family: Mapped[str] = mapped_column(String(20), primary_key=True)
+    through: Mapped[date] = mapped_column(Date)
+
+
+class OutOfDateDay(Base):
+    """A closed day whose records changed after it was rolled up. `generation` counts the changes, so the
+    scheduler clears only a mark that no change has renewed while it worked the day out."""
+
+    __tablename__ = "reach_out_of_date_days"
+
+    family: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON)
+
+
+def london_day(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()
+
+
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_after(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _partitions(organisation_id: int | None, kinds: dict[int, str]) -> list[str]:
+    if organisation_id is None:
+        return [WHOLE]
+    return [WHOLE, f"org:{organisation_id}", f"kind:{kinds.get(organisation_id, ServiceType.OTHER.value)}"]
+
+
+def _add_into(totals: dict, key, values) -> None:
+    held = totals.get(key)
+    totals[key] = [float(v or 0) for v in values] if held is None else [a + float(b or 0) for a, b in zip(held, values)]
+
+
+# Rolling up.
+
+def _kinds(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
+
+
+def _store(session: Session, family: str, bucket: str, starts: date, sums: dict[str, list]) -> None:
+    session.execute(delete(DailyFigures).where(DailyFigures.family == family, DailyFigures.bucket == bucket,
+                                               DailyFigures.starts == starts))
+    if sums:
+        session.execute(insert(DailyFigures), [{"family": family, "bucket": bucket, "starts": starts,
+                                                "partition": partition, "body": json.dumps(values)}
+                                               for partition, values in sums.items()])
+
+
+def roll_up_day(session: Session, family: Family, day: date, kinds: dict[int, str]) -> None:
+    sums: dict[str, list] = {}
+    for _, organisation_id, *values in family.sums(session, [(0, midnight(day), midnight(day + timedelta(days=1)))], []):
+        for partition in _partitions(organisation_id, kinds):
+            _add_into(sums, partition, values)
+    _store(session, family.name, DAY, day, sums)
+
+
+def roll_up_month(session: Session, family: Family, month: date) -> None:
+    """A month's sums, added up from its days' (each already split by partition)."""
+    sums: dict[str, list] = {}
+    for partition, body in session.execute(
+            select(DailyFigures.partition, DailyFigures.body).where(
+                DailyFigures.family == family.name, DailyFigures.bucket == DAY, DailyFigures.starts >= month,
+                DailyFigures.starts < _month_after(month))):
+        _add_into(sums, partition, json.loads(body))
+    _store(session, family.name, MONTH, month, sums)
+
+
+def _first_day(session: Session, family: Family, today: date) -> date:
+    first = session.scalar(select(family.at).order_by(family.at).where(family.at.is_not(None)).limit(1))
+    return min(today, london_day(first)) if first is not None else today
+
+
+def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int:
+    """Roll up the days that have closed and the days marked out of date, up to `limit` days in all; returns
+    how many. Run again until it returns 0 to catch up completely."""
+    today, kinds, done = london_day(now - SETTLING), _kinds(session), 0
+    for family in FAMILIES.values():
+        state = session.get(RolledUpThrough, family.name)
+        if state is None:
+            state = RolledUpThrough(family=family.name, through=_first_day(session, family, today))
+            session.add(state)
+        marks = session.execute(select(OutOfDateDay.day, OutOfDateDay.generation).where(
+            OutOfDateDay.family == family.name).order_by(OutOfDateDay.day).limit(max(0, limit - done))).all()
+        days = [day for day, _ in marks if day < state.through]
+        closing = []
+        while state.through + timedelta(days=len(closing)) < today and done + len(days) + len(closing) < limit:
+            closing.append(state.through + timedelta(days=len(closing)))
+        for day in days + closing:
+            roll_up_day(session, family, day, kinds)
+        for month in sorted({_month_of(day) for day in days + closing}):
+            roll_up_month(session, family, month)
+        if closing:
+            state.through = closing[-1] + timedelta(days=1)
+        for day, generation in marks:
+            session.execute(delete(OutOfDateDay).where(OutOfDateDay.family == family.name, OutOfDateDay.day == day,
+                                                       OutOfDateDay.generation == generation))
+        done += len(days) + len(closing)
+        session.flush()
+    return done
+
+
+def from_scratch(session: Session) -> None:
+    """Forget every roll-up, so that the next sweeps roll every day up again (pages work them out meanwhile)."""
+    for model in (DailyFigures, RolledUpThrough, OutOfDateDay):
+        session.execute(delete(model))
+
+
+# Reading.
+
+@dataclass
+class Plan:
+    """Which parts of the periods come from the roll-ups and which are worked out afresh."""
+
+    months: list[tuple[int, date]] = field(default_factory=list)  # (period, month)
+    days: list[tuple[int, date]] = field(default_factory=list)
+    afresh: list[Span] = field(default_factory=list)
+
+
+def _plan(periods: dict[int, tuple[datetime, datetime]], through: date | None, out_of_date: set[date]) -> Plan:
+    plan = Plan()
+    for label, (start, end) in periods.items():
+        first, last = london_day(start), london_day(end)  # whole days [first, last)
+        if midnight(first) < start:
+            first += timedelta(days=1)
+        if first >= last or through is None:
+            plan.afresh.append((label, start, end))
+            continue
+        if start < midnight(first):
+            plan.afresh.append((label, start, midnight(first)))
+        day = first
+        while day < last:
+            month = _month_of(day)
+            month_end = _month_after(month)
+            if day == month and month_end <= min(last, through) and not any(
+                    month <= d < month_end for d in out_of_date):
+                plan.months.append((label, month))
+                day = month_end
+            elif day < through and day not in out_of_date:
+                plan.days.append((label, day))
+                day += timedelta(days=1)
+            else:
+                plan.afresh.append((label, midnight(day), midnight(day + timedelta(days=1))))
+                day += timedelta(days=1)
+        if midnight(last) < end:
+            plan.afresh.append((label, midnight(last), end))
+    plan.afresh = _joined(plan.afresh)
+    return plan
+
+
+def _joined(spans: list[Span]) -> list[Span]:
+    """Adjacent spans of the same period as one, so the records are read in as few ranges as possible."""
+    joined: list[Span] = []
+    for label, start, end in spans:
+        if joined and joined[-1][0] == label and joined[-1][2] == start:
+            joined[-1] = (label, joined[-1][1], end)
+        else:
+            joined.append((label, start, end))
+    return joined
+
+
+def _runs(items: list[tuple[int, date]], step) -> list[tuple[date, date]]:
+    """Consecutive dates as [first, after-last) runs."""
+    runs: list[list[date]] = []
+    for _, starts in sorted(items, key=lambda item: item[1]):
+        if runs and step(runs[-1][1]) == starts:
+            runs[-1][1] = starts
+        else:
+            runs.append([starts, starts])
+    return [(first, step(last)) for first, last in runs]
+
+
+@dataclass
+class Sums:
+    """One family's sums for each period: for the scope as a whole, and by kind of service."""
+
+    scope: dict[int, list] = field(default_factory=dict)
+    kinds: dict[int, dict[str, list]] = field(default_factory=dict)
+
+    def add(self, label: int, kind: str | None, values) -> None:
+        if kind is None:
+            _add_into(self.scope, label, values)
+        else:
+            _add_into(self.kinds.setdefault(label, {}), kind, values)
+
+
+def state(session: Session) -> tuple[dict[str, date], dict[str, set[date]]]:
+    """How far each family is rolled up, and its days marked out of date. One statement."""
+    through: dict[str, date] = {}
+    out_of_date: dict[str, set[date]] = {}
+    for what, family, day in session.execute(union_all(
+            select(literal("through"), RolledUpThrough.family, RolledUpThrough.through),
+            select(literal("out of date"), OutOfDateDay.family, OutOfDateDay.day))):
+        if what == "through":
+            through[family] = day
+        else:
+            out_of_date.setdefault(family, set()).add(day)
+    return through, out_of_date
+
+
+def _in_scope(organisation_id: int | None, service_type: str | None) -> tuple[list[str], bool]:
+    """The stored partition that holds the scope's figures, and whether the kinds of service are stored too."""
+    if organisation_id:
+        return [f"org:{organisation_id}"], False
+    if service_type:
+        return [f"kind:{service_type}"], False
+    return [WHOLE], True
+
+
+def sums(session: Session, wanted: dict[Family, dict[int, tuple[datetime, datetime]]], kinds: dict[int, str],
+         rolled_up: tuple[dict[str, date], dict[str, set[date]]], organisation_id: int | None = None,
+         service_type: str | None = None, by_kind: int | None = None) -> dict[str, Sums]:
+    """Each family's sums for the periods wanted of it, for an organisation, a kind of service or the whole
+    partnership, and for the period labelled `by_kind`, by kind of service too: from the roll-ups where they
+    hold the whole of a day or month (one statement for all the families), and worked out afresh for the rest
+    (one statement per family that has any)."""
+    through, out_of_date = rolled_up
+    families = list(wanted)
+    plans = {family.name: _plan(periods, through.get(family.name), out_of_date.get(family.name, set()))
+             for family, periods in wanted.items()}
+    results = {family.name: Sums() for family in families}
+    if organisation_id and service_type and kinds.get(organisation_id) != service_type:
+        return results  # an organisation of another kind: nothing
+    _read_stored(session, plans, results, kinds, organisation_id, service_type, by_kind)
+    for family in families:
+        if plans[family.name].afresh:
+            _add_rows(results[family.name], family.sums(session, plans[family.name].afresh, []), kinds,
+                      organisation_id, service_type)
+    return results
+
+
+def afresh(session: Session, family: Family, periods: dict[int, tuple[datetime, datetime]], kinds: dict[int, str],
+           where: list) -> Sums:
+    """The family's sums for each period worked out from the records alone, under conditions of the caller's
+    (a team lead's teams, whose own records are few however large the partnership)."""
+    result = Sums()
+    _add_rows(result, family.sums(session, [(label, *bounds) for label, bounds in periods.items()], where), kinds)
+    return result
+
+
+def _add_rows(result: Sums, rows, kinds: dict[int, str], organisation_id: int | None = None,
+              service_type: str | None = None) -> None:
+    for label, org, *values in rows:
+        kind = kinds.get(org, ServiceType.OTHER.value) if org is not None else None
+        if (organisation_id and org != organisation_id) or (service_type and kind != service_type):
+            continue
+        result.add(label, None, values)
+        if kind is not None:
+            result.add(label, kind, values)
+
+
+def _read_stored(session: Session, plans: dict[str, Plan], results: dict[str, Sums], kinds: dict[int, str],
+                 organisation_id: int | None, service_type: str | None, by_kind: int | None) -> None:
+    scope_partitions, with_kinds = _in_scope(organisation_id, service_type)
+    partition = DailyFigures.partition
+    ranges = []
+    for family, plan in plans.items():
+        for label in {label for label, _ in plan.months + plan.days}:
+            kinds_too = with_kinds and label == by_kind
+            wanted = or_(partition.in_(scope_partitions), partition.like("kind:%")) if kinds_too \
+                else partition.in_(scope_partitions)
+            for bucket, items, step in ((MONTH, plan.months, _month_after),
+                                        (DAY, plan.days, lambda day: day + timedelta(days=1))):
+                ranges += [and_(DailyFigures.family == family, DailyFigures.bucket == bucket,
+                                DailyFigures.starts >= first, DailyFigures.starts < after, wanted)
+                           for first, after in _runs([item for item in items if item[0] == label], step)]
+    if not ranges:
+        return
+    label_of = {(family, bucket, starts): label for family, plan in plans.items()
+                for bucket, items in ((MONTH, plan.months), (DAY, plan.days)) for label, starts in items}
+    for family, bucket, starts, stored, body in session.execute(
+            select(DailyFigures.family, DailyFigures.bucket, DailyFigures.starts, partition, DailyFigures.body)
+            .where(or_(*ranges))):
+        label, values, result = label_of[(family, bucket, starts)], json.loads(body), results[family]
+        if stored in scope_partitions:
+            result.add(label, None, values)
+        if organisation_id:
+            result.add(label, kinds.get(organisation_id, ServiceType.OTHER.value), values)
+        elif stored.startswith("kind:"):
+            result.add(label, stored.removeprefix("kind:"), values)

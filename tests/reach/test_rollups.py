@@ -1,0 +1,208 @@
+"""The daily roll-ups: figures read from them equal the figures worked out afresh, on the hand-counted month and
+on a random partnership, for any period and filter; a later change to a closed day shows at once and is rolled
+up again; a change of an organisation's kind of service starts the roll-ups again."""
+from __future__ import annotations
+
+import random
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+
+from consult.models import CloseOutSurvey, Consultation
+from core.accounts.models import Organisation
+from core.timeutil import LONDON
+from reach import rollups
+from reach.figures import Scope, report
+from reach.rollups import DailyFigures, OutOfDateDay, RolledUpThrough
+from tests.partnership_october import NOW, OCTOBER, consultation, utc
+from tests.reach.test_dashboard import _matches_the_hand_count
+
+
+def _roll_up_all(session, now=NOW) -> None:
+    while rollups.roll_up(session, now, limit=50):
+        pass
+    session.commit()
+
+
+def _afresh(session, scope: Scope, now=NOW) -> dict:
+    """The report as worked out from the records alone (each period in one range), leaving the roll-ups be."""
+    saved = session.execute(select(RolledUpThrough.family, RolledUpThrough.through)).all()
+    session.execute(delete(RolledUpThrough))
+    try:
+        return asdict(report(session, scope, now))
+    finally:
+        session.execute(insert(RolledUpThrough), [{"family": f, "through": t} for f, t in saved])
+
+
+def test_the_hand_counted_month_from_the_roll_ups(session, october):
+    afresh = asdict(report(session, OCTOBER, NOW))
+    _roll_up_all(session)
+    assert session.get(RolledUpThrough, "raised").through == NOW.date()  # every day before today
+    assert session.scalar(select(func.count()).select_from(DailyFigures).where(DailyFigures.bucket == "m")) > 0
+    rolled = report(session, OCTOBER, NOW)
+    _matches_the_hand_count(rolled.current)
+    assert asdict(rolled) == afresh
+
+
+def test_the_figures_are_read_from_the_roll_ups(session, october):
+    """Altered by hand, October's stored month shows through: the page does not read October's records."""
+    _roll_up_all(session)
+    month = session.scalar(select(DailyFigures).where(DailyFigures.family == "closed", DailyFigures.bucket == "m",
+                                                      DailyFigures.starts == OCTOBER.start.date(),
+                                                      DailyFigures.partition == "all"))
+    month.body = month.body.replace("[3.0,", "[30.0,", 1)
+    session.commit()
+    assert report(session, OCTOBER, NOW).current["consultations_closed"] == 30
+    rollups.from_scratch(session)
+    _roll_up_all(session)
+    assert report(session, OCTOBER, NOW).current["consultations_closed"] == 3
+
+
+def test_any_period_and_filter_matches_across_the_clock_changes(session, october):
+    _roll_up_all(session)
+    organisations = session.scalars(select(Organisation.id)).all()
+    kinds = session.scalars(select(Organisation.service_type).distinct()).all()
+    periods = [OCTOBER, Scope(datetime(2026, 10, 24, 18, tzinfo=LONDON), datetime(2026, 11, 2, 7, tzinfo=LONDON)),
+               Scope(datetime(2026, 9, 1, tzinfo=LONDON), datetime(2026, 11, 23, 12, tzinfo=LONDON)),
+               Scope(datetime(2026, 3, 29, 0, 30, tzinfo=LONDON), datetime(2026, 12, 1, tzinfo=LONDON))]
+    for period in periods:
+        for scope in [period, *(Scope(period.start, period.end, organisation_id=o) for o in organisations),
+                      *(Scope(period.start, period.end, service_type=k) for k in kinds),
+                      Scope(period.start, period.end, organisation_id=organisations[0], service_type="community_pharmacy")]:
+            assert asdict(report(session, scope, NOW)) == _afresh(session, scope), scope
+
+
+def test_a_later_change_to_a_closed_day_shows_at_once_and_is_rolled_up_again(session, october):
+    _roll_up_all(session)
+    overdue = session.scalar(select(Consultation).where(Consultation.client_reference == "HH-7"))
+    overdue.advice_given_at, overdue.used_seconds = utc(2026, 11, 23, 9), 10
+    session.commit()
+    mark = session.get(OutOfDateDay, ("raised", overdue.created_at.astimezone(LONDON).date()))
+    assert mark is not None
+    soon = {c["urgency"]: (c["decided"], c["met"]) for c in report(session, OCTOBER, NOW).current["compliance"]}
+    assert soon["soon"] == (1, 1)  # answered within its target now, not overdue
+    _roll_up_all(session)
+    assert session.scalar(select(func.count()).select_from(OutOfDateDay)) == 0
+    assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
+
+
+def test_a_survey_answered_after_the_request_closed_is_counted(session, october):
+    _roll_up_all(session)
+    late = consultation(session, "frontline", "RDA-009", utc(2026, 10, 3, 9), closed_at=utc(2026, 10, 6),
+                        outcome="advice_only", status="closed")
+    session.commit()
+    _roll_up_all(session)
+    session.add(CloseOutSurvey(consultation_id=late.id, useful="no", more_confident="no"))
+    session.commit()
+    survey = {s["answer"]: s["useful"] for s in report(session, OCTOBER, NOW).current["survey"]}
+    assert survey["no"] == 1
+    _roll_up_all(session)
+    assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
+
+
+def test_a_mark_renewed_while_the_day_is_rolled_up_stays(session, october, monkeypatch):
+    _roll_up_all(session)
+    c = session.scalar(select(Consultation).where(Consultation.client_reference == "HH-7"))
+    c.first_response_at = utc(2026, 11, 20)
+    session.commit()
+    day = c.created_at.astimezone(LONDON).date()
+    real = rollups.roll_up_day
+
+    def renewed_meanwhile(s, family, d, kinds):
+        real(s, family, d, kinds)
+        if d == day:  # another change lands while this one is worked out
+            s.execute(update(OutOfDateDay).where(OutOfDateDay.day == d)
+                      .values(generation=OutOfDateDay.generation + 1))
+
+    monkeypatch.setattr(rollups, "roll_up_day", renewed_meanwhile)
+    rollups.roll_up(session, NOW)
+    assert session.get(OutOfDateDay, ("raised", day)) is not None
+
+
+def test_changing_an_organisations_kind_of_service_starts_the_roll_ups_again(session, october):
+    _roll_up_all(session)
+    organisation = session.scalars(select(Organisation).order_by(Organisation.id)).first()
+    organisation.service_type = "community_pharmacy" if organisation.service_type != "community_pharmacy" else "housing"
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(RolledUpThrough)) == 0
+    joint = {row["service_type"]: row["requests"] for row in report(session, OCTOBER, NOW).joint}
+    _roll_up_all(session)
+    assert {row["service_type"]: row["requests"] for row in report(session, OCTOBER, NOW).joint} == joint
+    assert joint[organisation.service_type] > 0
+
+
+def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
+    rng = random.Random(7)
+    people = ["frontline", "other_frontline", "team_lead"]
+    first = utc(2026, 2, 1)
+    for n in range(500):
+        created = first + timedelta(minutes=rng.randrange(0, 150 * 24 * 60))
+        urgency = rng.choice(["urgent", "soon", "routine"])
+        values = {"due_at": created + timedelta(hours=rng.choice([4, 16, 40]))}
+        if rng.random() < 0.8:
+            values["first_response_at"] = created + timedelta(minutes=rng.randrange(5, 3000))
+        if rng.random() < 0.7:
+            values.update(advice_given_at=created + timedelta(hours=rng.randrange(1, 60)),
+                          used_seconds=rng.randrange(600, 200000))
+        if rng.random() < 0.6:
+            values.update(closed_at=created + timedelta(hours=rng.randrange(2, 400)), status="closed",
+                          outcome=rng.choice(["advice_only", "joint_working", "referral_avoided"]),
+                          minutes_spent=rng.randrange(5, 90))
+        c = consultation(session, rng.choice(people), f"R-{n}", created, urgency, **values)
+        if "closed_at" in values and rng.random() < 0.5:
+            session.add(CloseOutSurvey(consultation_id=c.id, useful=rng.choice(["yes", "partly", "no"]),
+                                       more_confident=rng.choice(["yes", "partly", "no"]),
+                                       without_advice=rng.choice([None, "nothing", "referred_elsewhere"]),
+                                       confidence_before=rng.randrange(1, 6), confidence_now=rng.randrange(1, 6)))
+    session.commit()
+    now = utc(2026, 11, 30, 15)
+    _roll_up_all(session, now)
+    for _ in range(12):
+        start = first + timedelta(hours=rng.randrange(0, 140 * 24))
+        end = start + timedelta(hours=rng.randrange(1, 100 * 24))
+        start = start.replace(minute=0) if rng.random() < 0.5 else start
+        if rng.random() < 0.6:  # most periods a user asks for start and end at midnight
+            start = datetime.combine(start.astimezone(LONDON).date(), datetime.min.time(), tzinfo=LONDON)
+            end = datetime.combine(end.astimezone(LONDON).date(), datetime.min.time(), tzinfo=LONDON)
+        scope = Scope(start, end)
+        assert asdict(report(session, scope, now)) == _afresh(session, scope, now), scope
+
+
+def test_the_roll_ups_on_postgresql(pg_app):
+    """PostgreSQL stores the dates and sums its own way, and marks a day out of date with its own upsert."""
+    from core.database import db
+    from tests.partnership_october import add_october
+    with pg_app.app_context(), db.new_session() as s:
+        add_october(pg_app, s)
+        afresh = asdict(report(s, OCTOBER, NOW))
+        _roll_up_all(s)
+        _matches_the_hand_count(report(s, OCTOBER, NOW).current)
+        assert asdict(report(s, OCTOBER, NOW)) == afresh
+        for answered_at in (utc(2026, 11, 23, 9), utc(2026, 11, 23, 10)):  # a mark, then the same mark renewed
+            late = s.scalar(select(Consultation).where(Consultation.client_reference == "HH-7"))
+            late.advice_given_at, late.used_seconds = answered_at, 10
+            s.commit()
+        assert s.scalar(select(OutOfDateDay.generation)) == 2
+        assert {c["urgency"]: c["met"] for c in report(s, OCTOBER, NOW).current["compliance"]}["soon"] == 1
+        _roll_up_all(s)
+        assert asdict(report(s, OCTOBER, NOW)) == _afresh(s, OCTOBER)
+
+
+def test_the_command_rolls_up_from_scratch(app, session, october):
+    _roll_up_all(session)
+    session.execute(update(DailyFigures).values(body="[0]"))  # stored sums gone wrong
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["reach", "roll-up", "--from-scratch"])
+    assert result.exit_code == 0 and "day(s) rolled up" in result.output
+    session.expire_all()
+    _matches_the_hand_count(report(session, OCTOBER, NOW).current)
+
+
+def test_a_day_is_rolled_up_once_changes_made_before_its_midnight_have_settled(session, october):
+    """A change just before midnight marks nothing (its day is still open), so the day waits a few minutes."""
+    just_after = datetime(2026, 11, 24, 0, 5, tzinfo=LONDON)
+    _roll_up_all(session, just_after)
+    assert session.get(RolledUpThrough, "raised").through == datetime(2026, 11, 23).date()
+    _roll_up_all(session, just_after + rollups.SETTLING)
+    assert session.get(RolledUpThrough, "raised").through == datetime(2026, 11, 24).date()
