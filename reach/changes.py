@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from consult.models import CloseOutSurvey, Consultation
 from core.accounts.models import Organisation
 from core.timeutil import utcnow
+from supervision.models import Booking, GroupSeries, GroupSession
 
-from .daily import CLOSED, FAMILIES, Family
+from .daily import CLOSED, FAMILIES, HELD, Family
 from .rollups import OutOfDateDay, from_scratch, london_day
 
 
@@ -26,24 +27,39 @@ def _values(record, name: str, new: bool) -> list:
     return [*history.added, *history.unchanged, *history.deleted]
 
 
+def _changed(record, names: tuple[str, ...], new: bool) -> bool:
+    return new or any(inspect(record).attrs[name].history.has_changes() for name in names)
+
+
 def _moved(record, family: Family, new: bool) -> set[date]:
-    """The days whose figures a new, changed or deleted record moves."""
-    if not new and not any(inspect(record).attrs[name].history.has_changes() for name in family.columns):
+    """The days whose figures a new, changed or deleted record of the family's own table moves."""
+    if not _changed(record, family.columns, new):
         return set()
     return {london_day(at) for at in _values(record, family.at.key, new) if at is not None}
 
 
 def _changes(session: Session) -> set[tuple[str, date]]:
     marks: set[tuple[str, date]] = set()
+    surveyed, registers, groups = set(), set(), set()  # requests, sessions and group series whose days moved
     for records, new in ((session.new, True), (session.dirty, False), (session.deleted, True)):
         for record in records:
-            if isinstance(record, Consultation):
-                marks |= {(family.name, day) for family in FAMILIES.values() for day in _moved(record, family, new)}
-            elif isinstance(record, CloseOutSurvey):
-                closed = session.connection().scalar(
-                    select(Consultation.closed_at).where(Consultation.id == record.consultation_id))
-                if closed is not None:
-                    marks.add((CLOSED.name, london_day(closed)))
+            for family in FAMILIES.values():
+                if isinstance(record, family.at.class_):
+                    marks |= {(family.name, day) for day in _moved(record, family, new)}
+            if isinstance(record, CloseOutSurvey):
+                surveyed.add(record.consultation_id)
+            elif isinstance(record, Booking) and (record.attendance is not None if new
+                                                  else _changed(record, ("attendance", "session_id"), False)):
+                registers |= set(_values(record, "session_id", new))
+            elif isinstance(record, GroupSeries) and not new and _changed(record, ("organisation_id", "minutes"), False):
+                groups.add(record.id)
+    # One look-up each for the days of the records these hang from, however many changed in the flush.
+    for family, at, key, ids in ((CLOSED, Consultation.closed_at, Consultation.id, surveyed),
+                                 (HELD, GroupSession.starts_at, GroupSession.id, registers),
+                                 (HELD, GroupSession.starts_at, GroupSession.series_id, groups)):
+        if ids:
+            marks |= {(family.name, london_day(moment)) for moment in session.connection().scalars(
+                select(at).where(key.in_(ids), at.is_not(None)).distinct())}
     return marks
 
 

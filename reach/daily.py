@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from consult.models import OPEN_STATUSES, OUTCOMES, WITHOUT_ADVICE, CloseOutSurvey, Consultation
 from core.database import seconds_between
+from supervision.models import Booking, GroupSeries, GroupSession
 
 URGENCIES = [("urgent", "Urgent"), ("soon", "Soon"), ("routine", "Routine")]
 SURVEY_ANSWERS = [("yes", "Yes"), ("partly", "Partly"), ("no", "No")]
@@ -71,11 +72,31 @@ def _closed(session: Session, spans: list[Span], where: list) -> list:
         .where(inside, *where).group_by(label, Consultation.organisation_id)).all()
 
 
+def _held(session: Session, spans: list[Span], where: list) -> list:
+    """Group sessions held (any one marked attended), their attendances and the minutes of facilitation they
+    took, by the organisation the group is for (none for a partnership-wide group). Each session's attendances
+    are counted from the bookings index, so no booking is sorted or grouped (MATERIALIZED: counted once, where
+    PostgreSQL would otherwise count them again for each sum that reads them)."""
+    label, inside = within(GroupSession.starts_at, spans)
+    attended = (select(func.count()).where(Booking.session_id == GroupSession.id, Booking.attendance == "attended")
+                .scalar_subquery())
+    sessions = (select(label.label("label"), GroupSession.series_id, attended.label("attended"))
+                .where(inside, GroupSession.status == "scheduled")).cte("sessions").prefix_with("MATERIALIZED")
+    held = sessions.c.attended > 0
+    return session.execute(
+        select(sessions.c.label, GroupSeries.organisation_id, func.sum(sessions.c.attended), count_if(held),
+               func.sum(case((held, GroupSeries.minutes), else_=0)))
+        .join(GroupSeries, GroupSeries.id == sessions.c.series_id)
+        .where(*where).group_by(sessions.c.label, GroupSeries.organisation_id)).all()
+
+
 RAISED = Family("raised", Consultation.created_at, _raised,
                 ("created_at", "organisation_id", "urgency", "first_response_at", "advice_given_at", "closed_at",
                  "used_seconds", "target_seconds"))
 CLOSED = Family("closed", Consultation.closed_at, _closed, ("closed_at", "organisation_id", "outcome", "minutes_spent"))
-FAMILIES = {family.name: family for family in (RAISED, CLOSED)}
+# A booking's attendance and its group's organisation and length move these too (reach.changes).
+HELD = Family("held", GroupSession.starts_at, _held, ("starts_at", "status", "series_id"))
+FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD)}
 
 
 def overdue(session: Session, spans: list[Span], now: datetime, where: list) -> list:

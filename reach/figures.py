@@ -22,7 +22,7 @@ from formulations.models import Formulation, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 
 from . import daily, rollups
-from .daily import SURVEY_ANSWERS, URGENCIES, count_if
+from .daily import SURVEY_ANSWERS, URGENCIES
 
 NOW, BEFORE = 1, 0
 
@@ -106,18 +106,20 @@ def _requests(session: Session, scope: Scope):
                            .where(*within, *_requests_in_scope(scope)).group_by(period)).all()
 
 
-def _consultations(session: Session, scope: Scope, now: datetime, service_types: dict[int, str]) -> tuple:
-    """Requests raised (this period) and closed (both periods), from the daily roll-ups, and this period's
-    requests still unanswered past their date, by organisation and urgency."""
+def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dict[int, str]) -> tuple:
+    """Requests raised (this period), requests closed and group sessions held (both periods), from the daily
+    roll-ups, and this period's requests still unanswered past their date, by organisation and urgency."""
     periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
+    wanted = {daily.RAISED: {NOW: periods[NOW]}, daily.CLOSED: periods, daily.HELD: periods}
     if scope.team_ids is None:
-        sums = rollups.sums(session, {daily.RAISED: {NOW: periods[NOW]}, daily.CLOSED: periods}, service_types,
-                            rollups.state(session), scope.organisation_id, scope.service_type, by_kind=NOW)
-        raised, closed = sums["raised"], sums["closed"]
-    else:
-        raised = rollups.afresh(session, daily.RAISED, {NOW: periods[NOW]}, service_types, _requests_in_scope(scope))
-        closed = rollups.afresh(session, daily.CLOSED, periods, service_types, _requests_in_scope(scope))
-    return raised, closed, daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope))
+        sums = rollups.sums(session, wanted, service_types, rollups.state(session), scope.organisation_id,
+                            scope.service_type, by_kind=NOW)
+    else:  # a team lead's teams: their own records are few, however large the partnership
+        conditions = {daily.HELD: _series_conditions(scope)}
+        sums = {family.name: rollups.afresh(session, family, spans, service_types,
+                                            conditions.get(family, _requests_in_scope(scope)))
+                for family, spans in wanted.items()}
+    return sums, daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope))
 
 
 def _safety(session: Session, scope: Scope):
@@ -149,22 +151,6 @@ def _in_series_scope(query, scope: Scope):
     """The query's sessions limited to the groups in scope, joining their series only when a filter needs it."""
     conditions = _series_conditions(scope)
     return query.join(GroupSeries, GroupSeries.id == GroupSession.series_id).where(*conditions) if conditions else query
-
-
-def _attendance(session: Session, scope: Scope):
-    """Attendances and sessions held (any one marked attended), by period and group series. Each session's
-    attendances are counted from the bookings index, so no booking is sorted or grouped (MATERIALIZED: counted
-    once, where PostgreSQL would otherwise count them again for each sum that reads them)."""
-    period, within = _both_periods(scope, GroupSession.starts_at)
-    attended = (select(func.count()).where(Booking.session_id == GroupSession.id, Booking.attendance == "attended")
-                .scalar_subquery())
-    sessions = (select(period, GroupSession.series_id, attended.label("attended"))
-                .where(*within, GroupSession.status == "scheduled")).cte("sessions").prefix_with("MATERIALIZED")
-    return session.execute(
-        select(sessions.c.period, GroupSeries.organisation_id, GroupSeries.minutes, func.sum(sessions.c.attended),
-               count_if(sessions.c.attended > 0))
-        .join(GroupSeries, GroupSeries.id == sessions.c.series_id)
-        .where(*_series_conditions(scope)).group_by(sessions.c.period, GroupSeries.id)).all()
 
 
 def _formulations(session: Session, scope: Scope):
@@ -262,12 +248,12 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
     from .exclusions import exclusion_figures
     from .supervision import supervision_figures
-    (people, attendance_rows, requests, consultations, used, safety, clinics, supervised, excluded) = run_all([
-        lambda s: _people(s, scope), lambda s: _attendance(s, scope), lambda s: _requests(s, scope),
-        lambda s: _consultations(s, scope, now, service_types), lambda s: _formulations(s, scope),
+    (people, requests, (rolled_up, overdue), used, safety, clinics, supervised, excluded) = run_all([
+        lambda s: _people(s, scope), lambda s: _requests(s, scope),
+        lambda s: _rolled_up(s, scope, now, service_types), lambda s: _formulations(s, scope),
         lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope),
         lambda s: exclusion_figures(s, scope)])
-    raised, closed, overdue = consultations
+    raised, closed, held = rolled_up["raised"], rolled_up["closed"], rolled_up["held"]
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}
 
@@ -283,18 +269,12 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
         for totals in (detail, kind(org)):
             totals["compliance"][decided] += count
     closures = {p: (int(values[0]), int(values[1])) for p, values in closed.scope.items()}
-    held = {NOW: [0, 0], BEFORE: [0, 0]}  # sessions, facilitation minutes
-    attendances = {NOW: 0, BEFORE: 0}
-    for p, org, minutes, count, sessions in attendance_rows:
-        count, sessions = int(count), int(sessions)  # PostgreSQL sums counts as numeric (Decimal)
-        attendances[p] += count
-        held[p][0] += sessions
-        held[p][1] += sessions * (minutes or 0)
-        if p == NOW and org is not None:  # a partnership-wide group is no one kind of service's
-            _add(kind(org), "attendances", count)
+    groups = {p: [int(n) for n in held.scope.get(p, [0, 0, 0])] for p in (NOW, BEFORE)}
+    for service_type, (count, _, _) in held.kinds.get(NOW, {}).items():  # a partnership-wide group is no kind's
+        _add(kinds.setdefault(service_type, _detail()), "attendances", int(count))
     requests_by_period = {p: (n, clients) for p, n, clients in requests}
-    current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), attendances[p],
-                                    held[p], used[p], people[p], supervised[p]["supervision_minutes"])
+    current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), groups[p], used[p],
+                                    people[p], supervised[p]["supervision_minutes"])
                          for p in (NOW, BEFORE))
     for key, by_kind in (("clinic_attendees", clinics[NOW].pop("clinic_attendees_by_kind")),
                          ("supervisees", supervised[NOW].pop("supervisees_by_kind"))):
@@ -331,18 +311,19 @@ def _urgent(raised: int, acknowledged: int, median, ninetieth, re_engage: int) -
             "p90_minutes": minutes(ninetieth), "re_engage_follow_ups": int(re_engage or 0)}
 
 
-def _headlines(requests: tuple, closures: tuple, attendances: int, held: list, used: tuple, people: tuple,
-               supervision_minutes: int) -> dict:
-    """One period's headline figures. Psychologist hours are consultations, groups and one-to-one supervision."""
-    (raised, clients), (closed, minutes) = requests, closures
+def _headlines(requests: tuple, closures: tuple, held: list, used: tuple, people: tuple, supervision_minutes: int
+               ) -> dict:
+    """One period's headline figures. Psychologist hours are consultations, groups and one-to-one supervision.
+    `held` is the attendances, the sessions held and their minutes of facilitation."""
+    (raised, clients), (closed, minutes), (attendances, sessions_held, facilitation) = requests, closures, held
     staff, organisations, teams, attendees = people
-    hours = (int(minutes) + int(held[1]) + supervision_minutes) / 60
+    hours = (int(minutes) + facilitation + supervision_minutes) / 60
     return {
         "consultations_raised": raised, "consultations_closed": closed,
         "staff_supported": staff, "teams_supported": teams, "organisations_supported": organisations,
-        "client_references": clients, "sessions_held": held[0], "attendances": attendances,
+        "client_references": clients, "sessions_held": sessions_held, "attendances": attendances,
         "attendees": attendees, "formulations": used[0], "templates_used": used[1], "answered_by_notes": used[2],
-        "consultation_minutes": int(minutes), "facilitation_minutes": int(held[1]),
+        "consultation_minutes": int(minutes), "facilitation_minutes": facilitation,
         "psychologist_hours": round(hours, 1),
         "reach_multiplier": round(staff / hours, 2) if hours else None,
     }

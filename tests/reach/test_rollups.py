@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
@@ -15,8 +15,10 @@ from core.timeutil import LONDON
 from reach import rollups
 from reach.figures import Scope, report
 from reach.rollups import DailyFigures, OutOfDateDay, RolledUpThrough
+from supervision.models import Booking, GroupSeries, GroupSession
 from tests.partnership_october import NOW, OCTOBER, consultation, utc
 from tests.reach.test_dashboard import _matches_the_hand_count
+from tests.support import person
 
 
 def _roll_up_all(session, now=NOW) -> None:
@@ -101,6 +103,49 @@ def test_a_survey_answered_after_the_request_closed_is_counted(session, october)
     assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
 
 
+def _october_session(session, day: int) -> GroupSession:
+    return session.scalar(select(GroupSession).where(GroupSession.starts_at == datetime(2026, 10, day, 13, 30,
+                                                                                      tzinfo=LONDON)))
+
+
+def test_a_register_marked_after_the_day_is_counted(session, october):
+    """A facilitator who marks the register days later, or corrects it, moves the day's attendances."""
+    _roll_up_all(session)
+    gs = _october_session(session, 21)
+    walk_in = Booking(session_id=gs.id, person_id=person(session, "team_lead").id, status="booked",
+                      attendance="attended", walk_in=True)
+    session.add(walk_in)
+    session.commit()
+    assert session.get(OutOfDateDay, ("held", date(2026, 10, 21))) is not None
+    assert report(session, OCTOBER, NOW).current["attendances"] == 4
+    _roll_up_all(session)
+    walk_in.attendance = "absent"  # marked in error
+    session.commit()
+    assert report(session, OCTOBER, NOW).current["attendances"] == 3
+    _roll_up_all(session)
+    assert session.scalar(select(func.count()).select_from(OutOfDateDay)) == 0
+    assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
+
+
+def test_a_session_cancelled_or_a_group_changed_after_the_day_is_counted(session, october):
+    _roll_up_all(session)
+    _october_session(session, 21).status = "cancelled"
+    session.commit()
+    f = report(session, OCTOBER, NOW).current
+    assert (f["sessions_held"], f["attendances"], f["facilitation_minutes"]) == (1, 2, 90)
+    _roll_up_all(session)
+    series = session.scalar(select(GroupSeries))
+    series.minutes, series.organisation_id = 60, None  # shorter, and open to the whole partnership
+    session.commit()
+    assert {mark.day for mark in session.scalars(select(OutOfDateDay))} == {date(2026, 10, 14), date(2026, 10, 21),
+                                                                           date(2026, 10, 28), date(2026, 11, 4)}
+    assert report(session, OCTOBER, NOW).current["facilitation_minutes"] == 60
+    assert {row["service_type"]: row["attendances"] for row in report(session, OCTOBER, NOW).joint}[
+        "drug_and_alcohol"] == 0  # a partnership-wide group is no one kind of service's
+    _roll_up_all(session)
+    assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
+
+
 def test_a_mark_renewed_while_the_day_is_rolled_up_stays(session, october, monkeypatch):
     _roll_up_all(session)
     c = session.scalar(select(Consultation).where(Consultation.client_reference == "HH-7"))
@@ -132,10 +177,34 @@ def test_changing_an_organisations_kind_of_service_starts_the_roll_ups_again(ses
     assert joint[organisation.service_type] > 0
 
 
+def _random_groups(session, rng: random.Random, first: datetime) -> None:
+    """Groups for one organisation and for the whole partnership, their sessions at any hour over five months,
+    some cancelled, with registers marked."""
+    lead, facilitator = person(session, "team_lead"), person(session, "psychologist")
+    people = [person(session, key) for key in ("frontline", "other_frontline", "team_lead", "admin")]
+    for n, organisation_id in enumerate([lead.organisation_id, None, people[1].organisation_id]):
+        series = GroupSeries(title=f"Group {n}", facilitator_id=facilitator.id, created_by_id=lead.id,
+                             organisation_id=organisation_id, capacity=8, location="Room", frequency="weekly",
+                             weekday=2, start_time="13:30", minutes=rng.choice([60, 90, 120]), starts_on=first.date())
+        session.add(series)
+        session.flush()
+        for k in range(60):  # each moved from the date its rule gave it to any hour
+            starts = first + timedelta(minutes=rng.randrange(0, 150 * 24 * 60))
+            gs = GroupSession(series_id=series.id, occurrence=first.date() + timedelta(days=k), starts_at=starts,
+                              ends_at=starts + timedelta(minutes=series.minutes),
+                              status=rng.choice(["scheduled"] * 5 + ["cancelled"]))
+            session.add(gs)
+            session.flush()
+            session.add_all(Booking(session_id=gs.id, person_id=who.id, status="booked",
+                                    attendance=rng.choice([None, "absent", "attended", "attended"]))
+                            for who in rng.sample(people, rng.randrange(0, 5)))
+
+
 def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
     rng = random.Random(7)
     people = ["frontline", "other_frontline", "team_lead"]
     first = utc(2026, 2, 1)
+    _random_groups(session, rng, first)
     for n in range(500):
         created = first + timedelta(minutes=rng.randrange(0, 150 * 24 * 60))
         urgency = rng.choice(["urgent", "soon", "routine"])
