@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from itertools import accumulate
 
 from core.search import SearchEntry
 from directory.models import SERVICE_KINDS, LocalService
@@ -26,11 +27,13 @@ literacy reading forms letters deadlines benefits sanction jobcentre work volunt
 """.split()
 VOCABULARY += [f"term{n}" for n in range(3000)]  # the long tail: names of things, rarer words
 FILLER = "the a to and of with her his they when before after about at in on for is was not".split()
-WEIGHTS = [1 / (rank + 10) for rank in range(len(VOCABULARY))]
+# Added up once: random.choices adds up its weights on every call (three thousand of them), and with them added
+# up already it chooses the same words.
+CUMULATIVE_WEIGHTS = list(accumulate(1 / (rank + 10) for rank in range(len(VOCABULARY))))
 
 
 def _words(rng: random.Random, n: int) -> str:
-    chosen = rng.choices(VOCABULARY, WEIGHTS, k=n)
+    chosen = rng.choices(VOCABULARY, cum_weights=CUMULATIVE_WEIGHTS, k=n)
     return " ".join(w if i % 3 else f"{rng.choice(FILLER)} {w}" for i, w in enumerate(chosen))
 
 

@@ -87,7 +87,7 @@ def _fill(app) -> None:
             _roll_up(session)
             return
         started = time.perf_counter()
-        print(f"Generating the benchmark partnership at scale {SCALE:g} (about {40 * SCALE:.0f} s on SQLite)…",
+        print(f"Generating the benchmark partnership at scale {SCALE:g} (about {50 * SCALE:.0f} s on SQLite)…",
               flush=True)
         generate(session, app.config["SECRET_KEY"], SIZE, SEED, date.today(), Progress(SIZE.rows))
         print(f"  done in {time.perf_counter() - started:.0f} s; the generator's peak memory "
