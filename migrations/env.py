@@ -9,6 +9,7 @@ import formulations.models  # noqa: F401,E402
 import governance.models  # noqa: F401,E402
 import library.models  # noqa: F401,E402
 import reach.board  # noqa: F401,E402
+import reach.sets  # noqa: F401,E402
 import reach.snapshots  # noqa: F401,E402
 import rota.models  # noqa: F401,E402
 import supervision.models  # noqa: F401,E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -15,8 +15,11 @@ from core.accounts.models import Organisation
 from core.timeutil import utcnow
 from supervision.models import Booking, GroupSeries, GroupSession
 
-from .daily import CLOSED, FAMILIES, HELD, Family
+from . import daily, sets
+from .daily import CLOSED, HELD
 from .rollups import OutOfDateDay, from_scratch, london_day
+
+FAMILIES = [*daily.FAMILIES.values(), *sets.FAMILIES.values()]
 
 
 def _values(record, name: str, new: bool) -> list:
@@ -31,7 +34,7 @@ def _changed(record, names: tuple[str, ...], new: bool) -> bool:
     return new or any(inspect(record).attrs[name].history.has_changes() for name in names)
 
 
-def _moved(record, family: Family, new: bool) -> set[date]:
+def _moved(record, family, new: bool) -> set[date]:
     """The days whose figures a new, changed or deleted record of the family's own table moves."""
     if not _changed(record, family.columns, new):
         return set()
@@ -41,12 +44,18 @@ def _moved(record, family: Family, new: bool) -> set[date]:
 def _changes(session: Session) -> set[tuple[str, date]]:
     marks: set[tuple[str, date]] = set()
     surveyed, registers, groups = set(), set(), set()  # requests, sessions and group series whose days moved
-    for records, new in ((session.new, True), (session.dirty, False), (session.deleted, True)):
+    clients = set()  # (organisation, key): a client is counted as their first request, which such a change moves
+    for records, new, added in ((session.new, True, True), (session.dirty, False, False),
+                                (session.deleted, True, False)):
         for record in records:
-            for family in FAMILIES.values():
+            for family in FAMILIES:
                 if isinstance(record, family.at.class_):
                     marks |= {(family.name, day) for day in _moved(record, family, new)}
-            if isinstance(record, CloseOutSurvey):
+            if isinstance(record, Consultation) and not added and _changed(
+                    record, ("organisation_id", "client_key"), new):
+                clients |= {(org, key) for org in _values(record, "organisation_id", False)
+                            for key in _values(record, "client_key", False)}
+            elif isinstance(record, CloseOutSurvey):
                 surveyed.add(record.consultation_id)
             elif isinstance(record, Booking) and (record.attendance is not None if new
                                                   else _changed(record, ("attendance", "session_id"), False)):
@@ -60,6 +69,10 @@ def _changes(session: Session) -> set[tuple[str, date]]:
         if ids:
             marks |= {(family.name, london_day(moment)) for moment in session.connection().scalars(
                 select(at).where(key.in_(ids), at.is_not(None)).distinct())}
+    if clients:
+        marks |= {(sets.CLIENTS.name, london_day(moment)) for moment in session.connection().scalars(
+            select(Consultation.created_at).where(tuple_(Consultation.organisation_id, Consultation.client_key)
+                                                  .in_(clients)).distinct())}
     return marks
 
 

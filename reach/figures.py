@@ -21,7 +21,7 @@ from core.database import seconds_between
 from formulations.models import Formulation, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 
-from . import daily, rollups
+from . import daily, rollups, sets
 from .daily import SURVEY_ANSWERS, URGENCIES
 
 NOW, BEFORE = 1, 0
@@ -99,27 +99,24 @@ def _requests_in_scope(scope: Scope) -> list:
 # joint measures (the chosen period only, by organisation): grouping a distinct count, or a dozen sums, by
 # period and organisation made the database sort two years of wide rows.
 
-def _requests(session: Session, scope: Scope):
-    """Requests raised and distinct clients, by period."""
-    period, within = _both_periods(scope, Consultation.created_at)
-    return session.execute(select(period, func.count(), func.count(distinct(Consultation.client_key)))
-                           .where(*within, *_requests_in_scope(scope)).group_by(period)).all()
-
-
 def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dict[int, str]) -> tuple:
-    """Requests raised (this period), requests closed and group sessions held (both periods), from the daily
-    roll-ups, and this period's requests still unanswered past their date, by organisation and urgency."""
+    """Requests raised, requests closed, group sessions held and the different clients (both periods), from the
+    daily roll-ups, and this period's requests still unanswered past their date, by organisation and urgency."""
     periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
-    wanted = {daily.RAISED: {NOW: periods[NOW]}, daily.CLOSED: periods, daily.HELD: periods}
+    wanted = {daily.RAISED: periods, daily.CLOSED: periods, daily.HELD: periods}
     if scope.team_ids is None:
-        sums = rollups.sums(session, wanted, service_types, rollups.state(session), scope.organisation_id,
-                            scope.service_type, by_kind=NOW)
+        rolled_up = rollups.state(session)
+        sums = rollups.sums(session, wanted, service_types, rolled_up, scope.organisation_id, scope.service_type,
+                            by_kind=NOW)
+        clients = sets.count(session, sets.CLIENTS, periods, service_types, rolled_up, scope.organisation_id,
+                                 scope.service_type)
     else:  # a team lead's teams: their own records are few, however large the partnership
         conditions = {daily.HELD: _series_conditions(scope)}
         sums = {family.name: rollups.afresh(session, family, spans, service_types,
                                             conditions.get(family, _requests_in_scope(scope)))
                 for family, spans in wanted.items()}
-    return sums, daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope))
+        clients = sets.afresh(session, sets.CLIENTS, periods, _requests_in_scope(scope))
+    return sums, clients, daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope))
 
 
 def _safety(session: Session, scope: Scope):
@@ -248,9 +245,9 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
     from .exclusions import exclusion_figures
     from .supervision import supervision_figures
-    (people, requests, (rolled_up, overdue), used, safety, clinics, supervised, excluded) = run_all([
-        lambda s: _people(s, scope), lambda s: _requests(s, scope),
-        lambda s: _rolled_up(s, scope, now, service_types), lambda s: _formulations(s, scope),
+    (people, (rolled_up, clients, overdue), used, safety, clinics, supervised, excluded) = run_all([
+        lambda s: _people(s, scope), lambda s: _rolled_up(s, scope, now, service_types),
+        lambda s: _formulations(s, scope),
         lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope),
         lambda s: exclusion_figures(s, scope)])
     raised, closed, held = rolled_up["raised"], rolled_up["closed"], rolled_up["held"]
@@ -272,8 +269,8 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     groups = {p: [int(n) for n in held.scope.get(p, [0, 0, 0])] for p in (NOW, BEFORE)}
     for service_type, (count, _, _) in held.kinds.get(NOW, {}).items():  # a partnership-wide group is no kind's
         _add(kinds.setdefault(service_type, _detail()), "attendances", int(count))
-    requests_by_period = {p: (n, clients) for p, n, clients in requests}
-    current, previous = (_headlines(requests_by_period.get(p, (0, 0)), closures.get(p, (0, 0)), groups[p], used[p],
+    requests = {p: (int(raised.scope.get(p, [0])[0]), clients[p]) for p in (NOW, BEFORE)}
+    current, previous = (_headlines(requests[p], closures.get(p, (0, 0)), groups[p], used[p],
                                     people[p], supervised[p]["supervision_minutes"])
                          for p in (NOW, BEFORE))
     for key, by_kind in (("clinic_attendees", clinics[NOW].pop("clinic_attendees_by_kind")),

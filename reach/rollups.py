@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Callable
 
 from sqlalchemy import Date, Index, Integer, String, Text, and_, delete, insert, literal, or_, select, union_all
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -105,13 +106,13 @@ def _kinds(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
 
 
-def _store(session: Session, family: str, bucket: str, starts: date, sums: dict[str, list]) -> None:
-    session.execute(delete(DailyFigures).where(DailyFigures.family == family, DailyFigures.bucket == bucket,
-                                               DailyFigures.starts == starts))
-    if sums:
-        session.execute(insert(DailyFigures), [{"family": family, "bucket": bucket, "starts": starts,
-                                                "partition": partition, "body": json.dumps(values)}
-                                               for partition, values in sums.items()])
+def _store(session: Session, model, column: str, family: str, bucket: str, starts: date, values: dict) -> None:
+    """One day's or month's stored values for a family (in `model`'s `column`), by partition, in place of any
+    stored before."""
+    session.execute(delete(model).where(model.family == family, model.bucket == bucket, model.starts == starts))
+    if values:
+        session.execute(insert(model), [{"family": family, "bucket": bucket, "starts": starts, "partition": partition,
+                                         column: value} for partition, value in values.items()])
 
 
 def roll_up_day(session: Session, family: Family, day: date, kinds: dict[int, str]) -> None:
@@ -119,7 +120,8 @@ def roll_up_day(session: Session, family: Family, day: date, kinds: dict[int, st
     for _, organisation_id, *values in family.sums(session, [(0, midnight(day), midnight(day + timedelta(days=1)))], []):
         for partition in _partitions(organisation_id, kinds):
             _add_into(sums, partition, values)
-    _store(session, family.name, DAY, day, sums)
+    _store(session, DailyFigures, "body", family.name, DAY, day,
+           {partition: json.dumps(values) for partition, values in sums.items()})
 
 
 def roll_up_month(session: Session, family: Family, month: date) -> None:
@@ -130,7 +132,30 @@ def roll_up_month(session: Session, family: Family, month: date) -> None:
                 DailyFigures.family == family.name, DailyFigures.bucket == DAY, DailyFigures.starts >= month,
                 DailyFigures.starts < _month_after(month))):
         _add_into(sums, partition, json.loads(body))
-    _store(session, family.name, MONTH, month, sums)
+    _store(session, DailyFigures, "body", family.name, MONTH, month,
+           {partition: json.dumps(values) for partition, values in sums.items()})
+
+
+def _families() -> list:
+    """The families of sums, and the families of sets (reach.sets, which builds on this module's days)."""
+    from . import sets
+    return [*FAMILIES.values(), *sets.FAMILIES.values()]
+
+
+def _roll_up_day(session: Session, family, day: date, kinds: dict[int, str]) -> None:
+    from . import sets
+    if isinstance(family, Family):
+        roll_up_day(session, family, day, kinds)
+    else:
+        sets.roll_up_day(session, family, day, kinds)
+
+
+def _roll_up_month(session: Session, family, month: date) -> None:
+    from . import sets
+    if isinstance(family, Family):
+        roll_up_month(session, family, month)
+    else:
+        sets.roll_up_month(session, family, month)
 
 
 def _first_day(session: Session, family: Family, today: date) -> date:
@@ -142,7 +167,7 @@ def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int
     """Roll up the days that have closed and the days marked out of date, up to `limit` days in all; returns
     how many. Run again until it returns 0 to catch up completely."""
     today, kinds, done = london_day(now - SETTLING), _kinds(session), 0
-    for family in FAMILIES.values():
+    for family in _families():
         state = session.get(RolledUpThrough, family.name)
         if state is None:
             state = RolledUpThrough(family=family.name, through=_first_day(session, family, today))
@@ -154,9 +179,9 @@ def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int
         while state.through + timedelta(days=len(closing)) < today and done + len(days) + len(closing) < limit:
             closing.append(state.through + timedelta(days=len(closing)))
         for day in days + closing:
-            roll_up_day(session, family, day, kinds)
+            _roll_up_day(session, family, day, kinds)
         for month in sorted({_month_of(day) for day in days + closing}):
-            roll_up_month(session, family, month)
+            _roll_up_month(session, family, month)
         if closing:
             state.through = closing[-1] + timedelta(days=1)
         for day, generation in marks:
@@ -169,7 +194,8 @@ def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int
 
 def from_scratch(session: Session) -> None:
     """Forget every roll-up, so that the next sweeps roll every day up again (pages work them out meanwhile)."""
-    for model in (DailyFigures, RolledUpThrough, OutOfDateDay):
+    from .sets import DailySet
+    for model in (DailyFigures, DailySet, RolledUpThrough, OutOfDateDay):
         session.execute(delete(model))
 
 
@@ -316,24 +342,37 @@ def _add_rows(result: Sums, rows, kinds: dict[int, str], organisation_id: int | 
             result.add(label, kind, values)
 
 
+def stored_ranges(model, family: str, plan: Plan, partitions: Callable[[int], object]) -> tuple[list, dict]:
+    """Conditions on `model` that read the family's months and days in the plan, one for each run of
+    consecutive ones and each period (`partitions` gives the condition on the partition for a period's label),
+    and the period that each (bucket, starts) belongs to."""
+    ranges = []
+    for label in {label for label, _ in plan.months + plan.days}:
+        for bucket, items, step in ((MONTH, plan.months, _month_after), (DAY, plan.days, _day_after)):
+            ranges += [and_(model.family == family, model.bucket == bucket, model.starts >= first,
+                            model.starts < after, partitions(label))
+                       for first, after in _runs([item for item in items if item[0] == label], step)]
+    label_of = {(bucket, starts): label for bucket, items in ((MONTH, plan.months), (DAY, plan.days))
+                for label, starts in items}
+    return ranges, label_of
+
+
+def _day_after(day: date) -> date:
+    return day + timedelta(days=1)
+
+
 def _read_stored(session: Session, plans: dict[str, Plan], results: dict[str, Sums], kinds: dict[int, str],
                  organisation_id: int | None, service_type: str | None, by_kind: int | None) -> None:
     scope_partitions, with_kinds = _in_scope(organisation_id, service_type)
     partition = DailyFigures.partition
-    ranges = []
+    ranges, label_of = [], {}
     for family, plan in plans.items():
-        for label in {label for label, _ in plan.months + plan.days}:
-            kinds_too = with_kinds and label == by_kind
-            wanted = partition.in_(scope_partitions + (KINDS if kinds_too else []))
-            for bucket, items, step in ((MONTH, plan.months, _month_after),
-                                        (DAY, plan.days, lambda day: day + timedelta(days=1))):
-                ranges += [and_(DailyFigures.family == family, DailyFigures.bucket == bucket,
-                                DailyFigures.starts >= first, DailyFigures.starts < after, wanted)
-                           for first, after in _runs([item for item in items if item[0] == label], step)]
+        family_ranges, labels = stored_ranges(DailyFigures, family, plan, lambda label: partition.in_(
+            scope_partitions + (KINDS if with_kinds and label == by_kind else [])))
+        ranges += family_ranges
+        label_of.update({(family, *key): label for key, label in labels.items()})
     if not ranges:
         return
-    label_of = {(family, bucket, starts): label for family, plan in plans.items()
-                for bucket, items in ((MONTH, plan.months), (DAY, plan.days)) for label, starts in items}
     for family, bucket, starts, stored, body in session.execute(
             select(DailyFigures.family, DailyFigures.bucket, DailyFigures.starts, partition, DailyFigures.body)
             .where(or_(*ranges))):

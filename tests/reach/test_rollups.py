@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from consult.models import CloseOutSurvey, Consultation
 from core.accounts.models import Organisation
+from core.identifiers import client_key
 from core.timeutil import LONDON
 from reach import rollups
 from reach.figures import Scope, report
@@ -100,6 +101,23 @@ def test_a_survey_answered_after_the_request_closed_is_counted(session, october)
     survey = {s["answer"]: s["useful"] for s in report(session, OCTOBER, NOW).current["survey"]}
     assert survey["no"] == 1
     _roll_up_all(session)
+    assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
+
+
+def test_a_clients_first_request_given_another_reference_moves_every_day_they_are_counted(session, october):
+    """A client is counted as their first request: when it takes another client's reference, the days of both
+    clients' other requests are worked out again, so the two are not taken for one."""
+    _roll_up_all(session)
+    first = session.scalar(select(Consultation).where(Consultation.client_reference == "RDA-001")
+                           .order_by(Consultation.id))
+    first.client_reference = "RDA-009"
+    first.client_key = client_key("k", first.organisation_id, "RDA-009")
+    session.commit()
+    marked = set(session.scalars(select(OutOfDateDay.day).where(OutOfDateDay.family == "clients")))
+    assert marked == {date(2026, 10, 1), date(2026, 10, 10)}  # its own day, and its old client's other request
+    assert report(session, OCTOBER, NOW).current["client_references"] == 4
+    _roll_up_all(session)
+    assert report(session, OCTOBER, NOW).current["client_references"] == 4
     assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
 
 
@@ -218,7 +236,7 @@ def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
             values.update(closed_at=created + timedelta(hours=rng.randrange(2, 400)), status="closed",
                           outcome=rng.choice(["advice_only", "joint_working", "referral_avoided"]),
                           minutes_spent=rng.randrange(5, 90))
-        c = consultation(session, rng.choice(people), f"R-{n}", created, urgency, **values)
+        c = consultation(session, rng.choice(people), f"R-{rng.randrange(120)}", created, urgency, **values)
         if "closed_at" in values and rng.random() < 0.5:
             session.add(CloseOutSurvey(consultation_id=c.id, useful=rng.choice(["yes", "partly", "no"]),
                                        more_confident=rng.choice(["yes", "partly", "no"]),
