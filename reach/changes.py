@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event, inspect, select, tuple_
+from sqlalchemy import event, inspect, select, tuple_, union
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from consult.models import CloseOutSurvey, Consultation
-from core.accounts.models import Organisation
+from core.accounts.models import Organisation, Person, TeamMembership
 from core.timeutil import utcnow
 from supervision.models import Booking, GroupSeries, GroupSession
 
@@ -45,6 +45,7 @@ def _changes(session: Session) -> set[tuple[str, date]]:
     marks: set[tuple[str, date]] = set()
     surveyed, registers, groups = set(), set(), set()  # requests, sessions and group series whose days moved
     clients = set()  # (organisation, key): a client is counted as their first request, which such a change moves
+    moved: dict[str, set[int]] = {sets.ORGANISATIONS.name: set(), sets.TEAMS.name: set()}  # people, by family
     for records, new, added in ((session.new, True, True), (session.dirty, False, False),
                                 (session.deleted, True, False)):
         for record in records:
@@ -62,6 +63,10 @@ def _changes(session: Session) -> set[tuple[str, date]]:
                 registers |= set(_values(record, "session_id", new))
             elif isinstance(record, GroupSeries) and not new and _changed(record, ("organisation_id", "minutes"), False):
                 groups.add(record.id)
+            elif isinstance(record, Person) and not new and _changed(record, ("organisation_id",), False):
+                moved[sets.ORGANISATIONS.name].add(record.id)
+            elif isinstance(record, TeamMembership):
+                moved[sets.TEAMS.name] |= set(_values(record, "person_id", new))
     # One look-up each for the days of the records these hang from, however many changed in the flush.
     for family, at, key, ids in ((CLOSED, Consultation.closed_at, Consultation.id, surveyed),
                                  (HELD, GroupSession.starts_at, GroupSession.id, registers),
@@ -73,6 +78,14 @@ def _changes(session: Session) -> set[tuple[str, date]]:
         marks |= {(sets.CLIENTS.name, london_day(moment)) for moment in session.connection().scalars(
             select(Consultation.created_at).where(tuple_(Consultation.organisation_id, Consultation.client_key)
                                                   .in_(clients)).distinct())}
+    for family, people in moved.items():  # someone who moved organisation or team: every day they were supported
+        if people:
+            marks |= {(family, london_day(moment)) for moment in session.connection().scalars(union(
+                select(Consultation.created_at).where(Consultation.requester_id.in_(people)),
+                select(GroupSession.starts_at).join(Booking, Booking.session_id == GroupSession.id)
+                .where(Booking.person_id.in_(people), Booking.attendance == "attended")))}
+    # Who was supported moves with every session and register that the sessions held do.
+    marks |= {(family.name, day) for name, day in list(marks) if name == HELD.name for family in sets.SUPPORTED}
     return marks
 
 

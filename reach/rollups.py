@@ -158,9 +158,14 @@ def _roll_up_month(session: Session, family, month: date) -> None:
         sets.roll_up_month(session, family, month)
 
 
-def _first_day(session: Session, family: Family, today: date) -> date:
-    first = session.scalar(select(family.at).order_by(family.at).where(family.at.is_not(None)).limit(1))
-    return min(today, london_day(first)) if first is not None else today
+def _first_day(session: Session, family, today: date) -> date:
+    """The day of the family's first record (by either of its time columns, for a family that has two)."""
+    days = [today]
+    for at in (family.at, getattr(family, "also", None)):
+        first = session.scalar(select(at).order_by(at).where(at.is_not(None)).limit(1)) if at is not None else None
+        if first is not None:
+            days.append(london_day(first))
+    return min(days)
 
 
 def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int:

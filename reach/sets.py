@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Date, Index, LargeBinary, String, or_, select
+from sqlalchemy import Date, Index, LargeBinary, String, literal, or_, select, union, union_all
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from consult.models import Consultation
-from core.accounts.models import ServiceType
+from core.accounts.models import Person, ServiceType, TeamMembership
 from core.database import Base
+from supervision.models import Booking, GroupSeries, GroupSession
 
 from .daily import Span, within
 from .rollups import DAY, MONTH, _in_scope, _month_after, _partitions, _plan, _store, midnight, stored_ranges
@@ -27,10 +28,11 @@ class Members:
 
     name: str
     at: object
-    # Rows of (label, organisation id, member id) for the spans, under any conditions of the caller's.
-    members: Callable[[Session, list[Span], list], list]
+    # A statement of (label, organisation id, member id) rows for the spans, under any conditions of the caller's.
+    members: Callable[[list[Span], list], object]
     # The columns whose change moves a record's day; a change to any other column leaves it as it was.
     columns: tuple[str, ...]
+    also: object = None  # another time column its members are counted by, in another table
 
 
 class DailySet(Base):
@@ -67,7 +69,7 @@ def unpack(packed: bytes) -> int:
     return int.from_bytes(zlib.decompress(packed), "little")
 
 
-def _clients(session: Session, spans: list[Span], where: list) -> list:
+def _clients(spans: list[Span], where: list):
     """Each client with a request raised in the spans, once a span and organisation, as the id of their first
     request (a client is their organisation's pseudonymised key, so they have one first request however many
     follow)."""
@@ -76,20 +78,64 @@ def _clients(session: Session, spans: list[Span], where: list) -> list:
     first = (select(earlier.id).where(earlier.organisation_id == Consultation.organisation_id,
                                       earlier.client_key == Consultation.client_key)
              .order_by(earlier.created_at, earlier.id).limit(1).scalar_subquery())  # on the client's history index
-    return session.execute(select(label, Consultation.organisation_id, first)
-                           .where(inside, Consultation.client_key.is_not(None), *where).distinct()).all()
+    return (select(label, Consultation.organisation_id, first)
+            .where(inside, Consultation.client_key.is_not(None), *where).distinct())
+
+
+# Who was supported: staff who asked a question (counted by the request's organisation) or attended a group
+# session (by the group's; a partnership-wide group by none), as themselves, their organisation or their teams.
+def _as(who: str, query, person):
+    """The query's rows with the person as themselves, as their organisation or as each of their teams."""
+    if who == "organisation":
+        return query.add_columns(Person.organisation_id).join(Person, Person.id == person)
+    if who == "team":
+        return query.add_columns(TeamMembership.team_id).join(TeamMembership, TeamMembership.person_id == person)
+    return query.add_columns(person)
+
+
+def _asked(spans: list[Span], who: str):
+    label, inside = within(Consultation.created_at, spans)
+    return _as(who, select(label, Consultation.organisation_id), Consultation.requester_id).where(inside)
+
+
+def _attended(spans: list[Span], who: str):
+    label, inside = within(GroupSession.starts_at, spans)
+    query = (select(label, GroupSeries.organisation_id).select_from(GroupSession)
+             .join(Booking, Booking.session_id == GroupSession.id)
+             .join(GroupSeries, GroupSeries.id == GroupSession.series_id))
+    return _as(who, query, Booking.person_id).where(inside, GroupSession.status == "scheduled",
+                                                    Booking.attendance == "attended")
+
+
+def _supported(who: str) -> Callable[[list[Span], list], object]:
+    def members(spans: list[Span], where: list):
+        """(A team lead's figures are worked out in reach.figures, so there are never conditions here.)"""
+        return union(_asked(spans, who), _attended(spans, who))
+    return members
+
+
+def _attendees(spans: list[Span], where: list):
+    return _attended(spans, "person").distinct()
 
 
 CLIENTS = Members("clients", Consultation.created_at, _clients, ("created_at", "organisation_id", "client_key"))
-FAMILIES = {CLIENTS.name: CLIENTS}
+# Counted by their requests and by their sessions alike (reach.changes marks the days of either).
+STAFF = Members("staff", Consultation.created_at, _supported("person"), ("created_at", "organisation_id", "requester_id"),
+                also=GroupSession.starts_at)
+ORGANISATIONS = Members("organisations", Consultation.created_at, _supported("organisation"), STAFF.columns,
+                        also=GroupSession.starts_at)
+TEAMS = Members("teams", Consultation.created_at, _supported("team"), STAFF.columns, also=GroupSession.starts_at)
+ATTENDEES = Members("attendees", GroupSession.starts_at, _attendees, ("starts_at", "status", "series_id"))
+SUPPORTED = (STAFF, ORGANISATIONS, TEAMS, ATTENDEES)  # their days move with a session's or a register's
+FAMILIES = {family.name: family for family in (CLIENTS, *SUPPORTED)}
 
 
 # Rolling up.
 
 def roll_up_day(session: Session, family: Members, day: date, kinds: dict[int, str]) -> None:
     ids: dict[str, list[int]] = {}
-    for _, organisation_id, member in family.members(session, [(0, midnight(day), midnight(day + timedelta(days=1)))],
-                                                     []):
+    for _, organisation_id, member in session.execute(
+            family.members([(0, midnight(day), midnight(day + timedelta(days=1)))], [])):
         for partition in _partitions(organisation_id, kinds):
             ids.setdefault(partition, []).append(member)
     _store(session, DailySet, "members", family.name, DAY, day,
@@ -110,33 +156,42 @@ def roll_up_month(session: Session, family: Members, month: date) -> None:
 
 # Reading.
 
-def count(session: Session, family: Members, periods: dict[int, tuple[datetime, datetime]], kinds: dict[int, str],
-          rolled_up: tuple[dict[str, date], dict[str, set[date]]], organisation_id: int | None = None,
-          service_type: str | None = None) -> dict[int, int]:
-    """How many different members each period has, for an organisation, a kind of service or the whole
-    partnership: the union of the stored sets where they hold the whole of a day or month (one statement), and
-    of the members of the rest worked out afresh (one statement, if there is any)."""
+def counts(session: Session, families: list[Members], periods: dict[int, tuple[datetime, datetime]],
+           kinds: dict[int, str], rolled_up: tuple[dict[str, date], dict[str, set[date]]],
+           organisation_id: int | None = None, service_type: str | None = None) -> dict[str, dict[int, int]]:
+    """How many different members each family has in each period, for an organisation, a kind of service or the
+    whole partnership: the union of the stored sets where they hold the whole of a day or month, and of the
+    members of the rest worked out afresh. Two statements for all the families."""
     through, out_of_date = rolled_up
-    plan = _plan(periods, through.get(family.name), out_of_date.get(family.name, set()))
-    unions = dict.fromkeys(periods, 0)
+    plans = {family.name: _plan(periods, through.get(family.name), out_of_date.get(family.name, set()))
+             for family in families}
+    unions = {family.name: dict.fromkeys(periods, 0) for family in families}
     if organisation_id and service_type and kinds.get(organisation_id) != service_type:
         return unions  # an organisation of another kind: nobody
     partitions, _ = _in_scope(organisation_id, service_type)
-    ranges, label_of = stored_ranges(DailySet, family.name, plan, lambda label: DailySet.partition.in_(partitions))
+    ranges, label_of = [], {}
+    for family in families:
+        family_ranges, labels = stored_ranges(DailySet, family.name, plans[family.name],
+                                              lambda label: DailySet.partition.in_(partitions))
+        ranges += family_ranges
+        label_of.update({(family.name, *key): label for key, label in labels.items()})
     if ranges:
-        for bucket, starts, packed in session.execute(
-                select(DailySet.bucket, DailySet.starts, DailySet.members).where(or_(*ranges))):
-            unions[label_of[(bucket, starts)]] |= unpack(packed)
-    if plan.afresh:
-        ids: dict[int, list[int]] = {}
-        for label, org, member in family.members(session, plan.afresh, []):
-            kind = kinds.get(org, ServiceType.OTHER.value)
-            if (organisation_id and org != organisation_id) or (service_type and kind != service_type):
-                continue
-            ids.setdefault(label, []).append(member)
-        for label, members in ids.items():
-            unions[label] |= bitmap(members)
-    return {label: members.bit_count() for label, members in unions.items()}
+        for name, bucket, starts, packed in session.execute(
+                select(DailySet.family, DailySet.bucket, DailySet.starts, DailySet.members).where(or_(*ranges))):
+            unions[name][label_of[(name, bucket, starts)]] |= unpack(packed)
+    afresh_parts = [select(literal(family.name).label("family"), *part.subquery().c)
+                    for family in families if plans[family.name].afresh
+                    for part in [family.members(plans[family.name].afresh, [])]]
+    ids: dict[tuple[str, int], list[int]] = {}
+    for name, label, org, member in session.execute(union_all(*afresh_parts)) if afresh_parts else []:
+        kind = kinds.get(org, ServiceType.OTHER.value)
+        if (organisation_id and org != organisation_id) or (service_type and kind != service_type):
+            continue
+        ids.setdefault((name, label), []).append(member)
+    for (name, label), members in ids.items():
+        unions[name][label] |= bitmap(members)
+    return {name: {label: members.bit_count() for label, members in by_period.items()}
+            for name, by_period in unions.items()}
 
 
 def afresh(session: Session, family: Members, periods: dict[int, tuple[datetime, datetime]], where: list
@@ -144,6 +199,7 @@ def afresh(session: Session, family: Members, periods: dict[int, tuple[datetime,
     """How many different members each period has, from the records alone, under the caller's conditions (a
     team lead's teams)."""
     seen: dict[int, set[int]] = {label: set() for label in periods}
-    for label, _, member in family.members(session, [(label, *bounds) for label, bounds in periods.items()], where):
+    for label, _, member in session.execute(
+            family.members([(label, *bounds) for label, bounds in periods.items()], where)):
         seen[label].add(member)
     return {label: len(members) for label, members in seen.items()}

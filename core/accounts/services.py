@@ -49,7 +49,11 @@ def set_roles(person: Person, roles: list[str]) -> None:
 
 
 def set_teams(session: Session, person: Person, team_ids: list[int]) -> None:
-    session.query(TeamMembership).filter(TeamMembership.person_id == person.id).delete()
+    # One by one through the session, not in bulk, so that what listens for changes to records (the reach
+    # figures' roll-ups, which count teams supported) sees each membership go.
+    for membership in session.scalars(select(TeamMembership).where(TeamMembership.person_id == person.id)):
+        session.delete(membership)
+    session.flush()
     for team_id in sorted(set(team_ids)):
         session.add(TeamMembership(person_id=person.id, team_id=team_id))
     session.flush()

@@ -13,7 +13,9 @@ def _snapshot(app) -> dict[str, list]:
     engine = app.extensions["database"]["engine"]
     with engine.connect() as conn:
         tables = sorted(inspect(conn).get_table_names())
-        return {t: [tuple(r) for r in conn.execute(text(f'SELECT * FROM "{t}" ORDER BY 1'))] for t in tables}
+        # Every row, in an order that does not depend on how they were stored (tables keyed by several columns
+        # tie on the first).
+        return {t: sorted((tuple(r) for r in conn.execute(text(f'SELECT * FROM "{t}"'))), key=repr) for t in tables}
 
 
 def _round_trip(app, target, wipe, encrypted: bool = False):

@@ -121,25 +121,86 @@ def test_a_clients_first_request_given_another_reference_moves_every_day_they_ar
     assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
 
 
+def test_someone_who_moves_organisation_or_team_moves_the_days_they_were_supported(session, october):
+    """Organisations and teams supported are counted by where people are now, as worked out afresh."""
+    from core.accounts.services import set_teams
+    _roll_up_all(session)
+    mover, stayer = person(session, "other_frontline"), person(session, "frontline")
+    assert report(session, OCTOBER, NOW).current["organisations_supported"] == 2
+    mover.organisation_id = stayer.organisation_id
+    session.commit()
+    assert date(2026, 10, 20) in set(session.scalars(select(OutOfDateDay.day).where(
+        OutOfDateDay.family == "organisations")))  # the day they asked
+    assert report(session, OCTOBER, NOW).current["organisations_supported"] == 1
+    _roll_up_all(session)
+    assert report(session, OCTOBER, NOW).current["organisations_supported"] == 1
+    teams = report(session, OCTOBER, NOW).current["teams_supported"]
+    set_teams(session, mover, [])  # leaves their team
+    session.commit()
+    assert report(session, OCTOBER, NOW).current["teams_supported"] == teams - 1
+    set_teams(session, mover, [stayer.teams[0].id])
+    session.commit()
+    _roll_up_all(session)
+    assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
+
+
+def test_who_was_supported_from_the_roll_ups_is_who_the_records_show(session):
+    """The staff, organisations, teams and attendees supported, from the sets, equal the counts made one person
+    at a time from the records (reach.figures._people, which a team lead's figures still use)."""
+    from core.accounts.models import Team
+    from core.accounts.services import set_teams
+    from reach.figures import _people
+    rng = random.Random(11)
+    first = utc(2026, 2, 1)
+    lead = person(session, "team_lead")
+    second = Team(organisation_id=lead.organisation_id, name="Second team")
+    session.add(second)
+    session.flush()
+    set_teams(session, lead, [lead.teams[0].id, second.id])  # so teams supported are not organisations supported
+    _random_groups(session, rng, first)
+    for n in range(300):
+        consultation(session, rng.choice(["frontline", "other_frontline", "team_lead"]), f"S-{n}",
+                     first + timedelta(minutes=rng.randrange(0, 150 * 24 * 60)))
+    session.commit()
+    now = utc(2026, 11, 30, 15)
+    _roll_up_all(session, now)
+    organisation = person(session, "frontline").organisation_id
+    for _ in range(6):
+        start = datetime.combine((first + timedelta(days=rng.randrange(0, 120))).date(), datetime.min.time(),
+                                 tzinfo=LONDON)
+        period = Scope(start, start + timedelta(days=rng.randrange(1, 90)))
+        for scope in (period, Scope(period.start, period.end, organisation_id=organisation),
+                      Scope(period.start, period.end, service_type="drug_and_alcohol")):
+            f = asdict(report(session, scope, now))
+            people = _people(session, scope)
+            for p, figures in ((1, f["current"]), (0, f["previous"])):
+                assert (figures["staff_supported"], figures["organisations_supported"], figures["teams_supported"],
+                        figures["attendees"]) == people[p], scope
+
+
 def _october_session(session, day: int) -> GroupSession:
     return session.scalar(select(GroupSession).where(GroupSession.starts_at == datetime(2026, 10, day, 13, 30,
                                                                                       tzinfo=LONDON)))
 
 
 def test_a_register_marked_after_the_day_is_counted(session, october):
-    """A facilitator who marks the register days later, or corrects it, moves the day's attendances."""
+    """A facilitator who marks the register days later, or corrects it, moves the day's attendances and
+    attendees."""
     _roll_up_all(session)
     gs = _october_session(session, 21)
-    walk_in = Booking(session_id=gs.id, person_id=person(session, "team_lead").id, status="booked",
+    walk_in = Booking(session_id=gs.id, person_id=person(session, "other_frontline").id, status="booked",
                       attendance="attended", walk_in=True)
     session.add(walk_in)
     session.commit()
-    assert session.get(OutOfDateDay, ("held", date(2026, 10, 21))) is not None
-    assert report(session, OCTOBER, NOW).current["attendances"] == 4
+    assert {mark.family for mark in session.scalars(select(OutOfDateDay))} == {
+        "held", "staff", "organisations", "teams", "attendees"}
+    f = report(session, OCTOBER, NOW).current
+    assert (f["attendances"], f["attendees"], f["staff_supported"]) == (4, 3, 3)  # asked already, so supported
     _roll_up_all(session)
     walk_in.attendance = "absent"  # marked in error
     session.commit()
-    assert report(session, OCTOBER, NOW).current["attendances"] == 3
+    f = report(session, OCTOBER, NOW).current
+    assert (f["attendances"], f["attendees"]) == (3, 2)
     _roll_up_all(session)
     assert session.scalar(select(func.count()).select_from(OutOfDateDay)) == 0
     assert asdict(report(session, OCTOBER, NOW)) == _afresh(session, OCTOBER)
