@@ -257,17 +257,6 @@ def _joined(spans: list[Span]) -> list[Span]:
     return joined
 
 
-def _runs(items: list[tuple[int, date]], step) -> list[tuple[date, date]]:
-    """Consecutive dates as [first, after-last) runs."""
-    runs: list[list[date]] = []
-    for _, starts in sorted(items, key=lambda item: item[1]):
-        if runs and step(runs[-1][1]) == starts:
-            runs[-1][1] = starts
-        else:
-            runs.append([starts, starts])
-    return [(first, step(last)) for first, last in runs]
-
-
 @dataclass
 class Sums:
     """One family's sums for each period: for the scope as a whole, and by kind of service."""
@@ -348,22 +337,19 @@ def _add_rows(result: Sums, rows, kinds: dict[int, str], organisation_id: int | 
 
 
 def stored_ranges(model, family: str, plan: Plan, partitions: Callable[[int], object]) -> tuple[list, dict]:
-    """Conditions on `model` that read the family's months and days in the plan, one for each run of
-    consecutive ones and each period (`partitions` gives the condition on the partition for a period's label),
-    and the period that each (bucket, starts) belongs to."""
+    """Conditions on `model` that read the family's months and days in the plan, one for each period and
+    bucket (`partitions` gives the condition on the partition for a period's label), and the period that each
+    (bucket, starts) belongs to. Each lists its months or days, so a statement is a handful of conditions
+    however many runs of days there are: quick to build, and its compiled form reused."""
     ranges = []
-    for label in {label for label, _ in plan.months + plan.days}:
-        for bucket, items, step in ((MONTH, plan.months, _month_after), (DAY, plan.days, _day_after)):
-            ranges += [and_(model.family == family, model.bucket == bucket, model.starts >= first,
-                            model.starts < after, partitions(label))
-                       for first, after in _runs([item for item in items if item[0] == label], step)]
+    for label in sorted({label for label, _ in plan.months + plan.days}):
+        for bucket, items in ((MONTH, plan.months), (DAY, plan.days)):
+            if chosen := [starts for item_label, starts in items if item_label == label]:
+                ranges.append(and_(model.family == family, model.bucket == bucket, partitions(label),
+                                   model.starts.in_(chosen)))
     label_of = {(bucket, starts): label for bucket, items in ((MONTH, plan.months), (DAY, plan.days))
                 for label, starts in items}
     return ranges, label_of
-
-
-def _day_after(day: date) -> date:
-    return day + timedelta(days=1)
 
 
 def _read_stored(session: Session, plans: dict[str, Plan], results: dict[str, Sums], kinds: dict[int, str],

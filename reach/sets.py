@@ -1,15 +1,15 @@
 """Distinct counts (how many different clients) from the daily roll-ups: each closed London day's and month's
-members as a set, kept as a compressed bitmap (bit n set for member n), for the whole partnership, each
+members as a set, kept as a compressed (Roaring) bitmap of their ids, for the whole partnership, each
 organisation and each kind of service. A period's count is the size of the union of its months' and days' sets
 and of the members of the parts worked out afresh, so a client seen on many days is counted once, and a year is
 the union of a few dozen bitmaps however large the partnership."""
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+from pyroaring import BitMap
 from sqlalchemy import Date, Index, LargeBinary, String, literal, or_, select, union, union_all
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
@@ -46,27 +46,15 @@ class DailySet(Base):
     bucket: Mapped[str] = mapped_column(String(1), primary_key=True)
     starts: Mapped[date] = mapped_column(Date, primary_key=True)
     partition: Mapped[str] = mapped_column(String(40), primary_key=True)
-    members: Mapped[bytes] = mapped_column(LargeBinary)  # zlib of the bitmap's bytes, least significant first
+    members: Mapped[bytes] = mapped_column(LargeBinary)  # a Roaring bitmap, serialised
 
 
-def bitmap(ids) -> int:
-    """The set of ids as an integer with bit n set for id n (set byte by byte: or-ing big integers one id at a
-    time would copy the whole set for each)."""
-    ids = list(ids)
-    if not ids:
-        return 0
-    bits = bytearray(max(ids) // 8 + 1)
-    for n in ids:
-        bits[n >> 3] |= 1 << (n & 7)
-    return int.from_bytes(bits, "little")
+def pack(members: BitMap) -> bytes:
+    return members.serialize()
 
 
-def pack(members: int) -> bytes:
-    return zlib.compress(members.to_bytes((members.bit_length() + 7) // 8, "little"))
-
-
-def unpack(packed: bytes) -> int:
-    return int.from_bytes(zlib.decompress(packed), "little")
+def unpack(packed: bytes) -> BitMap:
+    return BitMap.deserialize(packed)
 
 
 def _clients(spans: list[Span], where: list):
@@ -139,17 +127,18 @@ def roll_up_day(session: Session, family: Members, day: date, kinds: dict[int, s
         for partition in _partitions(organisation_id, kinds):
             ids.setdefault(partition, []).append(member)
     _store(session, DailySet, "members", family.name, DAY, day,
-           {partition: pack(bitmap(members)) for partition, members in ids.items()})
+           {partition: pack(BitMap(members)) for partition, members in ids.items()})
 
 
 def roll_up_month(session: Session, family: Members, month: date) -> None:
     """A month's members: the union of its days'."""
-    unions: dict[str, int] = {}
+    days: dict[str, list[BitMap]] = {}
     for partition, packed in session.execute(
             select(DailySet.partition, DailySet.members).where(
                 DailySet.family == family.name, DailySet.bucket == DAY, DailySet.starts >= month,
                 DailySet.starts < _month_after(month))):
-        unions[partition] = unions.get(partition, 0) | unpack(packed)
+        days.setdefault(partition, []).append(unpack(packed))
+    unions = {partition: BitMap.union(*sets) for partition, sets in days.items()}
     _store(session, DailySet, "members", family.name, MONTH, month,
            {partition: pack(members) for partition, members in unions.items()})
 
@@ -165,9 +154,9 @@ def counts(session: Session, families: list[Members], periods: dict[int, tuple[d
     through, out_of_date = rolled_up
     plans = {family.name: _plan(periods, through.get(family.name), out_of_date.get(family.name, set()))
              for family in families}
-    unions = {family.name: dict.fromkeys(periods, 0) for family in families}
+    parts: dict[tuple[str, int], list[BitMap]] = {}  # each family's and period's sets, to be joined
     if organisation_id and service_type and kinds.get(organisation_id) != service_type:
-        return unions  # an organisation of another kind: nobody
+        return {family.name: dict.fromkeys(periods, 0) for family in families}  # an organisation of another kind
     partitions, _ = _in_scope(organisation_id, service_type)
     ranges, label_of = [], {}
     for family in families:
@@ -178,7 +167,7 @@ def counts(session: Session, families: list[Members], periods: dict[int, tuple[d
     if ranges:
         for name, bucket, starts, packed in session.execute(
                 select(DailySet.family, DailySet.bucket, DailySet.starts, DailySet.members).where(or_(*ranges))):
-            unions[name][label_of[(name, bucket, starts)]] |= unpack(packed)
+            parts.setdefault((name, label_of[(name, bucket, starts)]), []).append(unpack(packed))
     afresh_parts = [select(literal(family.name).label("family"), *part.subquery().c)
                     for family in families if plans[family.name].afresh
                     for part in [family.members(plans[family.name].afresh, [])]]
@@ -188,10 +177,10 @@ def counts(session: Session, families: list[Members], periods: dict[int, tuple[d
         if (organisation_id and org != organisation_id) or (service_type and kind != service_type):
             continue
         ids.setdefault((name, label), []).append(member)
-    for (name, label), members in ids.items():
-        unions[name][label] |= bitmap(members)
-    return {name: {label: members.bit_count() for label, members in by_period.items()}
-            for name, by_period in unions.items()}
+    for key, members in ids.items():
+        parts.setdefault(key, []).append(BitMap(members))
+    return {family.name: {label: len(BitMap.union(*parts.get((family.name, label), [BitMap()]))) for label in periods}
+            for family in families}
 
 
 def afresh(session: Session, family: Members, periods: dict[int, tuple[datetime, datetime]], where: list
