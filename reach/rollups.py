@@ -37,19 +37,24 @@ DAYS_PER_SWEEP = 400  # a first roll-up of five years takes a few sweeps, so no 
 SETTLING = timedelta(minutes=10)
 
 
-class DailyFigures(Base):
-    """One family's sums for one day or month and one partition: the whole partnership ("all"), an
-    organisation ("org:12") or a kind of service ("kind:pharmacy")."""
-
-    __tablename__ = "reach_daily_figures"
-    # A page reads a few partitions of a run of days: by partition before date, so that it seeks each
-    # partition's run instead of reading every organisation's row of every day.
-    __table_args__ = (Index("ix_reach_daily_figures_partition", "family", "bucket", "partition", "starts"),)
+class StoredDays:
+    """What a stored value is for: one family, one day ("d") or month ("m") by its first day, and one
+    partition: the whole partnership ("all"), an organisation ("org:12") or a kind of service
+    ("kind:pharmacy"). A page reads a few partitions of a run of days, so each table is indexed by partition
+    before date too: it seeks each partition's run instead of reading every organisation's row of every day."""
 
     family: Mapped[str] = mapped_column(String(20), primary_key=True)
     bucket: Mapped[str] = mapped_column(String(1), primary_key=True)
     starts: Mapped[date] = mapped_column(Date, primary_key=True)
     partition: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class DailyFigures(StoredDays, Base):
+    """One family's sums for one day or month and one partition."""
+
+    __tablename__ = "reach_daily_figures"
+    __table_args__ = (Index("ix_reach_daily_figures_partition", "family", "bucket", "partition", "starts"),)
+
     body: Mapped[str] = mapped_column(Text)  # the sums, as a JSON list
 
 

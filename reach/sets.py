@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from pyroaring import BitMap
-from sqlalchemy import Date, Index, LargeBinary, String, literal, or_, select, union, union_all
+from sqlalchemy import Index, LargeBinary, literal, or_, select, union, union_all
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from consult.models import Consultation
@@ -19,7 +19,18 @@ from core.database import Base
 from supervision.models import Booking, GroupSeries, GroupSession
 
 from .daily import Span, within
-from .rollups import DAY, MONTH, _in_scope, _month_after, _partitions, _plan, _store, midnight, stored_ranges
+from .rollups import (
+    DAY,
+    MONTH,
+    StoredDays,
+    _in_scope,
+    _month_after,
+    _partitions,
+    _plan,
+    _store,
+    midnight,
+    stored_ranges,
+)
 
 
 @dataclass(frozen=True)
@@ -35,17 +46,12 @@ class Members:
     also: object = None  # another time column its members are counted by, in another table
 
 
-class DailySet(Base):
-    """One family's members for one day or month and one partition ("all", "org:12", "kind:pharmacy")."""
+class DailySet(StoredDays, Base):
+    """One family's members for one day or month and one partition."""
 
     __tablename__ = "reach_daily_sets"
-    # Read by partition before date, as the sums are (reach.rollups.DailyFigures).
     __table_args__ = (Index("ix_reach_daily_sets_partition", "family", "bucket", "partition", "starts"),)
 
-    family: Mapped[str] = mapped_column(String(20), primary_key=True)
-    bucket: Mapped[str] = mapped_column(String(1), primary_key=True)
-    starts: Mapped[date] = mapped_column(Date, primary_key=True)
-    partition: Mapped[str] = mapped_column(String(40), primary_key=True)
     members: Mapped[bytes] = mapped_column(LargeBinary)  # a Roaring bitmap, serialised
 
 
