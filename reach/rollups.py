@@ -147,20 +147,15 @@ def _families() -> list:
     return [*FAMILIES.values(), *sets.FAMILIES.values()]
 
 
-def _roll_up_day(session: Session, family, day: date, kinds: dict[int, str]) -> None:
+def _roll_up_days(session: Session, family, days: list[date], kinds: dict[int, str]) -> None:
+    """The days' sums or sets, then their months'."""
     from . import sets
-    if isinstance(family, Family):
-        roll_up_day(session, family, day, kinds)
-    else:
-        sets.roll_up_day(session, family, day, kinds)
-
-
-def _roll_up_month(session: Session, family, month: date) -> None:
-    from . import sets
-    if isinstance(family, Family):
-        roll_up_month(session, family, month)
-    else:
-        sets.roll_up_month(session, family, month)
+    day_of, month_of = (roll_up_day, roll_up_month) if isinstance(family, Family) else (sets.roll_up_day,
+                                                                                       sets.roll_up_month)
+    for day in days:
+        day_of(session, family, day, kinds)
+    for month in sorted({_month_of(day) for day in days}):
+        month_of(session, family, month)
 
 
 def _first_day(session: Session, family, today: date) -> date:
@@ -188,10 +183,7 @@ def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int
         closing = []
         while state.through + timedelta(days=len(closing)) < today and done + len(days) + len(closing) < limit:
             closing.append(state.through + timedelta(days=len(closing)))
-        for day in days + closing:
-            _roll_up_day(session, family, day, kinds)
-        for month in sorted({_month_of(day) for day in days + closing}):
-            _roll_up_month(session, family, month)
+        _roll_up_days(session, family, days + closing, kinds)
         if closing:
             state.through = closing[-1] + timedelta(days=1)
         for day, generation in marks:
