@@ -15,11 +15,11 @@ from core.accounts.models import Organisation, Person, TeamMembership
 from core.timeutil import utcnow
 from supervision.models import Booking, GroupSeries, GroupSession
 
-from . import daily, sets
+from . import sets
 from .daily import CLOSED, HELD
-from .rollups import OutOfDateDay, from_scratch, london_day
+from .rollups import OutOfDateDay, families, from_scratch, london_day
 
-FAMILIES = [*daily.FAMILIES.values(), *sets.FAMILIES.values()]
+FAMILIES = families()
 
 
 def _values(record, name: str, new: bool) -> list:

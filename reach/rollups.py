@@ -141,7 +141,7 @@ def roll_up_month(session: Session, family: Family, month: date) -> None:
            {partition: json.dumps(values) for partition, values in sums.items()})
 
 
-def _families() -> list:
+def families() -> list:
     """The families of sums, and the families of sets (reach.sets, which builds on this module's days)."""
     from . import sets
     return [*FAMILIES.values(), *sets.FAMILIES.values()]
@@ -172,7 +172,7 @@ def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int
     """Roll up the days that have closed and the days marked out of date, up to `limit` days in all; returns
     how many. Run again until it returns 0 to catch up completely."""
     today, kinds, done = london_day(now - SETTLING), _kinds(session), 0
-    for family in _families():
+    for family in families():
         state = session.get(RolledUpThrough, family.name)
         if state is None:
             state = RolledUpThrough(family=family.name, through=_first_day(session, family, today))
@@ -322,11 +322,19 @@ def afresh(session: Session, family: Family, periods: dict[int, tuple[datetime, 
     return result
 
 
+def kind_in_scope(org: int | None, kinds: dict[int, str], organisation_id: int | None,
+                  service_type: str | None) -> tuple[bool, str | None]:
+    """Whether a record of the organisation passes the organisation and kind-of-service filters, and its kind of
+    service (none for a partnership-wide record, which is no one kind's, as the stored partitions have it)."""
+    kind = kinds.get(org, ServiceType.OTHER.value) if org is not None else None
+    return not ((organisation_id and org != organisation_id) or (service_type and kind != service_type)), kind
+
+
 def _add_rows(result: Sums, rows, kinds: dict[int, str], organisation_id: int | None = None,
               service_type: str | None = None) -> None:
     for label, org, *values in rows:
-        kind = kinds.get(org, ServiceType.OTHER.value) if org is not None else None
-        if (organisation_id and org != organisation_id) or (service_type and kind != service_type):
+        passes, kind = kind_in_scope(org, kinds, organisation_id, service_type)
+        if not passes:
             continue
         result.add(label, None, values)
         if kind is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import Index, LargeBinary, literal, or_, select, union, union_al
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from consult.models import Consultation
-from core.accounts.models import Person, ServiceType, TeamMembership
+from core.accounts.models import Person, TeamMembership
 from core.database import Base
 from supervision.models import Booking, GroupSeries, GroupSession
 
@@ -28,6 +28,7 @@ from .rollups import (
     _partitions,
     _plan,
     _store,
+    kind_in_scope,
     midnight,
     stored_ranges,
 )
@@ -144,7 +145,7 @@ def roll_up_month(session: Session, family: Members, month: date) -> None:
                 DailySet.family == family.name, DailySet.bucket == DAY, DailySet.starts >= month,
                 DailySet.starts < _month_after(month))):
         days.setdefault(partition, []).append(unpack(packed))
-    unions = {partition: BitMap.union(*sets) for partition, sets in days.items()}
+    unions = {partition: BitMap.union(*bitmaps) for partition, bitmaps in days.items()}
     _store(session, DailySet, "members", family.name, MONTH, month,
            {partition: pack(members) for partition, members in unions.items()})
 
@@ -179,10 +180,8 @@ def counts(session: Session, families: list[Members], periods: dict[int, tuple[d
                     for part in [family.members(plans[family.name].afresh, [])]]
     ids: dict[tuple[str, int], list[int]] = {}
     for name, label, org, member in session.execute(union_all(*afresh_parts)) if afresh_parts else []:
-        kind = kinds.get(org, ServiceType.OTHER.value)
-        if (organisation_id and org != organisation_id) or (service_type and kind != service_type):
-            continue
-        ids.setdefault((name, label), []).append(member)
+        if kind_in_scope(org, kinds, organisation_id, service_type)[0]:
+            ids.setdefault((name, label), []).append(member)
     for key, members in ids.items():
         parts.setdefault(key, []).append(BitMap(members))
     return {family.name: {label: len(BitMap.union(*parts.get((family.name, label), [BitMap()]))) for label in periods}
