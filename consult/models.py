@@ -116,8 +116,8 @@ class Consultation(Labelled, Base):
         Index("ix_consultations_ack_due", "ack_due_at"),
         Index("ix_consultations_exclusions", "created_at", "organisation_id", "team_id", "excluded_by",
               "exclusion_reason"),
-        # What workers need to learn: a year of requests' needs and risks, from the index alone (with the id to
-        # join their surveys).
+        # What workers need to learn: a day's requests' needs and risks, rolled up or worked out afresh, from the
+        # index alone (with the id to join their surveys).
         Index("ix_consultations_learning", "created_at", "organisation_id", "presenting_needs", "risks", "id"),
         # Time to acknowledge urgent requests, on the dashboard, read from the index alone.
         Index("ix_consultations_reach_acknowledged", "urgency", "created_at", "organisation_id", "team_id",

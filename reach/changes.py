@@ -16,7 +16,7 @@ from core.timeutil import utcnow
 from supervision.models import Booking, GroupSeries, GroupSession
 
 from . import sets
-from .daily import CLOSED, HELD
+from .daily import ASKED, CLOSED, HELD
 from .rollups import OutOfDateDay, families, from_scratch, london_day
 
 FAMILIES = families()
@@ -69,6 +69,7 @@ def _changes(session: Session) -> set[tuple[str, date]]:
                 moved[sets.TEAMS.name] |= set(_values(record, "person_id", new))
     # One look-up each for the days of the records these hang from, however many changed in the flush.
     for family, at, key, ids in ((CLOSED, Consultation.closed_at, Consultation.id, surveyed),
+                                 (ASKED, Consultation.created_at, Consultation.id, surveyed),
                                  (HELD, GroupSession.starts_at, GroupSession.id, registers),
                                  (HELD, GroupSession.starts_at, GroupSession.series_id, groups)):
         if ids:

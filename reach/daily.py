@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from consult.models import OPEN_STATUSES, OUTCOMES, WITHOUT_ADVICE, CloseOutSurvey, Consultation
+from consult.models import NEEDS, OPEN_STATUSES, OUTCOMES, RISKS, WITHOUT_ADVICE, CloseOutSurvey, Consultation
 from core.database import seconds_between
 from supervision.models import Booking, GroupSeries, GroupSession
 
@@ -90,13 +90,51 @@ def _held(session: Session, spans: list[Span], where: list) -> list:
         .where(*where).group_by(sessions.c.label, GroupSeries.organisation_id)).all()
 
 
+def asked_about(needs: str | None, risks: str | None, doubtful: bool) -> list[str]:
+    """What a request counts towards in ASKED's numbers: itself, each need and risk it named, each need named with
+    each risk, and where the worker said they were not more confident afterwards, the doubt and each of those."""
+    needs_named = [n for n in (needs or "").split(",") if n in NEEDS]
+    risks_named = [r for r in (risks or "").split(",") if r in RISKS]
+    names = ["requests", *(f"need:{n}" for n in needs_named), *(f"risk:{r}" for r in risks_named),
+             *(f"pair:{n}:{r}" for n in needs_named for r in risks_named)]
+    if doubtful:
+        names += ["doubtful", *(f"doubt:{key}" for key in needs_named + risks_named)]
+    return names
+
+
+ASKED_NUMBERS = ["requests", "doubtful", *(f"need:{n}" for n in NEEDS), *(f"risk:{r}" for r in RISKS),
+                 *(f"doubt:{key}" for key in [*NEEDS, *RISKS]), *(f"pair:{n}:{r}" for n in NEEDS for r in RISKS)]
+_ASKED_AT = {name: n for n, name in enumerate(ASKED_NUMBERS)}
+
+
+def _asked(session: Session, spans: list[Span], where: list) -> list:
+    """What workers asked about, in ASKED_NUMBERS' order. The records are grouped by the needs and risks as
+    stored (comma-separated), a few hundred distinct rows however many requests, for Python to split and add."""
+    label, inside = within(Consultation.created_at, spans)
+    doubtful = func.coalesce(CloseOutSurvey.more_confident == "no", False)
+    numbers: dict[tuple, list[int]] = {}
+    for at, org, needs, risks, was_doubtful, count in session.execute(
+            select(label, Consultation.organisation_id, Consultation.presenting_needs, Consultation.risks, doubtful,
+                   func.count())
+            .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
+            .where(inside, *where)
+            .group_by(label, Consultation.organisation_id, Consultation.presenting_needs, Consultation.risks,
+                      doubtful)):
+        row = numbers.setdefault((at, org), [0] * len(ASKED_NUMBERS))
+        for name in asked_about(needs, risks, was_doubtful):
+            row[_ASKED_AT[name]] += count
+    return [(at, org, *row) for (at, org), row in numbers.items()]
+
+
 RAISED = Family("raised", Consultation.created_at, _raised,
                 ("created_at", "organisation_id", "urgency", "first_response_at", "advice_given_at", "closed_at",
                  "used_seconds", "target_seconds"))
 CLOSED = Family("closed", Consultation.closed_at, _closed, ("closed_at", "organisation_id", "outcome", "minutes_spent"))
 # A booking's attendance and its group's organisation and length move these too (reach.changes).
 HELD = Family("held", GroupSession.starts_at, _held, ("starts_at", "status", "series_id"))
-FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD)}
+# A close-out survey's answer moves this too (reach.changes).
+ASKED = Family("asked", Consultation.created_at, _asked, ("created_at", "organisation_id", "presenting_needs", "risks"))
+FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD, ASKED)}
 
 
 def overdue(session: Session, spans: list[Span], now: datetime, where: list) -> list:

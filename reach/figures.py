@@ -23,6 +23,7 @@ from supervision.models import Booking, GroupSeries, GroupSession
 
 from . import daily, rollups, sets
 from .daily import SURVEY_ANSWERS, URGENCIES
+from .rollups import kinds_of_service
 
 NOW, BEFORE = 1, 0
 
@@ -48,11 +49,6 @@ class Report:
     current: dict
     previous: dict
     joint: list[dict]
-
-
-def kinds_of_service(session: Session) -> dict[int, str]:
-    """Each organisation's kind of service, by its id."""
-    return dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
 
 
 def _organisations(scope: Scope, column) -> list:

@@ -3,22 +3,23 @@ and risks most often brought together, where workers said they were not more con
 themes facilitators record, month by month for a kind of service, with group topics and formulation templates
 that match (by the request's needs and risks and the templates' tags).
 
-The counts are one SQL aggregate over the requests' creation-time index, each month a CASE bucket on London
-month boundaries (so the clock changes fall in the right month on any database), grouped by the needs and risks
-as stored, so Python splits and adds up a few hundred rows, not every request."""
+The counts are the daily roll-ups' (reach.daily.ASKED): whole London months read from a row each, so a year
+costs the same however many requests it holds, and only the days not yet rolled up are counted afresh."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.models import NEEDS, RISKS, CloseOutSurvey, Consultation
+from consult.models import NEEDS, RISKS
 from core.accounts.models import Organisation
 from formulations.models import PUBLISHED, Template, TemplateVersion, split_tags
 from supervision.models import GroupSeries, GroupSession, SessionNotes
 
+from . import rollups
+from .daily import ASKED, ASKED_NUMBERS
 from .periods import Period
 
 THEMES_SHOWN = 30
@@ -72,23 +73,6 @@ class LearningNeeds:
     suggestions: list[dict]
 
 
-def _counts(session: Session, months: list[Period], service_type: str | None) -> list:
-    """Requests by month, the needs and risks they named (as stored, comma-separated) and whether the worker said
-    they were not more confident: few distinct rows, however many requests, for Python to split and add up."""
-    created = Consultation.created_at
-    bucket = case(*[(created >= m.bounds()[0], n) for n, m in reversed(list(enumerate(months)))], else_=-1)
-    doubtful = func.coalesce(CloseOutSurvey.more_confident == "no", False)
-    query = (select(bucket.label("month"), Consultation.presenting_needs, Consultation.risks, doubtful.label("doubtful"),
-                    func.count())
-             .select_from(Consultation)
-             .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
-             .where(created >= months[0].bounds()[0], created < months[-1].bounds()[1]))
-    if service_type:
-        query = query.where(Consultation.organisation_id.in_(
-            select(Organisation.id).where(Organisation.service_type == service_type)))
-    return session.execute(query.group_by(bucket, Consultation.presenting_needs, Consultation.risks, doubtful)).all()
-
-
 def _themes(session: Session, months: list[Period], service_type: str | None) -> list[dict]:
     """The latest themes facilitators shared, with the group's kind of service."""
     query = (select(GroupSession.starts_at, GroupSeries.title, Organisation.service_type, SessionNotes.themes)
@@ -121,30 +105,20 @@ def _suggest(weights: dict[str, int], templates: list) -> list[dict]:
 
 
 def learning_needs(session: Session, months: list[Period], service_type: str | None = None) -> LearningNeeds:
-    width = len(months)
-    zero = [0] * width
-    requests, doubtful = list(zero), list(zero)
-    needs = {k: list(zero) for k in NEEDS}
-    risks = {k: list(zero) for k in RISKS}
-    not_confident = {k: list(zero) for k in LABELS}
-    pairs = {pair: 0 for pair in product(NEEDS, RISKS)}
-    for month, named_needs, named_risks, was_doubtful, count in _counts(session, months, service_type):
-        if not 0 <= month < width:
-            continue
-        named_needs = [n for n in (named_needs or "").split(",") if n in NEEDS]
-        named_risks = [r for r in (named_risks or "").split(",") if r in RISKS]
-        requests[month] += count
-        for key in named_needs:
-            needs[key][month] += count
-        for key in named_risks:
-            risks[key][month] += count
-        if was_doubtful:
-            doubtful[month] += count
-            for key in named_needs + named_risks:
-                not_confident[key][month] += count
-        for pair in product(named_needs, named_risks):
-            pairs[pair] += count
-    together = sorted(((n, r, count) for (n, r), count in pairs.items() if count), key=lambda t: (-t[2], t[0], t[1]))
+    periods = {n: month.bounds() for n, month in enumerate(months)}
+    counted = rollups.sums(session, {ASKED: periods}, rollups.kinds_of_service(session), rollups.state(session),
+                           service_type=service_type)[ASKED.name].scope
+    by_month = [[int(v) for v in counted.get(n, [0] * len(ASKED_NUMBERS))] for n in range(len(months))]
+
+    def monthly(name: str) -> list[int]:
+        at = ASKED_NUMBERS.index(name)
+        return [numbers[at] for numbers in by_month]
+
+    needs = {k: monthly(f"need:{k}") for k in NEEDS}
+    risks = {k: monthly(f"risk:{k}") for k in RISKS}
+    not_confident = {k: monthly(f"doubt:{k}") for k in LABELS}
+    pairs = ((n, r, sum(monthly(f"pair:{n}:{r}"))) for n, r in product(NEEDS, RISKS))
+    together = sorted((pair for pair in pairs if pair[2]), key=lambda t: (-t[2], t[0], t[1]))
     weights = {k: sum((needs.get(k) or risks[k])) + 2 * sum(not_confident[k]) for k in LABELS}
-    return LearningNeeds(months, requests, needs, risks, not_confident, doubtful, together[:5],
-                         _themes(session, months, service_type), _suggest(weights, _templates(session)))
+    return LearningNeeds(months, monthly("requests"), needs, risks, not_confident, monthly("doubtful"),
+                         together[:5], _themes(session, months, service_type), _suggest(weights, _templates(session)))

@@ -107,7 +107,8 @@ def _add_into(totals: dict, key, values) -> None:
 
 # Rolling up.
 
-def _kinds(session: Session) -> dict[int, str]:
+def kinds_of_service(session: Session) -> dict[int, str]:
+    """Each organisation's kind of service, by its id."""
     return dict(session.execute(select(Organisation.id, Organisation.service_type)).all())
 
 
@@ -171,7 +172,7 @@ def _first_day(session: Session, family, today: date) -> date:
 def roll_up(session: Session, now: datetime, limit: int = DAYS_PER_SWEEP) -> int:
     """Roll up the days that have closed and the days marked out of date, up to `limit` days in all; returns
     how many. Run again until it returns 0 to catch up completely."""
-    today, kinds, done = london_day(now - SETTLING), _kinds(session), 0
+    today, kinds, done = london_day(now - SETTLING), kinds_of_service(session), 0
     for family in families():
         state = session.get(RolledUpThrough, family.name)
         if state is None:

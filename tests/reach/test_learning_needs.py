@@ -3,22 +3,27 @@ the pairs brought together most, "not more confident" answers, facilitators' the
 group topics and templates suggested from tags; lead psychologists only."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from dataclasses import asdict
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import func, select
 
-from consult.models import CloseOutSurvey
+from consult.models import CloseOutSurvey, Consultation
 from core.timeutil import LONDON
 from formulations.starter import seed_starter_library
 from reach import periods
 from reach.learning import learning_needs
+from reach.rollups import DailyFigures, OutOfDateDay
 from supervision.models import GroupSession, SessionNotes
 from tests.factories import make_lead_psychologist, series
 from tests.pages import open_page
 from tests.partnership_october import consultation
+from tests.reach.test_rollups import _roll_up_all, without_roll_ups
 from tests.support import person, signed_in
 
 MONTHS = [periods.Period(date(2026, m, 1), 1) for m in (9, 10, 11)]
+AFTER = datetime(2026, 12, 2, 9, tzinfo=timezone.utc)  # November closed and rolled up
 
 
 def _partnership(session) -> None:
@@ -73,6 +78,38 @@ def test_one_kind_of_service_and_suggestions_from_tags(session):
     assert titles and all("alcohol" in t.lower() or "substance" in t.lower() or "drug" in t.lower() for t in titles)
 
 
+def test_the_hand_count_is_read_from_the_roll_ups(session):
+    """Altered by hand, October's stored month shows through: the page does not read October's requests."""
+    _partnership(session)
+    afresh = asdict(learning_needs(session, MONTHS))
+    _roll_up_all(session, AFTER)
+    assert asdict(learning_needs(session, MONTHS)) == afresh
+    october = session.scalar(select(DailyFigures).where(DailyFigures.family == "asked", DailyFigures.bucket == "m",
+                                                        DailyFigures.starts == date(2026, 10, 1),
+                                                        DailyFigures.partition == "all"))
+    october.body = october.body.replace("[3.0,", "[30.0,", 1)
+    session.commit()
+    assert learning_needs(session, MONTHS).requests == [1, 30, 1]
+
+
+def test_an_answer_or_a_risk_changed_after_the_month_is_rolled_up_shows_at_once(session):
+    _partnership(session)
+    _roll_up_all(session, AFTER)
+    first_of_november = session.scalar(select(Consultation).where(Consultation.client_reference == "LN-3"))
+    session.get(CloseOutSurvey, first_of_november.id).more_confident = "no"
+    housing = session.scalar(select(Consultation).where(Consultation.client_reference == "LN-4"))
+    housing.risks = "domestic_abuse"
+    session.commit()
+    found = learning_needs(session, MONTHS)
+    assert found.not_confident_total == [0, 3, 1] and found.not_confident["suicide_self_harm"] == [0, 0, 1]
+    assert found.risks["domestic_abuse"] == [0, 1, 0] and ("housing", "domestic_abuse", 1) in found.together
+    _roll_up_all(session, AFTER)
+    assert session.scalar(select(func.count()).select_from(OutOfDateDay)) == 0
+    rolled = asdict(learning_needs(session, MONTHS))
+    with without_roll_ups(session):
+        assert rolled == asdict(learning_needs(session, MONTHS))
+
+
 def test_the_page_is_for_lead_psychologists(app, session):
     _partnership(session)
     open_page(signed_in(app, "psychologist"), "reach.learning_needs_page", status=403)
@@ -89,6 +126,9 @@ def test_the_page_is_for_lead_psychologists(app, session):
 def test_the_hand_count_holds_on_postgresql(pg_app):
     with pg_app.app_context(), pg_app.extensions["database"]["session_factory"]() as s:
         _partnership(s)
+        afresh = asdict(learning_needs(s, MONTHS))
+        _roll_up_all(s, AFTER)
         found = learning_needs(s, MONTHS)
+        assert asdict(found) == afresh
         assert found.requests == [1, 3, 1] and found.risks["intoxication"] == [0, 2, 0]
         assert found.not_confident_total == [0, 3, 0] and found.together[0] == ("alcohol", "suicide_self_harm", 2)

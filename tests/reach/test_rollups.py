@@ -4,17 +4,19 @@ up again; a change of an organisation's kind of service starts the roll-ups agai
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
-from consult.models import CloseOutSurvey, Consultation
+from consult.models import NEEDS, RISKS, CloseOutSurvey, Consultation
 from core.accounts.models import Organisation
 from core.identifiers import client_key
 from core.timeutil import LONDON
-from reach import rollups
+from reach import periods, rollups
 from reach.figures import Scope, report
+from reach.learning import learning_needs
 from reach.rollups import DailyFigures, OutOfDateDay, RolledUpThrough
 from supervision.models import Booking, GroupSeries, GroupSession
 from tests.partnership_october import NOW, OCTOBER, consultation, utc
@@ -28,14 +30,20 @@ def _roll_up_all(session, now=NOW) -> None:
     session.commit()
 
 
-def _afresh(session, scope: Scope, now=NOW) -> dict:
-    """The report as worked out from the records alone (each period in one range), leaving the roll-ups be."""
+@contextmanager
+def without_roll_ups(session):
+    """Figures worked out from the records alone (each period in one range) meanwhile, leaving the roll-ups be."""
     saved = session.execute(select(RolledUpThrough.family, RolledUpThrough.through)).all()
     session.execute(delete(RolledUpThrough))
     try:
-        return asdict(report(session, scope, now))
+        yield
     finally:
         session.execute(insert(RolledUpThrough), [{"family": f, "through": t} for f, t in saved])
+
+
+def _afresh(session, scope: Scope, now=NOW) -> dict:
+    with without_roll_ups(session):
+        return asdict(report(session, scope, now))
 
 
 def test_the_hand_counted_month_from_the_roll_ups(session, october):
@@ -299,6 +307,8 @@ def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
             values.update(closed_at=created + timedelta(hours=rng.randrange(2, 400)), status="closed",
                           outcome=rng.choice(["advice_only", "joint_working", "referral_avoided"]),
                           minutes_spent=rng.randrange(5, 90))
+        values.update(presenting_needs=",".join(rng.sample(list(NEEDS), rng.randrange(0, 4))),
+                      risks=",".join(rng.sample(list(RISKS), rng.randrange(0, 3))))
         c = consultation(session, rng.choice(people), f"R-{rng.randrange(120)}", created, urgency, **values)
         if "closed_at" in values and rng.random() < 0.5:
             session.add(CloseOutSurvey(consultation_id=c.id, useful=rng.choice(["yes", "partly", "no"]),
@@ -317,6 +327,11 @@ def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
             end = datetime.combine(end.astimezone(LONDON).date(), datetime.min.time(), tzinfo=LONDON)
         scope = Scope(start, end)
         assert asdict(report(session, scope, now)) == _afresh(session, scope, now), scope
+    months = [periods.Period(date(2026, m, 1), 1) for m in range(1, 12)]
+    for kind in [None, *session.scalars(select(Organisation.service_type).distinct())]:
+        rolled = asdict(learning_needs(session, months, kind))
+        with without_roll_ups(session):
+            assert rolled == asdict(learning_needs(session, months, kind)), kind
 
 
 def test_the_roll_ups_on_postgresql(pg_app):
