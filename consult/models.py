@@ -104,6 +104,10 @@ class Consultation(Labelled, Base):
         Index("ix_consultations_client_reference", "organisation_id", "client_reference"),
         Index("ix_consultations_client_key", "organisation_id", "client_key", "created_at"),  # the client's history
         Index("ix_consultations_allocated", "psychologist_id", "allocated_at"),
+        # A month's allocations and closures by psychologist (duty hours; the allocation's fair share), from the index
+        # alone.
+        Index("ix_consultations_allocated_month", "allocated_at", "psychologist_id"),
+        Index("ix_consultations_closed_by", "closed_at", "psychologist_id", "minutes_spent"),
         # The reach dashboard counts requests raised and closed in a period: these cover every column its
         # figures read, so a year of requests is read from the index alone.
         Index("ix_consultations_reach_raised", "created_at", "organisation_id", "team_id", "requester_id",

@@ -1,6 +1,7 @@
 """Duty hours per psychologist for one month, for the lead psychologist: hours on duty, requests allocated,
-consultation minutes, facilitation minutes (groups and case clinics) and one-to-one supervision minutes. Each is
-one grouped aggregate over an index that starts with the time or the person."""
+consultation minutes, facilitation minutes (groups and case clinics) and one-to-one supervision minutes, a page of
+psychologists at a time. Each figure is one grouped aggregate over the month's run of an index that starts with
+the time and holds the person (and what is added up), so it is read from the index alone."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from consult.models import Consultation
 from core.accounts.models import Person, PersonRole, Role
 from core.database import seconds_between
+from core.pagination import Page, paginate
 from core.timeutil import LONDON, as_utc
 from rota.models import DutySlot
 from supervision.models import Booking, GroupSeries, GroupSession
@@ -31,9 +33,9 @@ def _in_column(n: int, value) -> list:
     return [*(literal(0) for _ in range(n)), value, *(literal(0) for _ in range(n + 1, len(COLUMNS)))]
 
 
-def duty_hours(session: Session, month: date) -> list[dict]:
-    """One row per psychologist (everyone with the role, and anyone else who did any of it that month), by name:
-    a duty counts in the month it starts."""
+def _totals(session: Session, month: date) -> dict[int, list[int]]:
+    """Each figure for everyone who did any of it in the month, by person: a duty counts in the month it
+    starts."""
     start, end = month_bounds(month)
     held = select(Booking.id).where(Booking.session_id == GroupSession.id, Booking.attendance == "attended") \
         .correlate(GroupSession).exists()
@@ -63,8 +65,17 @@ def duty_hours(session: Session, month: date) -> list[dict]:
         row = totals.setdefault(person_id, [0] * len(COLUMNS))
         for n, value in enumerate(values):
             row[n] += int(round(float(value or 0)))
+    return totals
+
+
+def duty_hours(session: Session, month: date, number: int = 1) -> Page:
+    """A page of rows, one per psychologist (everyone with the role, and anyone else who did any of it that month),
+    by name."""
+    totals = _totals(session, month)
     everyone = select(Person.id, Person.name).where(
         Person.id.in_(select(PersonRole.person_id).where(PersonRole.role == Role.PSYCHOLOGIST.value))
         | Person.id.in_(list(totals))).order_by(Person.name, Person.id)
-    return [{"person_id": pid, "name": name, **dict(zip(COLUMNS, totals.get(pid, [0] * len(COLUMNS)), strict=True))}
-            for pid, name in session.execute(everyone)]
+    page = paginate(session, everyone, number, scalars=False)
+    page.items = [{"person_id": pid, "name": name,
+                   **dict(zip(COLUMNS, totals.get(pid, [0] * len(COLUMNS)), strict=True))} for pid, name in page.items]
+    return page

@@ -9,6 +9,7 @@ from flask_login import current_user
 from core import audit
 from core.accounts.models import Role
 from core.database import db
+from core.pagination import page_number
 from core.params import query_text
 from core.security import role_required
 from core.timeutil import LONDON
@@ -33,8 +34,8 @@ def _month(raw: str, this_month: date) -> date:
 def duty_hours_page():
     this_month = datetime.now(LONDON).date().replace(day=1)
     month = _month(query_text("month", 7), this_month)
-    rows = duty_hours(db.session, month)
+    page = duty_hours(db.session, month, page_number())
     audit.record(db.session, "reach.duty_hours_viewed", None, None, month=month.isoformat(), by=current_user.id)
-    return render_template("reach/duty_hours.html", rows=rows, month=month, earlier=month_after(month, -1),
+    return render_template("reach/duty_hours.html", page=page, month=month, earlier=month_after(month, -1),
                            later=month_after(month, 1) if month < this_month else None,
                            earliest=EARLIEST)

@@ -60,6 +60,7 @@ class DutySlot(Base):
     __table_args__ = (
         UniqueConstraint("pattern_id", "starts_at", name="uq_duty_slots_pattern_start"),
         Index("ix_duty_slots_time", "starts_at", "ends_at"),
+        Index("ix_duty_slots_month", "starts_at", "status", "psychologist_id", "ends_at"),  # duty hours, index alone
         Index("ix_duty_slots_person_time", "psychologist_id", "starts_at"),
     )
 

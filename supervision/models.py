@@ -93,6 +93,7 @@ class GroupSession(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "occurrence", name="uq_group_sessions_occurrence"),
         Index("ix_group_sessions_starts", "starts_at"),
+        Index("ix_group_sessions_held", "starts_at", "status", "series_id"),  # facilitation by month, index alone
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import delete
+
+from core.accounts.models import Person, PersonRole, Role
 from core.timeutil import LONDON
 from reach.duty import duty_hours
 from rota.models import DutySlot
@@ -56,13 +59,37 @@ def _october(session) -> None:
 
 def test_duty_hours_match_the_hand_count(session):
     _october(session)
-    rows = {r["name"]: r for r in duty_hours(session, date(2026, 10, 1))}
+    rows = {r["name"]: r for r in duty_hours(session, date(2026, 10, 1)).items}
     mine = rows["Psychologist"]
     assert (mine["duty_minutes"], mine["allocations"], mine["consultation_minutes"], mine["facilitation_minutes"],
             mine["supervision_minutes"]) == (420, 2, 65, 90, 60)
     assert rows["Other Psychologist"]["duty_minutes"] == 0  # listed, with nothing that month
-    november = {r["name"]: r for r in duty_hours(session, date(2026, 11, 1))}
+    november = {r["name"]: r for r in duty_hours(session, date(2026, 11, 1)).items}
     assert november["Psychologist"]["duty_minutes"] == 120
+
+
+def test_a_page_of_psychologists_at_a_time_with_anyone_else_who_did_the_work(app, session):
+    """Every psychologist by name, 25 to a page; someone without the role who was on duty that month is listed too
+    (their hours are not lost when the role goes)."""
+    _october(session)
+    organisation_id = person(session, "psychologist").organisation_id
+    for n in range(30):
+        newcomer = Person(email=f"zed{n}@example.org", name=f"Zed Psychologist {n:02}", organisation_id=organisation_id)
+        session.add(newcomer)
+        session.flush()
+        session.add(PersonRole(person_id=newcomer.id, role=Role.PSYCHOLOGIST.value))
+    former = person(session, "psychologist")
+    session.execute(delete(PersonRole).where(PersonRole.person_id == former.id))
+    session.commit()
+    first, second = duty_hours(session, date(2026, 10, 1)), duty_hours(session, date(2026, 10, 1), 2)
+    assert first.total == second.total == 32 and len(first.items) == 25 and len(second.items) == 7
+    names = [r["name"] for r in first.items + second.items]
+    assert names == sorted(names) and "Psychologist" in names
+    assert duty_hours(session, date(2026, 12, 1)).total == 31  # no duties that month: psychologists alone
+    make_lead_psychologist(session, "other_psychologist")
+    page = open_page(signed_in(app, "other_psychologist"), "reach.duty_hours_page", month="2026-10", page="2")
+    assert "Page 2 of 2 (32 in all)" in page and "Zed Psychologist 29" in page and "Zed Psychologist 00" not in page
+    assert "month=2026-10" in page  # the page links keep the month
 
 
 def test_only_lead_psychologists_see_duty_hours(app, session):
