@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, func, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.accounts.models import Person
@@ -74,6 +74,10 @@ class TemplateVersion(Base):
     def standing(self) -> str | None:
         """Why this version is no longer the one to use (`standing`); needs `template` loaded."""
         return standing(self, self.template)
+
+
+# The library lists live templates by title: walked in this order, it stops at a page of them.
+Index("ix_formulation_template_versions_title", func.lower(TemplateVersion.title), TemplateVersion.id)
 
 
 def standing(version: TemplateVersion, template: Template) -> str | None:

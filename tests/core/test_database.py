@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.sql.functions import FunctionElement
 
 from core.accounts.models import Organisation, Person, Role
 from core.cli import upgrade_database
@@ -18,12 +19,23 @@ from tests.conftest import TEST_CONFIG
 from tests.pages import open_page
 
 
+# SQLite cannot reflect an index on an expression, so Alembic leaves those out of its comparison there (and says
+# so); PostgreSQL compares them, and here each must at least exist with the expression the models give.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index",
+                            "ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_build_exactly_the_schema_the_models_describe(app):
     engine = app.extensions["database"]["engine"]
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include_in_comparison}),
                                 Base.metadata)
+        built = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
     assert diff == []
+    expression_indexes = [(index.name, e) for table in Base.metadata.tables.values() for index in table.indexes
+                          for e in index.expressions if isinstance(e, FunctionElement)]
+    assert expression_indexes
+    for name, function in expression_indexes:
+        column = next(iter(function.clauses)).name
+        assert f"{function.name}({column})" in built[name].replace('"', ""), name
 
 
 @pytest.mark.postgres
