@@ -20,6 +20,7 @@ class Page:
     number: int
     per_page: int
     total: int
+    more: bool = False  # more than `total` match: only `total` are offered (the search ranks so many)
 
     @property
     def pages(self) -> int:

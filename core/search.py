@@ -16,6 +16,7 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint, bindparam, delet
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .database import Base
+from .pagination import Page
 from .timeutil import utcnow
 
 # What the database puts either side of a matched word; taken out of indexed text, so no one can forge one.
@@ -23,6 +24,7 @@ _OPEN, _CLOSE = "\x02", "\x03"
 _MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
 
 LONGEST_QUERY = 200
+KINDS = ("note", "template", "service")  # what the index holds (library, formulations and directory put them)
 ANSWERS = ("note", "template")  # the kinds a worker about to ask is shown (`suggestions`), at most SUGGESTED
 SUGGESTED = 5
 MOST_WORDS = 12
@@ -95,37 +97,56 @@ def _marked(raw: str | None) -> Markup:
 @dataclass(frozen=True)
 class Results:
     hits: list[Hit]
-    total: int
+    total: int  # at most MOST_RANKED + 1: beyond it, `more` says so
     every_word: bool  # each hit has every word; False when none had, and these have any of them
 
+    @property
+    def more(self) -> bool:
+        """More match than are ranked: the most recently added MOST_RANKED are, and no more are counted."""
+        return self.total > MOST_RANKED
 
-# Every word, else any of them: "drinking before appointments" finds the notes that say all three, and a typed
-# question that no note matches word for word still finds those that share most of its words (ranked first).
-# The last word may be half typed, so it also matches as a prefix. Ranking reads every match, so asking for
-# every word first keeps that set small; counting is cheap either way.
+    def page(self, items: list, number: int, per_page: int) -> Page:
+        """The page of a list of these results (the hits, or what they stand for), offering the ranked ones."""
+        return Page(items, number, per_page, min(self.total, MOST_RANKED), more=self.more)
+
+
+# Ranking reads every match it is given, and the database's statistics for each word read every entry with that
+# word: for a common word, half the index. So a search ranks at most the MOST_RANKED matches added most recently
+# (all of them, for most searches) and counts no further, and it tries the cheapest match first: every word as
+# typed (stemmed, so "drinking" finds "drinks"), then with the last word taken as the start of one, in case it was
+# half typed, then any of the words (a question no entry matches word for word still finds those that share most
+# of its words, ranked first). Matching the start of a word reads every word that starts so; it is the fallback.
+MOST_RANKED = 1000
+_TRIES = ((True, False), (True, True), (False, False), (False, True))  # (every word, last word as a start)
+# The newest matches, counted (up to one more than are ranked) with the oldest of them, in one statement.
+_SQLITE_NEWEST = """
+SELECT count(*), min(id) FROM (SELECT rowid AS id FROM search_entries_fts WHERE search_entries_fts MATCH :match
+                               ORDER BY rowid DESC LIMIT :most)
+"""
 # One statement: marking the page of hits in a second one, by rowid, reads every match again (FTS5 does not
-# look rowids up within a MATCH), twice the time.
+# look rowids up within a MATCH), twice the time. The lowest rowid keeps the ranking to the newest matches.
 _SQLITE_HITS = """
 SELECT e.kind, e.record_id, highlight(search_entries_fts, 1, :open, :close),
        snippet(search_entries_fts, 3, :open, :close, '…', 24)
 FROM search_entries_fts JOIN search_entries AS e ON e.id = search_entries_fts.rowid
-WHERE search_entries_fts MATCH :match
+WHERE search_entries_fts MATCH :match AND search_entries_fts.rowid >= :lowest
 ORDER BY bm25(search_entries_fts, 0.0, 8.0, 4.0, 1.0), e.id LIMIT :limit OFFSET :offset
 """
-_SQLITE_COUNT = "SELECT count(*) FROM search_entries_fts WHERE search_entries_fts MATCH :match"
+_POSTGRES_NEWEST = """
+SELECT count(*), min(id) FROM (SELECT e.id FROM search_entries AS e
+                               WHERE e.terms @@ to_tsquery('english', :match) AND e.kind IN :kinds
+                               ORDER BY e.id DESC LIMIT :most) AS newest
+"""
 # ts_headline reads the whole text, so it runs only on the page of hits, after they are ranked and cut.
 _POSTGRES_HITS = """
 WITH q AS (SELECT to_tsquery('english', :match) AS query),
 hits AS (SELECT e.id, e.kind, e.record_id, e.title, e.body, ts_rank(e.terms, q.query) AS rank
-         FROM search_entries AS e, q WHERE e.terms @@ q.query AND e.kind IN :kinds
+         FROM search_entries AS e, q WHERE e.terms @@ q.query AND e.kind IN :kinds AND e.id >= :lowest
          ORDER BY rank DESC, e.id LIMIT :limit OFFSET :offset)
 SELECT hits.kind, hits.record_id,
        ts_headline('english', hits.title, q.query, :whole),
        ts_headline('english', hits.body, q.query, :part)
 FROM hits, q ORDER BY hits.rank DESC, hits.id
-"""
-_POSTGRES_COUNT = """
-SELECT count(*) FROM search_entries AS e WHERE e.terms @@ to_tsquery('english', :match) AND e.kind IN :kinds
 """
 
 
@@ -134,53 +155,56 @@ def _statement(sql: str):
 
 
 _STATEMENTS = {name: _statement(sql) for name, sql in
-               {"sqlite": _SQLITE_HITS, "sqlite_count": _SQLITE_COUNT,
-                "postgresql": _POSTGRES_HITS, "postgresql_count": _POSTGRES_COUNT}.items()}
+               {"sqlite": _SQLITE_HITS, "sqlite_newest": _SQLITE_NEWEST,
+                "postgresql": _POSTGRES_HITS, "postgresql_newest": _POSTGRES_NEWEST}.items()}
 
 
-def _match(dialect: str, found: list[str], kinds: tuple[str, ...], every: bool) -> str:
+def _match(dialect: str, found: list[str], kinds: tuple[str, ...], every: bool, start: bool) -> str:
     """The database's own search syntax, built from words of letters and digits only (so nothing typed is read
-    as syntax). On SQLite the kinds are matched in the index's `kind` column, the words in the others."""
-    if dialect == "sqlite":
-        words = f" {'AND' if every else 'OR'} ".join([f'"{w}"' for w in found[:-1]] + [f'"{found[-1]}"*'])
-        return f"kind : ({' OR '.join(kinds)}) AND {{title tags body}} : ({words})"
-    return f" {'&' if every else '|'} ".join([*found[:-1], f"{found[-1]}:*"])
+    as syntax). On SQLite the kinds are matched in the index's `kind` column, the words in the others: by the
+    kinds left out where they are fewer, since matching a kind reads every entry of it."""
+    last = f"{found[-1]}:*" if start and dialect != "sqlite" else found[-1]
+    if dialect != "sqlite":
+        return f" {'&' if every else '|'} ".join([*found[:-1], last])
+    words = f" {'AND' if every else 'OR'} ".join([f'"{w}"' for w in found[:-1]] + [f'"{last}"' + "*" * start])
+    match = f"{{title tags body}} : ({words})"
+    others = [kind for kind in KINDS if kind not in kinds]
+    if not others:
+        return match
+    if len(others) < len(kinds):
+        return f"{match} NOT kind : ({' OR '.join(others)})"
+    return f"kind : ({' OR '.join(kinds)}) AND {match}"
 
 
-def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offset: int = 0,
-         counted: bool = True) -> Results:
-    """The things of these kinds that match, best first, with the matched words marked, and how many match.
-    Uncounted (suggestions, which show a few and no pages), `total` is only how many are returned."""
+def find(session: Session, q: str, kinds: tuple[str, ...], limit: int = 10, offset: int = 0) -> Results:
+    """The things of these kinds that match, best first, with the matched words marked, and how many match (up
+    to one more than MOST_RANKED)."""
     found = words(q)
     if not found:
         return Results([], 0, True)
     dialect = session.get_bind().dialect.name
-    if not counted:
-        hits = _hits(session, dialect, found, kinds, True, limit, offset)
-        every = bool(hits) or len(found) == 1
-        hits = hits or ([] if every else _hits(session, dialect, found, kinds, False, limit, offset))
-        return Results(hits, len(hits), every)
-
-    def count(every: bool) -> int:
-        return session.scalar(_STATEMENTS[f"{dialect}_count"], {"match": _match(dialect, found, kinds, every),
-                                                               "kinds": list(kinds)})
-
-    every, total = True, count(True)
-    if not total and len(found) > 1:
-        every, total = False, count(False)
-    if not total or offset >= total:
+    for every, start in _TRIES if len(found) > 1 else _TRIES[:2]:
+        match = _match(dialect, found, kinds, every, start)
+        total, lowest = session.execute(_STATEMENTS[f"{dialect}_newest"],
+                                        {"match": match, "kinds": list(kinds), "most": MOST_RANKED + 1}).one()
+        if total:
+            break
+    if not total or offset >= min(total, MOST_RANKED):
         return Results([], total, every)
-    return Results(_hits(session, dialect, found, kinds, every, limit, offset), total, every)
+    if total > MOST_RANKED:  # the oldest of those counted is one more than are ranked
+        lowest += 1
+    return Results(_hits(session, dialect, match, kinds, lowest, limit, offset), total, every)
 
 
 def suggestions(session: Session, q: str) -> list[Hit]:
-    """What a worker about to ask is shown: the best few practice notes and templates, uncounted."""
-    return find(session, q, ANSWERS, SUGGESTED, counted=False).hits
+    """What a worker about to ask is shown: the best few practice notes and templates."""
+    return find(session, q, ANSWERS, SUGGESTED).hits
 
 
-def _hits(session: Session, dialect: str, found: list[str], kinds: tuple[str, ...], every: bool, limit: int,
+def _hits(session: Session, dialect: str, match: str, kinds: tuple[str, ...], lowest: int, limit: int,
           offset: int) -> list[Hit]:
-    params = {"match": _match(dialect, found, kinds, every), "kinds": list(kinds), "limit": limit, "offset": offset}
+    params = {"match": match, "kinds": list(kinds), "lowest": lowest, "limit": limit,
+              "offset": offset}
     if dialect == "sqlite":
         params |= {"open": _OPEN, "close": _CLOSE}
     else:

@@ -106,12 +106,13 @@ class Found:
     hit: search.Hit
 
 
-def found(session: Session, q: str, limit: int, offset: int = 0) -> tuple[list[Found], int]:
-    """Live services matching a search, best first, each with its marked title and snippet; and how many match."""
+def found(session: Session, q: str, limit: int, offset: int = 0) -> tuple[list[Found], search.Results]:
+    """Live services matching a search, best first, each with its marked title and snippet; and the search's
+    results, for how many match."""
     results = search.find(session, q, (KIND,), limit, offset)
     by_id = {s.id: s for s in session.scalars(select(LocalService).where(
         LocalService.id.in_([h.record_id for h in results.hits])))} if results.hits else {}
-    return [Found(by_id[h.record_id], h) for h in results.hits if h.record_id in by_id], results.total
+    return [Found(by_id[h.record_id], h) for h in results.hits if h.record_id in by_id], results
 
 
 def with_instead(session: Session, service_id: int) -> LocalService | None:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from core.accounts.models import Role
 from core.confirm import confirm_first
 from core.database import db
-from core.pagination import PER_PAGE, Page, page_number, paginate
+from core.pagination import PER_PAGE, page_number, paginate
 from core.params import query_text
 from core.refusals import attempt
 from core.security import role_required
@@ -22,8 +22,8 @@ def index():
     q = query_text("q")
     if q:  # best match first, from the search index
         number = page_number()
-        found, total = services.found(db.session, q, PER_PAGE, (number - 1) * PER_PAGE)
-        return render_template("directory/index.html", q=q, found=Page(found, number, PER_PAGE, total))
+        found, results = services.found(db.session, q, PER_PAGE, (number - 1) * PER_PAGE)
+        return render_template("directory/index.html", q=q, found=results.page(found, number, PER_PAGE))
     return render_template("directory/index.html", q="", page=paginate(db.session, services.LISTED))
 
 

@@ -10,7 +10,7 @@ from consult.models import Consultation
 from core import search
 from core.accounts.models import Role
 from core.database import db
-from core.pagination import PER_PAGE, Page, page_number
+from core.pagination import PER_PAGE, page_number
 from core.params import query_text
 from core.refusals import attempt
 from core.timeutil import utcnow
@@ -19,16 +19,14 @@ from . import bp, services
 from .forms import NoteForm
 from .models import NoteStatus, PracticeNote
 
-EVERYTHING = ("note", "template", "service")
-
 
 @bp.route("/")
 def index():
     q = query_text("q", search.LONGEST_QUERY)
     number = page_number()
-    results = search.find(db.session, q, EVERYTHING, PER_PAGE, (number - 1) * PER_PAGE)
-    return render_template("library/search.html", q=q, every_word=results.every_word,
-                           found=Page(results.hits, number, PER_PAGE, results.total))
+    results = search.find(db.session, q, search.KINDS, PER_PAGE, (number - 1) * PER_PAGE)
+    return render_template("library/search.html", q=q, every_word=results.every_word, most=search.MOST_RANKED,
+                           found=results.page(results.hits, number, PER_PAGE))
 
 
 @bp.route("/suggestions")

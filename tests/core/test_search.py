@@ -48,12 +48,35 @@ def test_every_word_first_else_any_with_the_closer_match_first(db):
     assert some.total == 2
 
 
-def test_uncounted_suggestions_find_the_same_as_a_counted_search(db):
-    _three(db)
-    for q in ("drinks appointments", "anxiety drinks sleepless nights", "cannab", "zzz qqq"):
-        counted, uncounted = search.find(db, q, ("note",), 5), search.find(db, q, ("note",), 5, counted=False)
-        assert [h.record_id for h in uncounted.hits] == [h.record_id for h in counted.hits], q
-        assert uncounted.every_word == counted.every_word or not counted.hits, q
+def test_a_search_matching_more_than_are_ranked_ranks_the_newest_and_says_so(db, monkeypatch):
+    """Ranking reads every match it is given, so past MOST_RANKED it is given the newest: an older, better match
+    drops out, and the count stops at one more than are ranked."""
+    monkeypatch.setattr(search, "MOST_RANKED", 3)
+    search.put(db, "note", 1, "Anxiety, anxiety, anxiety", "Anxiety about appointments: anxiety at night.")
+    for n in range(2, 7):
+        search.put(db, "note", n, f"Note {n}", "Some anxiety before appointments.")
+    db.commit()
+    found = search.find(db, "anxiety", ("note",), limit=2)
+    assert found.more and found.total == 4
+    assert [h.record_id for h in found.hits] == [4, 5]  # equal matches, the older first
+    assert [h.record_id for h in search.find(db, "anxiety", ("note",), limit=2, offset=2).hits] == [6]
+    assert search.find(db, "anxiety", ("note",), limit=2, offset=4).hits == []
+    page = found.page(found.hits, 1, 2)
+    assert (page.total, page.pages, page.more) == (3, 2, True)
+    monkeypatch.setattr(search, "MOST_RANKED", 10)
+    every = search.find(db, "anxiety", ("note",))
+    assert not every.more and every.total == 6 and every.hits[0].record_id == 1  # all ranked: the best first
+
+
+def test_the_whole_page_says_when_only_the_newest_are_ranked(app, session, monkeypatch):
+    from tests.pages import open_page
+    from tests.support import signed_in
+    monkeypatch.setattr(search, "MOST_RANKED", 2)
+    for n in range(1, 5):
+        search.put(session, "note", n, f"Note {n}", "Drinking before appointments.")
+    session.commit()
+    page = open_page(signed_in(app, "frontline"), "library.index", q="drinking")
+    assert "More than 2 results. The 2 added most recently are shown" in page
 
 
 def test_kinds_are_kept_apart(db):
@@ -61,6 +84,8 @@ def test_kinds_are_kept_apart(db):
     assert _found(db, "anxiety drinks appointments")[0] == 1
     assert _found(db, "drink", kinds=("service",)) == [3]
     assert search.find(db, "drink", ("note", "service")).total == 2
+    assert _found(db, "drink", kinds=("note", "template")) == [1]
+    assert set(_found(db, "drink", kinds=search.KINDS)) == {1, 3}
 
 
 def test_a_half_typed_last_word_already_matches(db):
