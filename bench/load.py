@@ -74,6 +74,19 @@ def heartbeat(database_url: str):
         app.extensions["database"]["engine"].dispose()
 
 
+def workers_peak_mb(process: subprocess.Popen) -> float:
+    """The largest peak resident memory of the server's workers (its children, as /proc lists them)."""
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:  # a process that ended while being read
+            continue
+        if fields.get("PPid", "").strip() == str(process.pid) and "VmHWM" in fields:
+            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    return max(peaks, default=0.0)
+
+
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:

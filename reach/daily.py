@@ -11,7 +11,10 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from consult.models import NEEDS, OPEN_STATUSES, OUTCOMES, RISKS, WITHOUT_ADVICE, CloseOutSurvey, Consultation
+from core.accounts.models import Person
 from core.database import seconds_between
+from formulations.models import Formulation
+from library.models import NoteAnswer
 from supervision.models import Booking, GroupSeries, GroupSession
 
 URGENCIES = [("urgent", "Urgent"), ("soon", "Soon"), ("routine", "Routine")]
@@ -132,9 +135,29 @@ RAISED = Family("raised", Consultation.created_at, _raised,
 CLOSED = Family("closed", Consultation.closed_at, _closed, ("closed_at", "organisation_id", "outcome", "minutes_spent"))
 # A booking's attendance and its group's organisation and length move these too (reach.changes).
 HELD = Family("held", GroupSession.starts_at, _held, ("starts_at", "status", "series_id"))
+def _formulated(session: Session, spans: list[Span], where: list) -> list:
+    """Formulations started, by their author's organisation."""
+    label, inside = within(Formulation.created_at, spans)
+    return session.execute(
+        select(label, Person.organisation_id, func.count()).select_from(Formulation)
+        .join(Person, Person.id == Formulation.author_id)
+        .where(inside, *where).group_by(label, Person.organisation_id)).all()
+
+
+def _answered(session: Session, spans: list[Span], where: list) -> list:
+    """Questions answered by a practice note (a worker found their answer and asked no one), by the worker's
+    organisation then."""
+    label, inside = within(NoteAnswer.answered_at, spans)
+    return session.execute(select(label, NoteAnswer.organisation_id, func.count())
+                           .where(inside, *where).group_by(label, NoteAnswer.organisation_id)).all()
+
+
 # A close-out survey's answer moves this too (reach.changes).
 ASKED = Family("asked", Consultation.created_at, _asked, ("created_at", "organisation_id", "presenting_needs", "risks"))
-FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD, ASKED)}
+# An author's move to another organisation moves this too (reach.changes).
+FORMULATED = Family("formulated", Formulation.created_at, _formulated, ("created_at", "author_id"))
+ANSWERED = Family("answered", NoteAnswer.answered_at, _answered, ("answered_at", "organisation_id"))
+FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD, ASKED, FORMULATED, ANSWERED)}
 
 
 def overdue(session: Session, spans: list[Span], now: datetime, where: list) -> list:

@@ -98,17 +98,20 @@ def _requests_in_scope(scope: Scope) -> list:
 def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dict[int, str]) -> tuple:
     """Requests raised, requests closed, group sessions held, the different clients and the staff, organisations,
     teams and attendees supported (both periods), from the daily roll-ups, and this period's requests still
-    unanswered past their date, by organisation and urgency."""
+    unanswered past their date, by organisation and urgency; and the formulations, templates used and questions
+    answered by notes."""
     periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
     wanted = {daily.RAISED: periods, daily.CLOSED: periods, daily.HELD: periods}
     if scope.team_ids is None:
         rolled_up = rollups.state(session)
-        sums = rollups.sums(session, wanted, service_types, rolled_up, scope.organisation_id, scope.service_type,
-                            by_kind=NOW)
-        counted = sets.counts(session, [sets.CLIENTS, *sets.SUPPORTED], periods, service_types, rolled_up,
-                              scope.organisation_id, scope.service_type)
+        sums = rollups.sums(session, {**wanted, daily.FORMULATED: periods, daily.ANSWERED: periods}, service_types,
+                            rolled_up, scope.organisation_id, scope.service_type, by_kind=NOW)
+        counted = sets.counts(session, [sets.CLIENTS, *sets.SUPPORTED, sets.TEMPLATES], periods, service_types,
+                              rolled_up, scope.organisation_id, scope.service_type)
         clients = counted[sets.CLIENTS.name]
         people = {p: tuple(counted[family.name][p] for family in sets.SUPPORTED) for p in periods}
+        used = {p: [int(sums[daily.FORMULATED.name].scope.get(p, [0])[0]), counted[sets.TEMPLATES.name][p],
+                    int(sums[daily.ANSWERED.name].scope.get(p, [0])[0])] for p in periods}
     else:  # a team lead's teams: their own records are few, however large the partnership
         conditions = {daily.HELD: _series_conditions(scope)}
         sums = {family.name: rollups.afresh(session, family, spans, service_types,
@@ -116,8 +119,9 @@ def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dic
                 for family, spans in wanted.items()}
         clients = sets.afresh(session, sets.CLIENTS, periods, _requests_in_scope(scope))
         people = _people(session, scope)
+        used = _formulations(session, scope)
     return (sums, clients, people,
-            daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope)))
+            daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope)), used)
 
 
 def _safety(session: Session, scope: Scope):
@@ -246,9 +250,8 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
     from .exclusions import exclusion_figures
     from .supervision import supervision_figures
-    ((rolled_up, clients, people, overdue), used, safety, clinics, supervised, excluded) = run_all([
-        lambda s: _rolled_up(s, scope, now, service_types), lambda s: _formulations(s, scope),
-        lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope),
+    ((rolled_up, clients, people, overdue, used), safety, clinics, supervised, excluded) = run_all([
+        lambda s: _rolled_up(s, scope, now, service_types), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope),
         lambda s: exclusion_figures(s, scope)])
     raised, closed, held = rolled_up["raised"], rolled_up["closed"], rolled_up["held"]
     detail = _detail()  # the chosen period's, for the tables

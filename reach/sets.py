@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 from consult.models import Consultation
 from core.accounts.models import Person, TeamMembership
 from core.database import Base
+from formulations.models import Formulation, TemplateVersion
 from supervision.models import Booking, GroupSeries, GroupSession
 
 from .daily import Span, within
@@ -113,6 +114,15 @@ def _attendees(spans: list[Span], where: list):
     return _attended(spans, "person").distinct()
 
 
+def _templates(spans: list[Span], where: list):
+    """The templates formulations were started from, by the author's organisation."""
+    label, inside = within(Formulation.created_at, spans)
+    return (select(label, Person.organisation_id, TemplateVersion.template_id).select_from(Formulation)
+            .join(Person, Person.id == Formulation.author_id)
+            .join(TemplateVersion, TemplateVersion.id == Formulation.template_version_id)
+            .where(inside, *where).distinct())
+
+
 CLIENTS = Members("clients", Consultation.created_at, _clients, ("created_at", "organisation_id", "client_key"))
 # Counted by their requests and by their sessions alike (reach.changes marks the days of either).
 STAFF = Members("staff", Consultation.created_at, _supported("person"), ("created_at", "organisation_id", "requester_id"),
@@ -122,7 +132,9 @@ ORGANISATIONS = Members("organisations", Consultation.created_at, _supported("or
 TEAMS = Members("teams", Consultation.created_at, _supported("team"), STAFF.columns, also=GroupSession.starts_at)
 ATTENDEES = Members("attendees", GroupSession.starts_at, _attendees, ("starts_at", "status", "series_id"))
 SUPPORTED = (STAFF, ORGANISATIONS, TEAMS, ATTENDEES)  # their days move with a session's or a register's
-FAMILIES = {family.name: family for family in (CLIENTS, *SUPPORTED)}
+# An author's move to another organisation moves this too (reach.changes).
+TEMPLATES = Members("templates", Formulation.created_at, _templates, ("created_at", "author_id", "template_version_id"))
+FAMILIES = {family.name: family for family in (CLIENTS, *SUPPORTED, TEMPLATES)}
 
 
 # Rolling up.

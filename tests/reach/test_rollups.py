@@ -14,8 +14,12 @@ from consult.models import NEEDS, RISKS, CloseOutSurvey, Consultation
 from core.accounts.models import Organisation
 from core.identifiers import client_key
 from core.timeutil import LONDON
+from formulations.models import Formulation, TemplateVersion
+from formulations.starter import seed_starter_library
+from library.models import NoteAnswer, PracticeNote
 from reach import periods, rollups
-from reach.figures import Scope, report
+from reach.figures import NOW as THIS_PERIOD
+from reach.figures import Scope, _formulations, report
 from reach.learning import learning_needs
 from reach.rollups import DailyFigures, OutOfDateDay, RolledUpThrough
 from supervision.models import Booking, GroupSeries, GroupSession
@@ -193,6 +197,28 @@ def _october_session(session, day: int) -> GroupSession:
                                                                                       tzinfo=LONDON)))
 
 
+def test_an_author_who_moves_organisation_takes_their_formulations_with_them(session, october):
+    """Formulations and templates used are counted by where their authors are now, as worked out afresh."""
+    _roll_up_all(session)
+    author, other = person(session, "frontline"), person(session, "other_frontline")
+    theirs, mine = (Scope(OCTOBER.start, OCTOBER.end, organisation_id=o) for o in (other.organisation_id,
+                                                                                   author.organisation_id))
+
+    def used(scope: Scope) -> tuple[int, int]:
+        figures = report(session, scope, NOW).current
+        return figures["formulations"], figures["templates_used"]
+
+    assert (used(mine), used(theirs)) == ((1, 1), (0, 0))
+    author.organisation_id = other.organisation_id
+    session.commit()
+    assert {(f, d) for f, d in session.execute(select(OutOfDateDay.family, OutOfDateDay.day))} >= {
+        ("formulated", date(2026, 10, 15)), ("templates", date(2026, 10, 15))}
+    assert (used(mine), used(theirs)) == ((0, 0), (1, 1))
+    _roll_up_all(session)
+    assert (used(mine), used(theirs)) == ((0, 0), (1, 1))
+    assert asdict(report(session, theirs, NOW)) == _afresh(session, theirs)
+
+
 def test_a_register_marked_after_the_day_is_counted(session, october):
     """A facilitator who marks the register days later, or corrects it, moves the day's attendances and
     attendees."""
@@ -289,6 +315,23 @@ def _random_groups(session, rng: random.Random, first: datetime) -> None:
                             for who in rng.sample(people, rng.randrange(0, 5)))
 
 
+def _random_formulations_and_answers(session, rng, people: list[str], first: datetime) -> None:
+    """Formulations from the starter library's templates, and questions answered by a practice note."""
+    seed_starter_library(session, person(session, "psychologist"))
+    versions = session.scalars(select(TemplateVersion.id)).all()
+    note = PracticeNote(psychologist_id=person(session, "psychologist").id, status="published", title="Mornings",
+                        question="?", advice="A morning check-in.")
+    session.add(note)
+    session.flush()
+    for _ in range(200):
+        at, who = first + timedelta(minutes=rng.randrange(0, 150 * 24 * 60)), person(session, rng.choice(people))
+        session.add(Formulation(template_version_id=rng.choice(versions), author_id=who.id, created_at=at,
+                                updated_at=at))
+        if rng.random() < 0.5:
+            session.add(NoteAnswer(note_id=note.id, person_id=who.id, organisation_id=who.organisation_id,
+                                   answered_at=at + timedelta(hours=rng.randrange(0, 48))))
+
+
 def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
     rng = random.Random(7)
     people = ["frontline", "other_frontline", "team_lead"]
@@ -315,6 +358,8 @@ def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
                                        more_confident=rng.choice(["yes", "partly", "no"]),
                                        without_advice=rng.choice([None, "nothing", "referred_elsewhere"]),
                                        confidence_before=rng.randrange(1, 6), confidence_now=rng.randrange(1, 6)))
+    _random_formulations_and_answers(session, rng, people, first)
+    _random_formulations_and_answers(session, rng, people, first)
     session.commit()
     now = utc(2026, 11, 30, 15)
     _roll_up_all(session, now)
@@ -326,7 +371,10 @@ def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
             start = datetime.combine(start.astimezone(LONDON).date(), datetime.min.time(), tzinfo=LONDON)
             end = datetime.combine(end.astimezone(LONDON).date(), datetime.min.time(), tzinfo=LONDON)
         scope = Scope(start, end)
-        assert asdict(report(session, scope, now)) == _afresh(session, scope, now), scope
+        rolled = report(session, scope, now)
+        assert asdict(rolled) == _afresh(session, scope, now), scope
+        used = [rolled.current[key] for key in ("formulations", "templates_used", "answered_by_notes")]
+        assert used == _formulations(session, scope)[THIS_PERIOD], scope  # as a team lead's are counted, from the records
     months = [periods.Period(date(2026, m, 1), 1) for m in range(1, 12)]
     for kind in [None, *session.scalars(select(Organisation.service_type).distinct())]:
         rolled = asdict(learning_needs(session, months, kind))
