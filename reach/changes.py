@@ -14,10 +14,10 @@ from consult.models import CloseOutSurvey, Consultation
 from core.accounts.models import Organisation, Person, TeamMembership
 from core.timeutil import utcnow
 from formulations.models import Formulation
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 from . import sets
-from .daily import ASKED, CLOSED, FORMULATED, HELD
+from .daily import ASKED, CASES_EXCLUDED, CLOSED, FORMULATED, HELD
 from .rollups import OutOfDateDay, families, from_scratch, london_day
 
 FAMILIES = families()
@@ -86,10 +86,12 @@ def _changes(session: Session) -> set[tuple[str, date]]:
                 select(Consultation.created_at).where(Consultation.requester_id.in_(people)),
                 select(GroupSession.starts_at).join(Booking, Booking.session_id == GroupSession.id)
                 .where(Booking.person_id.in_(people), Booking.attendance == "attended")))}
-    if authors := moved[sets.ORGANISATIONS.name]:  # and every day they started a formulation
+    if movers := moved[sets.ORGANISATIONS.name]:  # and every day they started a formulation or presented a case
         marks |= {(family.name, london_day(moment)) for moment in session.connection().scalars(
-            select(Formulation.created_at).where(Formulation.author_id.in_(authors)).distinct())
+            select(Formulation.created_at).where(Formulation.author_id.in_(movers)).distinct())
             for family in (FORMULATED, sets.TEMPLATES)}
+        marks |= {(CASES_EXCLUDED.name, london_day(moment)) for moment in session.connection().scalars(
+            select(ClinicCase.created_at).where(ClinicCase.presenter_id.in_(movers)).distinct())}
     # Who was supported moves with every session and register that the sessions held do.
     marks |= {(family.name, day) for name, day in list(marks) if name == HELD.name for family in sets.SUPPORTED}
     return marks

@@ -10,12 +10,13 @@ from typing import Callable
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from consult.exclusions import REASONS
 from consult.models import NEEDS, OPEN_STATUSES, OUTCOMES, RISKS, WITHOUT_ADVICE, CloseOutSurvey, Consultation
 from core.accounts.models import Person
 from core.database import seconds_between
 from formulations.models import Formulation
 from library.models import NoteAnswer
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 URGENCIES = [("urgent", "Urgent"), ("soon", "Soon"), ("routine", "Routine")]
 SURVEY_ANSWERS = [("yes", "Yes"), ("partly", "Partly"), ("no", "No")]
@@ -110,31 +111,62 @@ ASKED_NUMBERS = ["requests", "doubtful", *(f"need:{n}" for n in NEEDS), *(f"risk
 _ASKED_AT = {name: n for n, name in enumerate(ASKED_NUMBERS)}
 
 
+def _folded(rows, numbers: dict[str, int], names: Callable) -> list:
+    """(label, organisation, *values) rows, each value grouped as stored, as (label, organisation, *numbers): each
+    row's count added to the numbers `names(*values)` gives, at their places in `numbers`."""
+    folded: dict[tuple, list[int]] = {}
+    for at, org, *values, count in rows:
+        row = folded.setdefault((at, org), [0] * len(numbers))
+        for name in names(*values):
+            row[numbers[name]] += count
+    return [(at, org, *row) for (at, org), row in folded.items()]
+
+
 def _asked(session: Session, spans: list[Span], where: list) -> list:
     """What workers asked about, in ASKED_NUMBERS' order. The records are grouped by the needs and risks as
     stored (comma-separated), a few hundred distinct rows however many requests, for Python to split and add."""
     label, inside = within(Consultation.created_at, spans)
     doubtful = func.coalesce(CloseOutSurvey.more_confident == "no", False)
-    numbers: dict[tuple, list[int]] = {}
-    for at, org, needs, risks, was_doubtful, count in session.execute(
-            select(label, Consultation.organisation_id, Consultation.presenting_needs, Consultation.risks, doubtful,
-                   func.count())
-            .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
-            .where(inside, *where)
-            .group_by(label, Consultation.organisation_id, Consultation.presenting_needs, Consultation.risks,
-                      doubtful)):
-        row = numbers.setdefault((at, org), [0] * len(ASKED_NUMBERS))
-        for name in asked_about(needs, risks, was_doubtful):
-            row[_ASKED_AT[name]] += count
-    return [(at, org, *row) for (at, org), row in numbers.items()]
+    return _folded(session.execute(
+        select(label, Consultation.organisation_id, Consultation.presenting_needs, Consultation.risks, doubtful,
+               func.count())
+        .outerjoin(CloseOutSurvey, CloseOutSurvey.consultation_id == Consultation.id)
+        .where(inside, *where)
+        .group_by(label, Consultation.organisation_id, Consultation.presenting_needs, Consultation.risks, doubtful)),
+        _ASKED_AT, asked_about)
 
 
-RAISED = Family("raised", Consultation.created_at, _raised,
-                ("created_at", "organisation_id", "urgency", "first_response_at", "advice_given_at", "closed_at",
-                 "used_seconds", "target_seconds"))
-CLOSED = Family("closed", Consultation.closed_at, _closed, ("closed_at", "organisation_id", "outcome", "minutes_spent"))
-# A booking's attendance and its group's organisation and length move these too (reach.changes).
-HELD = Family("held", GroupSession.starts_at, _held, ("starts_at", "status", "series_id"))
+SIDE_BY_SIDE = ("mental_health", "drug_and_alcohol")  # the rest are counted together as other services
+EXCLUSION_NUMBERS = [f"{reason}:{side}" for reason in REASONS for side in (*SIDE_BY_SIDE, "other")]
+_EXCLUSION_AT = {name: n for n, name in enumerate(EXCLUSION_NUMBERS)}
+
+
+def _exclusion(kind: str, reason: str) -> list[str]:
+    """Where an exclusion by a kind of service, for a reason, is counted (nowhere for a reason no longer asked)."""
+    return [f"{reason}:{kind if kind in SIDE_BY_SIDE else 'other'}"] if reason in REASONS else []
+
+
+def _exclusions(session: Session, model, organisation, spans: list[Span], where: list, *joins) -> list:
+    """Exclusions recorded on requests or clinic cases, in EXCLUSION_NUMBERS' order, by `organisation`."""
+    label, inside = within(model.created_at, spans)
+    query = select(label, organisation, model.excluded_by, model.exclusion_reason, func.count()).select_from(model)
+    for table, on in joins:
+        query = query.join(table, on)
+    return _folded(session.execute(query.where(inside, model.excluded_by.is_not(None), *where)
+                                   .group_by(label, organisation, model.excluded_by, model.exclusion_reason)),
+                   _EXCLUSION_AT, _exclusion)
+
+
+def _requests_excluded(session: Session, spans: list[Span], where: list) -> list:
+    return _exclusions(session, Consultation, Consultation.organisation_id, spans, where)
+
+
+def _cases_excluded(session: Session, spans: list[Span], where: list) -> list:
+    """By the organisation of the worker who presented the case."""
+    return _exclusions(session, ClinicCase, Person.organisation_id, spans, where,
+                       (Person, Person.id == ClinicCase.presenter_id))
+
+
 def _formulated(session: Session, spans: list[Span], where: list) -> list:
     """Formulations started, by their author's organisation."""
     label, inside = within(Formulation.created_at, spans)
@@ -152,12 +184,23 @@ def _answered(session: Session, spans: list[Span], where: list) -> list:
                            .where(inside, *where).group_by(label, NoteAnswer.organisation_id)).all()
 
 
+RAISED = Family("raised", Consultation.created_at, _raised,
+                ("created_at", "organisation_id", "urgency", "first_response_at", "advice_given_at", "closed_at",
+                 "used_seconds", "target_seconds"))
+CLOSED = Family("closed", Consultation.closed_at, _closed, ("closed_at", "organisation_id", "outcome", "minutes_spent"))
+# A booking's attendance and its group's organisation and length move these too (reach.changes).
+HELD = Family("held", GroupSession.starts_at, _held, ("starts_at", "status", "series_id"))
 # A close-out survey's answer moves this too (reach.changes).
 ASKED = Family("asked", Consultation.created_at, _asked, ("created_at", "organisation_id", "presenting_needs", "risks"))
-# An author's move to another organisation moves this too (reach.changes).
+EXCLUDED = Family("excluded", Consultation.created_at, _requests_excluded,
+                  ("created_at", "organisation_id", "excluded_by", "exclusion_reason"))
+# A presenter's or an author's move to another organisation moves these too (reach.changes).
+CASES_EXCLUDED = Family("cases_excluded", ClinicCase.created_at, _cases_excluded,
+                        ("created_at", "presenter_id", "excluded_by", "exclusion_reason"))
 FORMULATED = Family("formulated", Formulation.created_at, _formulated, ("created_at", "author_id"))
 ANSWERED = Family("answered", NoteAnswer.answered_at, _answered, ("answered_at", "organisation_id"))
-FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD, ASKED, FORMULATED, ANSWERED)}
+FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD, ASKED, FORMULATED, ANSWERED, EXCLUDED,
+                                                CASES_EXCLUDED)}
 
 
 def overdue(session: Session, spans: list[Span], now: datetime, where: list) -> list:

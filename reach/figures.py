@@ -19,10 +19,11 @@ from consult.models import OUTCOMES, WITHOUT_ADVICE, Consultation, FollowUp
 from core.accounts.models import Organisation, Person, ServiceType, TeamMembership
 from core.database import seconds_between
 from formulations.models import Formulation, TemplateVersion
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 from . import daily, rollups, sets
 from .daily import SURVEY_ANSWERS, URGENCIES
+from .exclusions import exclusion_figures
 from .rollups import kinds_of_service
 
 NOW, BEFORE = 1, 0
@@ -101,7 +102,8 @@ def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dic
     unanswered past their date, by organisation and urgency; and the formulations, templates used and questions
     answered by notes."""
     periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
-    wanted = {daily.RAISED: periods, daily.CLOSED: periods, daily.HELD: periods}
+    wanted = {family: periods for family in (daily.RAISED, daily.CLOSED, daily.HELD, daily.EXCLUDED,
+                                             daily.CASES_EXCLUDED)}
     if scope.team_ids is None:
         rolled_up = rollups.state(session)
         sums = rollups.sums(session, {**wanted, daily.FORMULATED: periods, daily.ANSWERED: periods}, service_types,
@@ -113,7 +115,8 @@ def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dic
         used = {p: [int(sums[daily.FORMULATED.name].scope.get(p, [0])[0]), counted[sets.TEMPLATES.name][p],
                     int(sums[daily.ANSWERED.name].scope.get(p, [0])[0])] for p in periods}
     else:  # a team lead's teams: their own records are few, however large the partnership
-        conditions = {daily.HELD: _series_conditions(scope)}
+        conditions = {daily.HELD: _series_conditions(scope),
+                      daily.CASES_EXCLUDED: staff_in_scope(scope, ClinicCase.presenter_id)}
         sums = {family.name: rollups.afresh(session, family, spans, service_types,
                                             conditions.get(family, _requests_in_scope(scope)))
                 for family, spans in wanted.items()}
@@ -248,11 +251,11 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
     from .clinics import clinic_figures  # they build on this module's period and scope conditions
-    from .exclusions import exclusion_figures
     from .supervision import supervision_figures
-    ((rolled_up, clients, people, overdue, used), safety, clinics, supervised, excluded) = run_all([
-        lambda s: _rolled_up(s, scope, now, service_types), lambda s: _safety(s, scope), lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope),
-        lambda s: exclusion_figures(s, scope)])
+    ((rolled_up, clients, people, overdue, used), safety, clinics, supervised) = run_all([
+        lambda s: _rolled_up(s, scope, now, service_types), lambda s: _safety(s, scope),
+        lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope)])
+    excluded = exclusion_figures(rolled_up, NOW, BEFORE)
     raised, closed, held = rolled_up["raised"], rolled_up["closed"], rolled_up["held"]
     detail = _detail()  # the chosen period's, for the tables
     kinds: dict[str, dict] = {}

@@ -3,18 +3,22 @@ kind of service with mental health and drug and alcohol services side by side, t
 trend, the period's edges in London time across the clock change, and small numbers hidden from commissioners."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict, replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from consult.models import Consultation
+from core.accounts.models import Person
 from core.accounts.services import create_person
 from core.timeutil import LONDON
 from reach.figures import Scope, report
+from reach.rollups import RolledUpThrough
 from supervision.models import ClinicCase
 from tests.factories import FORM, clinic_session, newest_case, offer_through_form
 from tests.pages import open_page
 from tests.partnership_october import consultation
+from tests.reach.test_rollups import _roll_up_all
 from tests.support import PASSWORD, person, post_form, sign_in, signed_in
 
 OCTOBER = Scope(datetime(2026, 10, 1, tzinfo=LONDON), datetime(2026, 11, 1, tzinfo=LONDON))
@@ -56,6 +60,39 @@ def test_exclusions_match_the_hand_count(session):
     assert (figures.current["exclusions_recorded"], figures.previous["exclusions_recorded"]) == (5, 1)
     own = Scope(OCTOBER.start, OCTOBER.end, organisation_id=person(session, "frontline").organisation_id)
     assert _by_reason(report(session, own, OCTOBER.end))["intoxicated"] == (1, 1, 0, 2, 0)
+
+
+def test_the_hand_count_from_the_roll_ups_and_a_reason_changed_afterwards(session):
+    """Read from the daily roll-ups once October has closed; a reason corrected later shows at once."""
+    _october(session)
+    afresh = asdict(report(session, OCTOBER, OCTOBER.end))
+    _roll_up_all(session, datetime(2026, 11, 20, 9, tzinfo=LONDON))
+    assert session.get(RolledUpThrough, "excluded").through == date(2026, 11, 20)
+    rolled = report(session, OCTOBER, OCTOBER.end)
+    assert asdict(rolled) == afresh and _by_reason(rolled)["intoxicated"] == (2, 1, 0, 3, 0)
+    corrected = session.scalar(select(Consultation).where(Consultation.client_reference == "EX-2"))
+    corrected.exclusion_reason = "behaviour"
+    session.commit()
+    rows = _by_reason(report(session, OCTOBER, OCTOBER.end))
+    assert rows["intoxicated"] == (2, 0, 0, 2, 0) and rows["behaviour"] == (0, 1, 0, 1, 0)
+
+
+def test_a_case_counts_where_its_presenter_works_now(app, session):
+    gs = clinic_session(app, session)
+    offer_through_form(app, session, gs, excluded_by="drug_and_alcohol", exclusion_reason="behaviour")
+    case = newest_case(session)
+    case.created_at = datetime(2026, 11, 2, 10, tzinfo=LONDON)  # a day that has closed
+    session.commit()
+    scope = Scope(datetime(2026, 11, 2, tzinfo=LONDON), datetime(2026, 11, 3, tzinfo=LONDON))
+    presenter, other = session.get(Person, case.presenter_id), person(session, "frontline")
+    theirs, mine = (replace(scope, organisation_id=o) for o in (other.organisation_id, presenter.organisation_id))
+    _roll_up_all(session, scope.end + timedelta(hours=1))
+    assert (report(session, mine, scope.end).current["exclusions_recorded"],
+            report(session, theirs, scope.end).current["exclusions_recorded"]) == (1, 0)
+    presenter.organisation_id = other.organisation_id
+    session.commit()
+    assert (report(session, mine, scope.end).current["exclusions_recorded"],
+            report(session, theirs, scope.end).current["exclusions_recorded"]) == (0, 1)
 
 
 def test_the_request_form_records_an_exclusion_and_asks_for_the_reason_when_a_service_is_chosen(app, session):

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
+from consult.exclusions import REASONS
 from consult.models import NEEDS, RISKS, CloseOutSurvey, Consultation
 from core.accounts.models import Organisation
 from core.identifiers import client_key
@@ -352,6 +353,9 @@ def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
                           minutes_spent=rng.randrange(5, 90))
         values.update(presenting_needs=",".join(rng.sample(list(NEEDS), rng.randrange(0, 4))),
                       risks=",".join(rng.sample(list(RISKS), rng.randrange(0, 3))))
+        if rng.random() < 0.3:
+            values.update(excluded_by=rng.choice(["mental_health", "drug_and_alcohol", "housing"]),
+                          exclusion_reason=rng.choice(list(REASONS)))
         c = consultation(session, rng.choice(people), f"R-{rng.randrange(120)}", created, urgency, **values)
         if "closed_at" in values and rng.random() < 0.5:
             session.add(CloseOutSurvey(consultation_id=c.id, useful=rng.choice(["yes", "partly", "no"]),
