@@ -17,7 +17,7 @@ from formulations.models import Formulation
 from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 
 from . import sets
-from .daily import ASKED, CASES_EXCLUDED, CLOSED, FORMULATED, HELD
+from .daily import ASKED, CASES_EXCLUDED, CLINICS, CLOSED, FORMULATED, HELD
 from .rollups import OutOfDateDay, families, from_scratch, london_day
 
 FAMILIES = families()
@@ -45,6 +45,7 @@ def _moved(record, family, new: bool) -> set[date]:
 def _changes(session: Session) -> set[tuple[str, date]]:
     marks: set[tuple[str, date]] = set()
     surveyed, registers, groups = set(), set(), set()  # requests, sessions and group series whose days moved
+    presented = set()  # clinic sessions whose cases changed
     clients = set()  # (organisation, key): a client is counted as their first request, which such a change moves
     moved: dict[str, set[int]] = {sets.ORGANISATIONS.name: set(), sets.TEAMS.name: set()}  # people, by family
     for records, new, added in ((session.new, True, True), (session.dirty, False, False),
@@ -68,11 +69,14 @@ def _changes(session: Session) -> set[tuple[str, date]]:
                 moved[sets.ORGANISATIONS.name].add(record.id)
             elif isinstance(record, TeamMembership):
                 moved[sets.TEAMS.name] |= set(_values(record, "person_id", new))
+            elif isinstance(record, ClinicCase) and _changed(record, ("status", "session_id"), new):
+                presented |= set(_values(record, "session_id", new))
     # One look-up each for the days of the records these hang from, however many changed in the flush.
     for family, at, key, ids in ((CLOSED, Consultation.closed_at, Consultation.id, surveyed),
                                  (ASKED, Consultation.created_at, Consultation.id, surveyed),
                                  (HELD, GroupSession.starts_at, GroupSession.id, registers),
-                                 (HELD, GroupSession.starts_at, GroupSession.series_id, groups)):
+                                 (HELD, GroupSession.starts_at, GroupSession.series_id, groups),
+                                 (CLINICS, GroupSession.starts_at, GroupSession.id, presented)):
         if ids:
             marks |= {(family.name, london_day(moment)) for moment in session.connection().scalars(
                 select(at).where(key.in_(ids), at.is_not(None)).distinct())}
@@ -82,18 +86,20 @@ def _changes(session: Session) -> set[tuple[str, date]]:
                                                   .in_(clients)).distinct())}
     for family, people in moved.items():  # someone who moved organisation or team: every day they were supported
         if people:
-            marks |= {(family, london_day(moment)) for moment in session.connection().scalars(union(
+            also = [f.name for f in sets.CLINIC_SETS] if family == sets.ORGANISATIONS.name else []  # and attended
+            marks |= {(name, london_day(moment)) for moment in session.connection().scalars(union(
                 select(Consultation.created_at).where(Consultation.requester_id.in_(people)),
                 select(GroupSession.starts_at).join(Booking, Booking.session_id == GroupSession.id)
-                .where(Booking.person_id.in_(people), Booking.attendance == "attended")))}
+                .where(Booking.person_id.in_(people), Booking.attendance == "attended"))) for name in [family, *also]}
     if movers := moved[sets.ORGANISATIONS.name]:  # and every day they started a formulation or presented a case
         marks |= {(family.name, london_day(moment)) for moment in session.connection().scalars(
             select(Formulation.created_at).where(Formulation.author_id.in_(movers)).distinct())
             for family in (FORMULATED, sets.TEMPLATES)}
         marks |= {(CASES_EXCLUDED.name, london_day(moment)) for moment in session.connection().scalars(
             select(ClinicCase.created_at).where(ClinicCase.presenter_id.in_(movers)).distinct())}
-    # Who was supported moves with every session and register that the sessions held do.
-    marks |= {(family.name, day) for name, day in list(marks) if name == HELD.name for family in sets.SUPPORTED}
+    # Who was supported, and the clinics, move with every session and register that the sessions held do.
+    marks |= {(family.name, day) for name, day in list(marks) if name == HELD.name
+              for family in (*sets.SUPPORTED, CLINICS, *sets.CLINIC_SETS)}
     return marks
 
 

@@ -16,9 +16,10 @@ from core.accounts.models import Person
 from core.database import seconds_between
 from formulations.models import Formulation
 from library.models import NoteAnswer
-from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
+from supervision.models import Booking, CaseStatus, ClinicCase, GroupSeries, GroupSession, SeriesKind
 
 URGENCIES = [("urgent", "Urgent"), ("soon", "Soon"), ("routine", "Routine")]
+PRESENTED = (CaseStatus.PRESENTED, CaseStatus.RECOMMENDATIONS_SENT)  # a clinic case that was presented
 SURVEY_ANSWERS = [("yes", "Yes"), ("partly", "Partly"), ("no", "No")]
 
 Span = tuple[int, datetime, datetime]  # a label, and [start, end) in UTC
@@ -92,6 +93,21 @@ def _held(session: Session, spans: list[Span], where: list) -> list:
                func.sum(case((held, GroupSeries.minutes), else_=0)))
         .join(GroupSeries, GroupSeries.id == sessions.c.series_id)
         .where(*where).group_by(sessions.c.label, GroupSeries.organisation_id)).all()
+
+
+def _clinics_held(session: Session, spans: list[Span], where: list) -> list:
+    """Case clinic sessions that went ahead with someone there, and the cases presented at sessions that went
+    ahead, by the organisation the clinic is for (none for a partnership-wide clinic)."""
+    label, inside = within(GroupSession.starts_at, spans)
+    attended = (select(Booking.id).where(Booking.session_id == GroupSession.id, Booking.attendance == "attended")
+                .exists())
+    presented = (select(func.count()).where(ClinicCase.session_id == GroupSession.id, ClinicCase.status.in_(PRESENTED))
+                 .scalar_subquery())
+    return session.execute(
+        select(label, GroupSeries.organisation_id, count_if(attended), func.coalesce(func.sum(presented), 0))
+        .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+        .where(inside, GroupSession.status == "scheduled", GroupSeries.kind == SeriesKind.CASE_CLINIC, *where)
+        .group_by(label, GroupSeries.organisation_id)).all()
 
 
 def asked_about(needs: str | None, risks: str | None, doubtful: bool) -> list[str]:
@@ -190,6 +206,8 @@ RAISED = Family("raised", Consultation.created_at, _raised,
 CLOSED = Family("closed", Consultation.closed_at, _closed, ("closed_at", "organisation_id", "outcome", "minutes_spent"))
 # A booking's attendance and its group's organisation and length move these too (reach.changes).
 HELD = Family("held", GroupSession.starts_at, _held, ("starts_at", "status", "series_id"))
+# A case's status moves this too, and whatever moves the sessions held (reach.changes).
+CLINICS = Family("clinics", GroupSession.starts_at, _clinics_held, HELD.columns)
 # A close-out survey's answer moves this too (reach.changes).
 ASKED = Family("asked", Consultation.created_at, _asked, ("created_at", "organisation_id", "presenting_needs", "risks"))
 EXCLUDED = Family("excluded", Consultation.created_at, _requests_excluded,
@@ -199,7 +217,7 @@ CASES_EXCLUDED = Family("cases_excluded", ClinicCase.created_at, _cases_excluded
                         ("created_at", "presenter_id", "excluded_by", "exclusion_reason"))
 FORMULATED = Family("formulated", Formulation.created_at, _formulated, ("created_at", "author_id"))
 ANSWERED = Family("answered", NoteAnswer.answered_at, _answered, ("answered_at", "organisation_id"))
-FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD, ASKED, FORMULATED, ANSWERED, EXCLUDED,
+FAMILIES = {family.name: family for family in (RAISED, CLOSED, HELD, CLINICS, ASKED, FORMULATED, ANSWERED, EXCLUDED,
                                                 CASES_EXCLUDED)}
 
 

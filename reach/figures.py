@@ -100,20 +100,24 @@ def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dic
     """Requests raised, requests closed, group sessions held, the different clients and the staff, organisations,
     teams and attendees supported (both periods), from the daily roll-ups, and this period's requests still
     unanswered past their date, by organisation and urgency; and the formulations, templates used and questions
-    answered by notes."""
+    answered by notes, and the case clinics' figures."""
+    from .clinics import clinic_figures, rolled_up_clinic_figures  # they build on this module's scope conditions
     periods = {NOW: (scope.start, scope.end), BEFORE: (scope.previous().start, scope.start)}
     wanted = {family: periods for family in (daily.RAISED, daily.CLOSED, daily.HELD, daily.EXCLUDED,
                                              daily.CASES_EXCLUDED)}
     if scope.team_ids is None:
         rolled_up = rollups.state(session)
-        sums = rollups.sums(session, {**wanted, daily.FORMULATED: periods, daily.ANSWERED: periods}, service_types,
-                            rolled_up, scope.organisation_id, scope.service_type, by_kind=NOW)
-        counted = sets.counts(session, [sets.CLIENTS, *sets.SUPPORTED, sets.TEMPLATES], periods, service_types,
-                              rolled_up, scope.organisation_id, scope.service_type)
+        sums = rollups.sums(session, {**wanted, daily.FORMULATED: periods, daily.ANSWERED: periods,
+                                      daily.CLINICS: periods},
+                            service_types, rolled_up, scope.organisation_id, scope.service_type, by_kind=NOW)
+        counted = sets.counts(session, [sets.CLIENTS, *sets.SUPPORTED, sets.TEMPLATES, *sets.CLINIC_SETS], periods,
+                              service_types, rolled_up, scope.organisation_id, scope.service_type)
         clients = counted[sets.CLIENTS.name]
         people = {p: tuple(counted[family.name][p] for family in sets.SUPPORTED) for p in periods}
         used = {p: [int(sums[daily.FORMULATED.name].scope.get(p, [0])[0]), counted[sets.TEMPLATES.name][p],
                     int(sums[daily.ANSWERED.name].scope.get(p, [0])[0])] for p in periods}
+        clinics = rolled_up_clinic_figures(sums[daily.CLINICS.name], counted[sets.CLINIC_ATTENDEES.name],
+                                           counted[sets.CLINIC_ORGANISATIONS.name])
     else:  # a team lead's teams: their own records are few, however large the partnership
         conditions = {daily.HELD: _series_conditions(scope),
                       daily.CASES_EXCLUDED: staff_in_scope(scope, ClinicCase.presenter_id)}
@@ -123,8 +127,9 @@ def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dic
         clients = sets.afresh(session, sets.CLIENTS, periods, _requests_in_scope(scope))
         people = _people(session, scope)
         used = _formulations(session, scope)
+        clinics = clinic_figures(session, scope)
     return (sums, clients, people,
-            daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope)), used)
+            daily.overdue(session, [(NOW, scope.start, scope.end)], now, _requests_in_scope(scope)), used, clinics)
 
 
 def _safety(session: Session, scope: Scope):
@@ -250,11 +255,10 @@ def report(session: Session, scope: Scope, now: datetime, service_types: dict[in
         service_types = kinds_of_service(session)
     run_all = run_all or (lambda jobs: [job(session) for job in jobs])
     # Longest first, so that run at the same time they finish close together.
-    from .clinics import clinic_figures  # they build on this module's period and scope conditions
-    from .supervision import supervision_figures
-    ((rolled_up, clients, people, overdue, used), safety, clinics, supervised) = run_all([
+    from .supervision import supervision_figures  # it builds on this module's period and scope conditions
+    ((rolled_up, clients, people, overdue, used, clinics), safety, supervised) = run_all([
         lambda s: _rolled_up(s, scope, now, service_types), lambda s: _safety(s, scope),
-        lambda s: clinic_figures(s, scope), lambda s: supervision_figures(s, scope)])
+        lambda s: supervision_figures(s, scope)])
     excluded = exclusion_figures(rolled_up, NOW, BEFORE)
     raised, closed, held = rolled_up["raised"], rolled_up["closed"], rolled_up["held"]
     detail = _detail()  # the chosen period's, for the tables

@@ -10,14 +10,14 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from pyroaring import BitMap
-from sqlalchemy import Index, LargeBinary, literal, or_, select, union, union_all
+from sqlalchemy import Index, LargeBinary, case, literal, or_, select, union, union_all
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from consult.models import Consultation
-from core.accounts.models import Person, TeamMembership
+from core.accounts.models import Organisation, Person, ServiceType, TeamMembership
 from core.database import Base
 from formulations.models import Formulation, TemplateVersion
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, GroupSeries, GroupSession, SeriesKind
 
 from .daily import Span, within
 from .rollups import (
@@ -46,6 +46,7 @@ class Members:
     # The columns whose change moves a record's day; a change to any other column leaves it as it was.
     columns: tuple[str, ...]
     also: object = None  # another time column its members are counted by, in another table
+    count: Callable[[BitMap], object] = len  # what a period's union of members gives: by default how many
 
 
 class DailySet(StoredDays, Base):
@@ -132,9 +133,48 @@ ORGANISATIONS = Members("organisations", Consultation.created_at, _supported("or
 TEAMS = Members("teams", Consultation.created_at, _supported("team"), STAFF.columns, also=GroupSession.starts_at)
 ATTENDEES = Members("attendees", GroupSession.starts_at, _attendees, ("starts_at", "status", "series_id"))
 SUPPORTED = (STAFF, ORGANISATIONS, TEAMS, ATTENDEES)  # their days move with a session's or a register's
+# A clinic attendee is kept with their kind of service in the member's low bits, so one set gives both how many
+# different people attended and how many of each kind.
+KINDS_OF_SERVICE = [kind.value for kind in ServiceType]
+KIND_BITS = 4
+
+
+def _clinic_attended(who: str):
+    def members(spans: list[Span], where: list):
+        """Who attended a case clinic that went ahead, by the organisation the clinic is for: as themselves with
+        their kind of service, or as their organisation."""
+        label, inside = within(GroupSession.starts_at, spans)
+        kind = case(*[(Organisation.service_type == k, n) for n, k in enumerate(KINDS_OF_SERVICE)],
+                    else_=KINDS_OF_SERVICE.index(ServiceType.OTHER.value))
+        member = Booking.person_id * (1 << KIND_BITS) + kind if who == "person" else Person.organisation_id
+        return (select(label, GroupSeries.organisation_id, member).select_from(GroupSession)
+                .join(Booking, Booking.session_id == GroupSession.id)
+                .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+                .join(Person, Person.id == Booking.person_id)
+                .join(Organisation, Organisation.id == Person.organisation_id)
+                .where(inside, GroupSession.status == "scheduled", Booking.attendance == "attended",
+                       GroupSeries.kind == SeriesKind.CASE_CLINIC, *where).distinct())
+    return members
+
+
+def _people_by_kind(members: BitMap) -> tuple[int, dict[str, int]]:
+    """How many different people, and how many of each kind of service, from members kept with their kind."""
+    kinds: dict[str, int] = {}
+    for member in members:
+        kind = KINDS_OF_SERVICE[member & ((1 << KIND_BITS) - 1)]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return len({member >> KIND_BITS for member in members}), kinds
+
+
+# Whatever moves the sessions held, and an attendee's move to another organisation, moves these (reach.changes).
+CLINIC_ATTENDEES = Members("clinic_attendees", GroupSession.starts_at, _clinic_attended("person"),
+                           ("starts_at", "status", "series_id"), count=_people_by_kind)
+CLINIC_ORGANISATIONS = Members("clinic_orgs", GroupSession.starts_at, _clinic_attended("organisation"),
+                               CLINIC_ATTENDEES.columns)
+CLINIC_SETS = (CLINIC_ATTENDEES, CLINIC_ORGANISATIONS)
 # An author's move to another organisation moves this too (reach.changes).
 TEMPLATES = Members("templates", Formulation.created_at, _templates, ("created_at", "author_id", "template_version_id"))
-FAMILIES = {family.name: family for family in (CLIENTS, *SUPPORTED, TEMPLATES)}
+FAMILIES = {family.name: family for family in (CLIENTS, *SUPPORTED, *CLINIC_SETS, TEMPLATES)}
 
 
 # Rolling up.
@@ -166,16 +206,17 @@ def roll_up_month(session: Session, family: Members, month: date) -> None:
 
 def counts(session: Session, families: list[Members], periods: dict[int, tuple[datetime, datetime]],
            kinds: dict[int, str], rolled_up: tuple[dict[str, date], dict[str, set[date]]],
-           organisation_id: int | None = None, service_type: str | None = None) -> dict[str, dict[int, int]]:
-    """How many different members each family has in each period, for an organisation, a kind of service or the
-    whole partnership: the union of the stored sets where they hold the whole of a day or month, and of the
-    members of the rest worked out afresh. Two statements for all the families."""
+           organisation_id: int | None = None, service_type: str | None = None) -> dict[str, dict[int, object]]:
+    """How many different members each family has in each period (or what else its `count` gives), for an
+    organisation, a kind of service or the whole partnership: the union of the stored sets where they hold the
+    whole of a day or month, and of the members of the rest worked out afresh. Two statements for all the
+    families."""
     through, out_of_date = rolled_up
     plans = {family.name: _plan(periods, through.get(family.name), out_of_date.get(family.name, set()))
              for family in families}
     parts: dict[tuple[str, int], list[BitMap]] = {}  # each family's and period's sets, to be joined
     if organisation_id and service_type and kinds.get(organisation_id) != service_type:
-        return {family.name: dict.fromkeys(periods, 0) for family in families}  # an organisation of another kind
+        return {family.name: dict.fromkeys(periods, family.count(BitMap())) for family in families}  # none of its kind
     partitions, _ = _in_scope(organisation_id, service_type)
     ranges, label_of = [], {}
     for family in families:
@@ -196,8 +237,8 @@ def counts(session: Session, families: list[Members], periods: dict[int, tuple[d
             ids.setdefault((name, label), []).append(member)
     for key, members in ids.items():
         parts.setdefault(key, []).append(BitMap(members))
-    return {family.name: {label: len(BitMap.union(*parts.get((family.name, label), [BitMap()]))) for label in periods}
-            for family in families}
+    return {family.name: {label: family.count(BitMap.union(*parts.get((family.name, label), [BitMap()])))
+                          for label in periods} for family in families}
 
 
 def afresh(session: Session, family: Members, periods: dict[int, tuple[datetime, datetime]], where: list

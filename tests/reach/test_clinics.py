@@ -2,16 +2,22 @@
 kind of service, and clinic hours in the psychologist hours."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from dataclasses import asdict
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import func, select
 
 from core.accounts.services import create_person
 from core.timeutil import LONDON
 from reach.figures import Scope, report
+from reach.rollups import OutOfDateDay, RolledUpThrough
 from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 from tests.pages import open_page
+from tests.reach.test_rollups import _roll_up_all
 from tests.support import PASSWORD, person, sign_in
 
 OCTOBER = Scope(datetime(2026, 10, 1, tzinfo=LONDON), datetime(2026, 11, 1, tzinfo=LONDON))
+AFTER = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
 
 
 def _clinic_in_october(session) -> None:
@@ -54,6 +60,31 @@ def test_clinic_figures_match_the_hand_count(session):
     assert by_kind["drug_and_alcohol"] == 1 and by_kind["housing"] == 1 and by_kind["mental_health"] == 0
 
 
+def _clinics(figures) -> tuple:
+    now = figures.current
+    return (now["clinic_sessions"], now["cases_presented"], now["clinic_attendees"], now["clinic_organisations"],
+            {row["service_type"]: row["clinic_attendees"] for row in figures.joint if row["clinic_attendees"]})
+
+
+def test_from_the_roll_ups_a_case_presented_or_an_attendee_moved_afterwards_shows_at_once(session):
+    """Read from the roll-ups once October has closed, the hand count holds; a case marked presented later, and an
+    attendee who moves to another kind of service, show at once and are rolled up again."""
+    _clinic_in_october(session)
+    afresh = asdict(report(session, OCTOBER, OCTOBER.end))
+    _roll_up_all(session, AFTER)
+    assert session.get(RolledUpThrough, "clinic_attendees").through == AFTER.date()
+    assert asdict(report(session, OCTOBER, OCTOBER.end)) == afresh
+    declined = session.scalar(select(ClinicCase).where(ClinicCase.status == "declined"))
+    declined.status = "presented"
+    mover, stayer = person(session, "other_frontline"), person(session, "frontline")
+    mover.organisation_id = stayer.organisation_id
+    session.commit()
+    assert _clinics(report(session, OCTOBER, OCTOBER.end)) == (1, 2, 2, 1, {"drug_and_alcohol": 2})
+    _roll_up_all(session, AFTER)
+    assert session.scalar(select(func.count()).select_from(OutOfDateDay)) == 0
+    assert _clinics(report(session, OCTOBER, OCTOBER.end)) == (1, 2, 2, 1, {"drug_and_alcohol": 2})
+
+
 def test_a_commissioner_sees_small_clinic_counts_suppressed(app, session):
     _clinic_in_october(session)
     create_person(session, email="commissioner@example.org", name="Commissioner", password=PASSWORD,
@@ -70,6 +101,8 @@ def test_clinic_figures_match_the_hand_count_on_postgresql(pg_app):
     from sqlalchemy.orm import Session
     with Session(bind=pg_app.extensions["database"]["engine"], expire_on_commit=False) as session:
         _clinic_in_october(session)
-        now = report(session, OCTOBER, OCTOBER.end).current
-        assert (now["clinic_sessions"], now["cases_presented"], now["clinic_attendees"], now["clinic_organisations"]) \
-            == (1, 1, 2, 2)
+        afresh = asdict(report(session, OCTOBER, OCTOBER.end))
+        _roll_up_all(session, AFTER)
+        now = report(session, OCTOBER, OCTOBER.end)
+        assert asdict(now) == afresh
+        assert _clinics(now)[:4] == (1, 1, 2, 2)

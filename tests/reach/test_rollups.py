@@ -19,11 +19,12 @@ from formulations.models import Formulation, TemplateVersion
 from formulations.starter import seed_starter_library
 from library.models import NoteAnswer, PracticeNote
 from reach import periods, rollups
+from reach.clinics import clinic_figures
 from reach.figures import NOW as THIS_PERIOD
 from reach.figures import Scope, _formulations, report
 from reach.learning import learning_needs
 from reach.rollups import DailyFigures, OutOfDateDay, RolledUpThrough
-from supervision.models import Booking, GroupSeries, GroupSession
+from supervision.models import Booking, ClinicCase, GroupSeries, GroupSession
 from tests.partnership_october import NOW, OCTOBER, consultation, utc
 from tests.reach.test_dashboard import _matches_the_hand_count
 from tests.support import person
@@ -230,7 +231,7 @@ def test_a_register_marked_after_the_day_is_counted(session, october):
     session.add(walk_in)
     session.commit()
     assert {mark.family for mark in session.scalars(select(OutOfDateDay))} == {
-        "held", "staff", "organisations", "teams", "attendees"}
+        "held", "staff", "organisations", "teams", "attendees", "clinics", "clinic_attendees", "clinic_orgs"}
     f = report(session, OCTOBER, NOW).current
     assert (f["attendances"], f["attendees"], f["staff_supported"]) == (4, 3, 3)  # asked already, so supported
     _roll_up_all(session)
@@ -294,12 +295,13 @@ def test_changing_an_organisations_kind_of_service_starts_the_roll_ups_again(ses
 
 
 def _random_groups(session, rng: random.Random, first: datetime) -> None:
-    """Groups for one organisation and for the whole partnership, their sessions at any hour over five months,
-    some cancelled, with registers marked."""
+    """Groups and case clinics for one organisation and for the whole partnership, their sessions at any hour
+    over five months, some cancelled, with registers marked and cases presented."""
     lead, facilitator = person(session, "team_lead"), person(session, "psychologist")
     people = [person(session, key) for key in ("frontline", "other_frontline", "team_lead", "admin")]
-    for n, organisation_id in enumerate([lead.organisation_id, None, people[1].organisation_id]):
-        series = GroupSeries(title=f"Group {n}", facilitator_id=facilitator.id, created_by_id=lead.id,
+    for n, organisation_id in enumerate([lead.organisation_id, None, people[1].organisation_id, None]):
+        kind = "case_clinic" if n in (1, 2) else "reflective_practice"
+        series = GroupSeries(title=f"Group {n}", kind=kind, facilitator_id=facilitator.id, created_by_id=lead.id,
                              organisation_id=organisation_id, capacity=8, location="Room", frequency="weekly",
                              weekday=2, start_time="13:30", minutes=rng.choice([60, 90, 120]), starts_on=first.date())
         session.add(series)
@@ -314,6 +316,11 @@ def _random_groups(session, rng: random.Random, first: datetime) -> None:
             session.add_all(Booking(session_id=gs.id, person_id=who.id, status="booked",
                                     attendance=rng.choice([None, "absent", "attended", "attended"]))
                             for who in rng.sample(people, rng.randrange(0, 5)))
+            if kind == "case_clinic":
+                session.add_all(ClinicCase(session_id=gs.id, presenter_id=rng.choice(people).id, client_reference="R-1",
+                                           status=rng.choice(["presented", "recommendations_sent", "declined"]),
+                                           use_and_mental_health="-", question_for_group="-")
+                                for _ in range(rng.randrange(0, 3)))
 
 
 def _random_formulations_and_answers(session, rng, people: list[str], first: datetime) -> None:
@@ -379,6 +386,11 @@ def test_a_random_partnership_from_the_roll_ups_matches_the_records(session):
         assert asdict(rolled) == _afresh(session, scope, now), scope
         used = [rolled.current[key] for key in ("formulations", "templates_used", "answered_by_notes")]
         assert used == _formulations(session, scope)[THIS_PERIOD], scope  # as a team lead's are counted, from the records
+        clinics = clinic_figures(session, scope)[THIS_PERIOD]  # as a team lead's are counted, from the records
+        by_kind = clinics.pop("clinic_attendees_by_kind")
+        assert {key: rolled.current[key] for key in clinics} == clinics, scope
+        assert {row["service_type"]: row["clinic_attendees"] for row in rolled.joint if row["clinic_attendees"]} == {
+            kind: n for kind, n in by_kind.items() if n}, scope
     months = [periods.Period(date(2026, m, 1), 1) for m in range(1, 12)]
     for kind in [None, *session.scalars(select(Organisation.service_type).distinct())]:
         rolled = asdict(learning_needs(session, months, kind))
