@@ -39,15 +39,15 @@ if not 0.01 <= SCALE <= 10:
 SIZE = Size().scaled(SCALE)
 REPEATS = int(os.environ.get("BENCH_REPEATS", 30))
 WARM_UP = 3
-# The dashboard's first view runs one statement per group of figures worked out from the records (four), ten
-# for the roll-ups (how far they reach, the stored sums, the five families of sums' days not yet rolled up, the
+# The dashboard's first view runs one statement per group of figures worked out from the records (two), thirteen
+# for the roll-ups (how far they reach, the stored sums, the eight families of sums' days not yet rolled up, the
 # stored sets, the sets' days not yet rolled up, and the requests unanswered past their date), besides signing
-# in, the filters' organisations and the audit row. A commissioner's first view of a quarter adds up its months' rounded
+# in, the filters' organisations, the scheduler's heartbeat and the audit row. A commissioner's first view of a quarter adds up its months' rounded
 # figures, so it works out eight periods' (six months and two quarters).
 # Measured as ratios in one run, which hold on a noisy machine: a page at a larger scale against the same page
 # at scale 1, timed in turn; the dashboard's first view against its cached view; the mix against the trivial
 # endpoint.
-TARGETS = {"p95_ms": 50.0, "commissioner_ms": 1500.0, "queries": 12, "dashboard_queries": 17,
+TARGETS = {"p95_ms": 50.0, "commissioner_ms": 1500.0, "queries": 12, "dashboard_queries": 19,
            "scale_ratio": 1.5, "first_view_ratio": 3.0, "throughput_ratio": 0.35, "worker_mb": 200.0,
            "generator_mb": 1024.0}
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", 20))
