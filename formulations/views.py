@@ -38,7 +38,7 @@ def index():
     audience = audience if audience in AUDIENCES else ""
     # The page is chosen by id first, so templates are counted as used for the 25 shown, not for every match.
     page = paginate(db.session, services.library_query(q, tag, audience), scalars=False, key=TemplateVersion.id,
-                    counting=services.library_query(q, tag, audience, with_uses=False))
+                    counting=services.library_counted(q, tag, audience))
     drafts = []
     if current_user.has_role(Role.PSYCHOLOGIST):
         drafts = db.session.scalars(

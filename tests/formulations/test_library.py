@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from formulations import services
 from formulations.models import PublishedVersionIsFrozen, Template, TemplateVersion
 from formulations.starter import STARTER, seed_starter_library
 from tests.factories import TEMPLATE_FORM, new_draft, publish, worker_starts_a_formulation
 from tests.pages import open_page
-from tests.support import count_queries, form_as_shown, person, post_form, sign_in
+from tests.support import count_queries, form_as_shown, person, post_form, sign_in, signed_in
 
 
 def test_write_preview_save_and_publish_a_template(author, session):
@@ -225,6 +226,25 @@ def test_library_and_history_pages_run_a_fixed_number_of_queries(app, session):
     assert count_queries(app, client, "/formulations/") == few_library
     assert count_queries(app, client, f"/formulations/versions/{last.id}") == few_history
     assert "Page 1 of 2" in open_page(client, "formulations.index")
+
+
+def test_the_library_counts_the_templates_it_lists(app, author, session):
+    """Counted from the templates alone when nothing is chosen: a retired template and a draft never published
+    are left out, as they are from the list."""
+    from formulations.sections import parse_sections
+    _bulk_templates(app, session, 30, 1)
+    published, _, _ = worker_starts_a_formulation(app, author, session)
+    post_form(author, f"/formulations/versions/{published.id}/retire", {"confirmed": "yes"},
+              page_url=f"/formulations/versions/{published.id}")
+    session.rollback()  # see the retirement
+    with app.app_context():
+        services.create_template(session, person(session, "psychologist"), {
+            **TEMPLATE_FORM, "title": "Never published", "minutes_needed": 10,
+            "sections": parse_sections(TEMPLATE_FORM["sections"])})
+    session.commit()
+    listed = session.scalar(select(func.count()).select_from(services.library_query().subquery()))
+    assert session.scalar(select(func.count()).select_from(services.library_counted().subquery())) == listed == 30
+    assert "Page 2 of 2 (30 in all)" in open_page(signed_in(app, "frontline"), "formulations.index", page="2")
 
 
 def test_a_draft_opened_for_editing_shows_its_sections_as_written_and_saves_unchanged(author, session):
