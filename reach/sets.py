@@ -142,18 +142,21 @@ KIND_BITS = 4
 def _clinic_attended(who: str):
     def members(spans: list[Span], where: list):
         """Who attended a case clinic that went ahead, by the organisation the clinic is for: as themselves with
-        their kind of service, or as their organisation."""
+        their kind of service, or as their organisation. The spans' clinic sessions are found first
+        (MATERIALIZED): joined in any order, SQLite read every booking to find them."""
         label, inside = within(GroupSession.starts_at, spans)
+        held = (select(label.label("label"), GroupSession.id, GroupSeries.organisation_id)
+                .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+                .where(inside, GroupSession.status == "scheduled", GroupSeries.kind == SeriesKind.CASE_CLINIC, *where)
+                .cte(f"clinics_held_{who}").prefix_with("MATERIALIZED"))
         kind = case(*[(Organisation.service_type == k, n) for n, k in enumerate(KINDS_OF_SERVICE)],
                     else_=KINDS_OF_SERVICE.index(ServiceType.OTHER.value))
         member = Booking.person_id * (1 << KIND_BITS) + kind if who == "person" else Person.organisation_id
-        return (select(label, GroupSeries.organisation_id, member).select_from(GroupSession)
-                .join(Booking, Booking.session_id == GroupSession.id)
-                .join(GroupSeries, GroupSeries.id == GroupSession.series_id)
+        return (select(held.c.label, held.c.organisation_id, member).select_from(held)
+                .join(Booking, Booking.session_id == held.c.id)
                 .join(Person, Person.id == Booking.person_id)
                 .join(Organisation, Organisation.id == Person.organisation_id)
-                .where(inside, GroupSession.status == "scheduled", Booking.attendance == "attended",
-                       GroupSeries.kind == SeriesKind.CASE_CLINIC, *where).distinct())
+                .where(Booking.attendance == "attended").distinct())
     return members
 
 
