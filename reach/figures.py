@@ -109,7 +109,8 @@ def _rolled_up(session: Session, scope: Scope, now: datetime, service_types: dic
         rolled_up = rollups.state(session)
         sums = rollups.sums(session, {**wanted, daily.FORMULATED: periods, daily.ANSWERED: periods,
                                       daily.CLINICS: periods},
-                            service_types, rolled_up, scope.organisation_id, scope.service_type, by_kind=NOW)
+                            service_types, rolled_up, scope.organisation_id, scope.service_type,
+                            by_kind={daily.RAISED: NOW, daily.CLOSED: NOW, daily.HELD: NOW})  # the joint table's
         counted = sets.counts(session, [sets.CLIENTS, *sets.SUPPORTED, sets.TEMPLATES, *sets.CLINIC_SETS], periods,
                               service_types, rolled_up, scope.organisation_id, scope.service_type)
         clients = counted[sets.CLIENTS.name]

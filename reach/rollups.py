@@ -294,9 +294,10 @@ def _in_scope(organisation_id: int | None, service_type: str | None) -> tuple[li
 
 def sums(session: Session, wanted: dict[Family, dict[int, tuple[datetime, datetime]]], kinds: dict[int, str],
          rolled_up: tuple[dict[str, date], dict[str, set[date]]], organisation_id: int | None = None,
-         service_type: str | None = None, by_kind: int | None = None) -> dict[str, Sums]:
+         service_type: str | None = None, by_kind: dict[Family, int] | None = None) -> dict[str, Sums]:
     """Each family's sums for the periods wanted of it, for an organisation, a kind of service or the whole
-    partnership, and for the period labelled `by_kind`, by kind of service too: from the roll-ups where they
+    partnership, and for the families in `by_kind`, their period it labels by kind of service too (reading the
+    kinds' stored rows only where they are wanted: most of the rows there are): from the roll-ups where they
     hold the whole of a day or month (one statement for all the families), and worked out afresh for the rest
     (one statement per family that has any)."""
     through, out_of_date = rolled_up
@@ -306,7 +307,8 @@ def sums(session: Session, wanted: dict[Family, dict[int, tuple[datetime, dateti
     results = {family.name: Sums() for family in families}
     if organisation_id and service_type and kinds.get(organisation_id) != service_type:
         return results  # an organisation of another kind: nothing
-    _read_stored(session, plans, results, kinds, organisation_id, service_type, by_kind)
+    _read_stored(session, plans, results, kinds, organisation_id, service_type,
+                 {family.name: label for family, label in (by_kind or {}).items()})
     for family in families:
         if plans[family.name].afresh:
             _add_rows(results[family.name], family.sums(session, plans[family.name].afresh, []), kinds,
@@ -359,13 +361,13 @@ def stored_ranges(model, family: str, plan: Plan, partitions: Callable[[int], ob
 
 
 def _read_stored(session: Session, plans: dict[str, Plan], results: dict[str, Sums], kinds: dict[int, str],
-                 organisation_id: int | None, service_type: str | None, by_kind: int | None) -> None:
+                 organisation_id: int | None, service_type: str | None, by_kind: dict[str, int]) -> None:
     scope_partitions, with_kinds = _in_scope(organisation_id, service_type)
     partition = DailyFigures.partition
     ranges, label_of = [], {}
     for family, plan in plans.items():
-        family_ranges, labels = stored_ranges(DailyFigures, family, plan, lambda label: partition.in_(
-            scope_partitions + (KINDS if with_kinds and label == by_kind else [])))
+        family_ranges, labels = stored_ranges(DailyFigures, family, plan, lambda label, split=by_kind.get(family): (
+            partition.in_(scope_partitions + (KINDS if with_kinds and label == split else []))))
         ranges += family_ranges
         label_of.update({(family, *key): label for key, label in labels.items()})
     if not ranges:
