@@ -203,8 +203,7 @@ def suggestions(session: Session, q: str) -> list[Hit]:
 
 def _hits(session: Session, dialect: str, match: str, kinds: tuple[str, ...], lowest: int, limit: int,
           offset: int) -> list[Hit]:
-    params = {"match": match, "kinds": list(kinds), "lowest": lowest, "limit": limit,
-              "offset": offset}
+    params = {"match": match, "kinds": list(kinds), "lowest": lowest, "limit": limit, "offset": offset}
     if dialect == "sqlite":
         params |= {"open": _OPEN, "close": _CLOSE}
     else:

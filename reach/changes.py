@@ -71,15 +71,18 @@ def _changes(session: Session) -> set[tuple[str, date]]:
                 moved[sets.TEAMS.name] |= set(_values(record, "person_id", new))
             elif isinstance(record, ClinicCase) and _changed(record, ("status", "session_id"), new):
                 presented |= set(_values(record, "session_id", new))
-    # One look-up each for the days of the records these hang from, however many changed in the flush.
-    for family, at, key, ids in ((CLOSED, Consultation.closed_at, Consultation.id, surveyed),
-                                 (ASKED, Consultation.created_at, Consultation.id, surveyed),
-                                 (HELD, GroupSession.starts_at, GroupSession.id, registers),
-                                 (HELD, GroupSession.starts_at, GroupSession.series_id, groups),
-                                 (CLINICS, GroupSession.starts_at, GroupSession.id, presented)):
+    # One look-up each for the days of the records these hang from, however many changed in the flush: a survey's
+    # request gives the day it was closed and the day it was raised in one.
+    lookups = [([(CLOSED, Consultation.closed_at), (ASKED, Consultation.created_at)], Consultation.id, surveyed),
+               ([(HELD, GroupSession.starts_at)], GroupSession.id, registers),
+               ([(HELD, GroupSession.starts_at)], GroupSession.series_id, groups),
+               ([(CLINICS, GroupSession.starts_at)], GroupSession.id, presented)]
+    for counted, key, ids in lookups:
         if ids:
-            marks |= {(family.name, london_day(moment)) for moment in session.connection().scalars(
-                select(at).where(key.in_(ids), at.is_not(None)).distinct())}
+            for moments in session.connection().execute(
+                    select(*(at for _, at in counted)).where(key.in_(ids)).distinct()):
+                marks |= {(family.name, london_day(moment)) for (family, _), moment in zip(counted, moments)
+                          if moment is not None}
     if clients:
         marks |= {(sets.CLIENTS.name, london_day(moment)) for moment in session.connection().scalars(
             select(Consultation.created_at).where(tuple_(Consultation.organisation_id, Consultation.client_key)
